@@ -1,0 +1,77 @@
+package dev.ferry.memory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32C;
+
+/**
+ * Digests of whole guests for verification: a CRC32C per fixed-size chunk of every block, so a mismatch is located
+ * (block and offset), not only detected, and so the work splits across threads. CRC32C is a JIT intrinsic.
+ */
+public final class Digests {
+    /** Default chunk: 1 MiB, 1024 digests per GiB of guest. */
+    public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+
+    private Digests() {
+    }
+
+    /** The number of chunks of {@code chunkBytes} that cover {@code block}. */
+    public static int chunkCount(final RamBlock block, final int chunkBytes) {
+        return (int)((block.lengthBytes() + chunkBytes - 1) / chunkBytes);
+    }
+
+    /** CRC32C of chunk {@code chunk} of {@code block}. */
+    public static int chunk(final RamBlock block, final int chunkBytes, final int chunk) {
+        final CRC32C crc = new CRC32C();
+        final long from = (long)chunk * chunkBytes;
+        Pages.update(crc, block, from, Math.min(chunkBytes, block.lengthBytes() - from));
+        return (int)crc.getValue();
+    }
+
+    /**
+     * Per-chunk digests of every block of {@code memory}, in block order, computed by {@code threads} threads
+     * (chunks dealt round robin so each thread streams through memory).
+     */
+    public static List<int[]> of(final GuestMemory memory, final int chunkBytes, final int threads) {
+        final List<int[]> result = new ArrayList<>();
+        for (final RamBlock block : memory.blocks()) {
+            result.add(new int[chunkCount(block, chunkBytes)]);
+        }
+        final int workers = Math.max(1, threads);
+        final ExecutorService pool = Executors.newFixedThreadPool(workers, runnable -> {
+            final Thread thread = new Thread(runnable, "ferry-digest");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            final List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < workers; t++) {
+                final int worker = t;
+                futures.add(pool.submit(() -> {
+                    for (int b = 0; b < result.size(); b++) {
+                        final RamBlock block = memory.blocks().get(b);
+                        final int[] digests = result.get(b);
+                        for (int c = worker; c < digests.length; c += workers) {
+                            digests[c] = chunk(block, chunkBytes, c);
+                        }
+                    }
+                }));
+            }
+            for (final Future<?> future : futures) {
+                future.get();
+            }
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new MemoryException("interrupted while digesting guest memory", ex);
+        } catch (final ExecutionException ex) {
+            throw new MemoryException("digesting guest memory failed: " + ex.getCause(), ex.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return result;
+    }
+}

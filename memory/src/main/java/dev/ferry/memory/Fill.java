@@ -1,0 +1,44 @@
+package dev.ferry.memory;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.SplittableRandom;
+
+/** Deterministic fills of guest memory, from a seed. */
+public final class Fill {
+    private Fill() {
+    }
+
+    /** Incompressible content: every page random. */
+    public static void random(final RamBlock block, final long seed) {
+        mixed(block, 0.0, seed);
+    }
+
+    /** All zeros. */
+    public static void zero(final RamBlock block) {
+        for (int w = 0; w < block.windowCount(); w++) {
+            final UnsafeBuffer window = block.window(w);
+            window.setMemory(0, window.capacity(), (byte)0);
+        }
+    }
+
+    /** Each page zero with probability {@code zeroShare} (0..1), else random; the choice per page is from the seed. */
+    public static void mixed(final RamBlock block, final double zeroShare, final long seed) {
+        if (zeroShare < 0 || zeroShare > 1) {
+            throw new IllegalArgumentException("zero share " + zeroShare + " must be 0..1");
+        }
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int pageSize = block.pageSizeBytes();
+        for (long page = 0; page < block.pageCount(); page++) {
+            final UnsafeBuffer window = block.windowOfPage(page);
+            final int offset = block.offsetInWindow(page);
+            if (zeroShare > 0 && random.nextDouble() < zeroShare) {
+                window.setMemory(offset, pageSize, (byte)0);
+            } else {
+                for (int i = 0; i < pageSize; i += Long.BYTES) {
+                    window.putLong(offset + i, random.nextLong());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.ferry.memory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Creating memory files whose space is <em>reserved</em>, not merely sized.
+ * <p>
+ * A sparse file on a tmpfs or disk that later runs out of space turns a store into the mapping into a SIGBUS that
+ * kills the JVM mid-migration. So a file is created afresh, checked against the file store's usable space, and
+ * then its blocks are allocated up front: with {@code fallocate(1)} (util-linux, on every Debian-like system; one
+ * fast syscall that fails cleanly with "No space left on device"), or, where that command is missing, by writing
+ * zeros through the file channel.
+ */
+public final class MemoryFiles {
+    private static final int ZERO_CHUNK_BYTES = 1 << 20;
+
+    private MemoryFiles() {
+    }
+
+    /**
+     * Creates {@code path} afresh (an existing file is truncated) with {@code lengthBytes} reserved.
+     *
+     * @throws MemoryException naming the path, the size needed and the space there is, if the space is not there.
+     */
+    public static void createReserved(final Path path, final long lengthBytes) {
+        try {
+            final Path parent = path.toAbsolutePath().getParent();
+            if (null != parent && !Files.isDirectory(parent)) {
+                throw new MemoryException("directory " + parent + " of memory file " + path + " does not exist");
+            }
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+                channel.force(false);
+            }
+            final FileStore store = Files.getFileStore(path);
+            final long usable = store.getUsableSpace();
+            if (usable < lengthBytes) {
+                Files.deleteIfExists(path);
+                throw new MemoryException("not enough space for memory file " + path + ": need " + lengthBytes +
+                    " bytes, " + store + " has " + usable + " usable");
+            }
+            if (!fallocate(path, lengthBytes)) {
+                writeZeros(path, lengthBytes);
+            }
+        } catch (final IOException ex) {
+            deleteQuietly(path);
+            throw new MemoryException("cannot create memory file " + path + " of " + lengthBytes + " bytes: " +
+                ex.getMessage(), ex);
+        } catch (final MemoryException ex) {
+            deleteQuietly(path);
+            throw ex;
+        }
+    }
+
+    private static boolean fallocate(final Path path, final long lengthBytes) throws IOException {
+        final Process process;
+        try {
+            process = new ProcessBuilder("fallocate", "-l", Long.toString(lengthBytes), path.toString())
+                .redirectErrorStream(true).start();
+        } catch (final IOException ex) {
+            return false;
+        }
+        try {
+            final String output = new String(process.getInputStream().readAllBytes()).trim();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException("fallocate did not finish within 60 s");
+            }
+            if (process.exitValue() == 0) {
+                return true;
+            }
+            if (output.contains("not supported")) {
+                return false;
+            }
+            throw new IOException("reserving space failed: " + output);
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IOException("interrupted while reserving space");
+        }
+    }
+
+    private static void writeZeros(final Path path, final long lengthBytes) throws IOException {
+        final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK_BYTES);
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            long at = 0;
+            while (at < lengthBytes) {
+                zeros.clear().limit((int)Math.min(ZERO_CHUNK_BYTES, lengthBytes - at));
+                while (zeros.hasRemaining()) {
+                    at += channel.write(zeros, at);
+                }
+            }
+        }
+    }
+
+    /** Deletes {@code path} if it exists, ignoring errors (clean-up after a failure). */
+    public static void deleteQuietly(final Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (final IOException ignore) {
+            // best effort: the failure being reported matters more than the clean-up's.
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.ferry.memory;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Zero-copy {@link ByteBuffer} views of pages of one {@link GuestMemory}, for gathering writes and scattering
+ * reads straight from and into the mapping.
+ * <p>
+ * A gathering write needs a distinct buffer object per page in its array, each with its own position and limit.
+ * A {@code PageViews} keeps, per block, per window and per slot, one duplicate of the window's buffer, created the
+ * first time that (block, window, slot) is used and reused ever after: once warm, {@link #page} allocates nothing.
+ * <p>
+ * Not thread-safe: one instance per thread (a channel sender or receiver). A view stays valid until the same slot
+ * is asked for again.
+ */
+public final class PageViews {
+    private final RamBlock[] blocksById;
+    private final ByteBuffer[][][] views;
+    private final int slots;
+
+    /** Views over {@code memory} with {@code slots} buffers live at once (e.g. the pages of one packet). */
+    public PageViews(final GuestMemory memory, final int slots) {
+        this.blocksById = memory.blocksById();
+        this.slots = slots;
+        this.views = new ByteBuffer[blocksById.length][][];
+        for (int b = 0; b < blocksById.length; b++) {
+            if (null != blocksById[b]) {
+                views[b] = new ByteBuffer[blocksById[b].windowCount()][];
+            }
+        }
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    /** A view of exactly page {@code page} of block {@code blockId}, held in {@code slot}. */
+    public ByteBuffer page(final int blockId, final long page, final int slot) {
+        final RamBlock block = blocksById[blockId];
+        return range(block, block.windowOf(page), block.offsetInWindow(page), block.pageSizeBytes(), slot);
+    }
+
+    /**
+     * A view of {@code pageCount} consecutive pages from {@code firstPage} of block {@code blockId}; the run must
+     * lie inside one window.
+     */
+    public ByteBuffer pages(final int blockId, final long firstPage, final int pageCount, final int slot) {
+        final RamBlock block = blocksById[blockId];
+        final int window = block.windowOf(firstPage);
+        if (block.windowOf(firstPage + pageCount - 1) != window) {
+            throw new IllegalArgumentException("pages " + firstPage + "+" + pageCount + " cross a window edge");
+        }
+        return range(block, window, block.offsetInWindow(firstPage), pageCount << block.pageShift(), slot);
+    }
+
+    private ByteBuffer range(final RamBlock block, final int window, final int offset, final int length, final int slot) {
+        ByteBuffer[] windowViews = views[block.id()][window];
+        if (null == windowViews) {
+            windowViews = new ByteBuffer[slots];
+            views[block.id()][window] = windowViews;
+        }
+        ByteBuffer view = windowViews[slot];
+        if (null == view) {
+            view = block.windowByteBuffer(window).duplicate().order(java.nio.ByteOrder.nativeOrder());
+            windowViews[slot] = view;
+        }
+        view.limit(offset + length).position(offset);
+        return view;
+    }
+}
