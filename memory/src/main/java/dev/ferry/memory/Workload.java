@@ -129,6 +129,9 @@ public final class Workload implements AutoCloseable {
                 }
                 final long lockStamp = pauseLock.readLockInterruptibly();
                 try {
+                    if (!running) {
+                        return;
+                    }
                     for (int i = 0; i < permits; i++) {
                         final long hotIndex = writer + random.nextLong(owned) * writerCount;
                         write(hotIndex);
@@ -219,19 +222,24 @@ public final class Workload implements AutoCloseable {
         return hotSetPages;
     }
 
-    /** Stops and joins the writers (resuming them first if paused). */
+    /**
+     * Stops and joins the writers. A paused workload writes nothing more: writers waiting for the pause to end are
+     * interrupted, and the pause is released only after they have gone, so the memory keeps the paused state.
+     */
     @Override
     public void close() {
         running = false;
-        resume();
         for (final Thread thread : threads) {
             thread.interrupt();
+        }
+        for (final Thread thread : threads) {
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(10));
             } catch (final InterruptedException ex) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
         }
+        resume();
     }
 }

@@ -1,0 +1,29 @@
+package dev.ferry.engine;
+
+/**
+ * How the source engine controls the running guest: a VMM implements it over its vCPUs, the CLI over its
+ * synthetic workload. Calls come from the migration thread, except {@link #resume()}, which may come from
+ * whichever thread observes a failure.
+ */
+public interface GuestControl {
+    /** Stops every writer of guest memory; returns only when none is mid-write. Switchover starts here. */
+    void pause();
+
+    /** Lets writers run again after a failed or cancelled migration. */
+    void resume();
+
+    /** Slows writers to (100 - percent)% of their time (auto-converge); optional. */
+    default void throttle(final int percent) {
+    }
+
+    /** A guest with no writers (a quiescent memory image). */
+    GuestControl NONE = new GuestControl() {
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+    };
+}

@@ -1,0 +1,241 @@
+package dev.ferry.engine;
+
+import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.destination.DestinationEngine;
+import dev.ferry.engine.stats.MigrationStats;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The receiving side of a migration: listens, authenticates the source's connections, creates the guest's memory
+ * from SETUP, applies pages in order behind the SYNC/FLUSH barrier, hands the device state over, answers APPLIED and
+ * verifies. It serves one migration; connections that fail the handshake are dropped and counted, and it keeps
+ * waiting for the real source.
+ * <pre>{@code
+ * MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+ *     .listen(new InetSocketAddress("0.0.0.0", 7000))
+ *     .memoryFactory(MemoryFactory.file(Path.of("/dev/shm/guest.ram")))
+ *     .secret(Secret.fromFile(Path.of("/etc/ferry/secret"))));
+ * MigrationResult result = destination.result().join();
+ * }</pre>
+ * On failure the memory it created is closed and discarded (the file deleted) and the result says why.
+ */
+public final class MigrationDestination {
+    private final DestinationEngine engine;
+
+    private MigrationDestination(final DestinationEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Validates {@code context}, binds the listening socket and starts accepting. */
+    public static MigrationDestination start(final Context context) {
+        context.conclude();
+        final DestinationEngine engine = new DestinationEngine(context);
+        try {
+            engine.start();
+        } catch (final IOException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot listen on " + context.listen() + ": " +
+                ex.getMessage());
+        }
+        return new MigrationDestination(engine);
+    }
+
+    /** The address actually bound (useful with port 0). */
+    public InetSocketAddress localAddress() {
+        return engine.localAddress();
+    }
+
+    /** Completes when the migration ends, whatever the outcome (it is not completed exceptionally). */
+    public CompletableFuture<MigrationResult> result() {
+        return engine.result();
+    }
+
+    public MigrationStats stats() {
+        return engine.stats();
+    }
+
+    /** Connections refused at the handshake so far. */
+    public int rejectedConnections() {
+        return engine.rejectedConnections();
+    }
+
+    /** Cancels at any moment: the source is told, threads end, the memory is discarded. */
+    public void cancel() {
+        engine.cancel("cancelled by the embedder");
+    }
+
+    /** Configuration of a destination, Aeron-style: fluent, validated once by {@link #conclude()}. */
+    public static final class Context {
+        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
+        private MemoryFactory memoryFactory = MemoryFactory.anonymous();
+        private Secret secret;
+        private VerifyMode verify = VerifyMode.FULL;
+        private Consumer<byte[]> deviceStateConsumer;
+        private Consumer<String> warnings = message -> System.err.println("ferry: warning: " + message);
+        private long handshakeTimeoutMs = 10_000;
+        private long barrierTimeoutMs = 60_000;
+        private long verifyTimeoutMs = 300_000;
+        private int digestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private int maxPendingHandshakes = 16;
+        private PageApplyListener pageApplyListener;
+        private ChannelDecorator channelDecorator;
+        private boolean testOnlyDisableSyncHold;
+
+        public Context listen(final InetSocketAddress listen) {
+            this.listen = listen;
+            return this;
+        }
+
+        public InetSocketAddress listen() {
+            return listen;
+        }
+
+        public Context memoryFactory(final MemoryFactory memoryFactory) {
+            this.memoryFactory = memoryFactory;
+            return this;
+        }
+
+        public MemoryFactory memoryFactory() {
+            return memoryFactory;
+        }
+
+        /** The shared secret, or {@link Secret#insecure()}; required. */
+        public Context secret(final Secret secret) {
+            this.secret = secret;
+            return this;
+        }
+
+        public Secret secret() {
+            return secret;
+        }
+
+        public Context verify(final VerifyMode verify) {
+            this.verify = verify;
+            return this;
+        }
+
+        public VerifyMode verify() {
+            return verify;
+        }
+
+        /** Receives the device state before APPLIED is sent (empty array if the source sent none); optional. */
+        public Context deviceStateConsumer(final Consumer<byte[]> deviceStateConsumer) {
+            this.deviceStateConsumer = deviceStateConsumer;
+            return this;
+        }
+
+        public Consumer<byte[]> deviceStateConsumer() {
+            return deviceStateConsumer;
+        }
+
+        /** Where non-fatal events go (a refused stray connection); default standard error. */
+        public Context warnings(final Consumer<String> warnings) {
+            this.warnings = warnings;
+            return this;
+        }
+
+        public Consumer<String> warnings() {
+            return warnings;
+        }
+
+        public Context handshakeTimeoutMs(final long handshakeTimeoutMs) {
+            this.handshakeTimeoutMs = handshakeTimeoutMs;
+            return this;
+        }
+
+        public long handshakeTimeoutMs() {
+            return handshakeTimeoutMs;
+        }
+
+        /** Longest wait at the SYNC/FLUSH barrier; default 60 s. */
+        public Context barrierTimeoutMs(final long barrierTimeoutMs) {
+            this.barrierTimeoutMs = barrierTimeoutMs;
+            return this;
+        }
+
+        public long barrierTimeoutMs() {
+            return barrierTimeoutMs;
+        }
+
+        /** Longest wait for VERIFY after APPLIED; default 300 s. */
+        public Context verifyTimeoutMs(final long verifyTimeoutMs) {
+            this.verifyTimeoutMs = verifyTimeoutMs;
+            return this;
+        }
+
+        public long verifyTimeoutMs() {
+            return verifyTimeoutMs;
+        }
+
+        public Context digestThreads(final int digestThreads) {
+            this.digestThreads = digestThreads;
+            return this;
+        }
+
+        public int digestThreads() {
+            return digestThreads;
+        }
+
+        public Context maxPendingHandshakes(final int maxPendingHandshakes) {
+            this.maxPendingHandshakes = maxPendingHandshakes;
+            return this;
+        }
+
+        public int maxPendingHandshakes() {
+            return maxPendingHandshakes;
+        }
+
+        /** Test and tracing hook, told of every normal page applied; optional. */
+        public Context pageApplyListener(final PageApplyListener pageApplyListener) {
+            this.pageApplyListener = pageApplyListener;
+            return this;
+        }
+
+        public PageApplyListener pageApplyListener() {
+            return pageApplyListener;
+        }
+
+        /** Test-only: wraps each data channel's input. */
+        public Context channelDecorator(final ChannelDecorator channelDecorator) {
+            this.channelDecorator = channelDecorator;
+            return this;
+        }
+
+        public ChannelDecorator channelDecorator() {
+            return channelDecorator;
+        }
+
+        /**
+         * Test-only, never in production: channels do not stop at SYNC, so pages of the next round may be applied
+         * before older copies still in flight on another channel. It exists to prove the ordering test can fail.
+         */
+        public Context testOnlyDisableSyncHold(final boolean disable) {
+            this.testOnlyDisableSyncHold = disable;
+            return this;
+        }
+
+        public boolean testOnlyDisableSyncHold() {
+            return testOnlyDisableSyncHold;
+        }
+
+        /** Checks every value; throws a {@link FerryException} (CONFIGURATION) naming the first bad one. */
+        public Context conclude() {
+            MigrationSource.Context.require(null != listen, "listen address is not set");
+            MigrationSource.Context.require(null != secret,
+                "no secret: give a secret file, or say --insecure on both sides");
+            Objects.requireNonNull(memoryFactory, "memoryFactory");
+            Objects.requireNonNull(verify, "verify");
+            Objects.requireNonNull(warnings, "warnings");
+            MigrationSource.Context.require(handshakeTimeoutMs > 0 && barrierTimeoutMs > 0 && verifyTimeoutMs > 0,
+                "timeouts must be positive");
+            MigrationSource.Context.require(digestThreads >= 1, "digest threads " + digestThreads + " must be >= 1");
+            MigrationSource.Context.require(maxPendingHandshakes >= 1,
+                "max pending handshakes " + maxPendingHandshakes + " must be >= 1");
+            return this;
+        }
+    }
+}

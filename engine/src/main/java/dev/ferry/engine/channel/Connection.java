@@ -1,0 +1,173 @@
+package dev.ferry.engine.channel;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ScatteringByteChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A blocking {@link SocketChannel} that counts every byte it writes and reads, with full-buffer read and write
+ * loops. Closing it from any thread unblocks a thread blocked in it (the channel is interruptible and
+ * asynchronously closeable).
+ */
+public final class Connection implements AutoCloseable {
+    private final SocketChannel channel;
+    private final String description;
+    private final AtomicLong bytesWritten = new AtomicLong();
+    private final AtomicLong bytesRead = new AtomicLong();
+    private ScatteringByteChannel input;
+
+    public Connection(final SocketChannel channel, final String description) throws IOException {
+        this.channel = channel;
+        this.description = description;
+        this.input = channel;
+        channel.configureBlocking(true);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    }
+
+    /** Connects to {@code address} within {@code timeoutMs}. */
+    public static Connection connect(final InetSocketAddress address, final int timeoutMs, final String description)
+        throws IOException {
+        final SocketChannel channel = SocketChannel.open();
+        try {
+            channel.socket().connect(address, timeoutMs);
+            return new Connection(channel, description);
+        } catch (final IOException ex) {
+            channel.close();
+            throw ex;
+        }
+    }
+
+    /** Reads from now on through {@code decorated} (a test wrapper around this connection's socket). */
+    public void decorateInput(final ScatteringByteChannel decorated) {
+        this.input = decorated;
+    }
+
+    public SocketChannel socket() {
+        return channel;
+    }
+
+    /** Where reads come from: the socket, or a decorator of it. */
+    public ScatteringByteChannel input() {
+        return input;
+    }
+
+    public SocketAddress remoteAddress() {
+        try {
+            return channel.getRemoteAddress();
+        } catch (final IOException ex) {
+            return null;
+        }
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Writes all of {@code buffer}. */
+    public void writeFully(final ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            bytesWritten.addAndGet(channel.write(buffer));
+        }
+    }
+
+    /** Writes all remaining bytes of {@code buffers[offset .. offset + length)} with gathering writes. */
+    public long writeFully(final ByteBuffer[] buffers, final int offset, final int length) throws IOException {
+        long total = 0;
+        int first = offset;
+        final int end = offset + length;
+        while (first < end) {
+            final long written = channel.write(buffers, first, end - first);
+            total += written;
+            while (first < end && !buffers[first].hasRemaining()) {
+                first++;
+            }
+        }
+        bytesWritten.addAndGet(total);
+        return total;
+    }
+
+    /** Fills {@code buffer}; EOF before it is full throws {@link EOFException}. */
+    public void readFully(final ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            final int read = input.read(buffer);
+            if (read < 0) {
+                throw new EOFException(description + " closed by peer");
+            }
+            bytesRead.addAndGet(read);
+        }
+    }
+
+    /**
+     * Fills {@code buffer} like {@link #readFully(ByteBuffer)}, but returns false if the peer closed the connection
+     * cleanly before the first byte: the one place where EOF is a normal end.
+     */
+    public boolean readFullyOrEof(final ByteBuffer buffer) throws IOException {
+        final int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            final int read = input.read(buffer);
+            if (read < 0) {
+                if (buffer.position() == start) {
+                    return false;
+                }
+                throw new EOFException(description + " closed by peer mid-message");
+            }
+            bytesRead.addAndGet(read);
+        }
+        return true;
+    }
+
+    /** Fills every buffer of {@code buffers[0 .. count)} with scattering reads. */
+    public void readFully(final ByteBuffer[] buffers, final int count) throws IOException {
+        int first = 0;
+        while (first < count) {
+            final long read = input.read(buffers, first, count - first);
+            if (read < 0) {
+                throw new EOFException(description + " closed by peer mid-packet");
+            }
+            bytesRead.addAndGet(read);
+            while (first < count && !buffers[first].hasRemaining()) {
+                first++;
+            }
+        }
+    }
+
+    public long bytesWritten() {
+        return bytesWritten.get();
+    }
+
+    public long bytesRead() {
+        return bytesRead.get();
+    }
+
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    /** Closes the socket (and its input decorator); never throws. */
+    @Override
+    public void close() {
+        try {
+            if (input != channel) {
+                input.close();
+            }
+        } catch (final IOException ignore) {
+            // closing the socket below is what matters.
+        }
+        try {
+            channel.close();
+        } catch (final IOException ignore) {
+            // nothing more can be done with a socket that fails to close.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

@@ -1,0 +1,208 @@
+package dev.ferry.engine.channel;
+
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.protocol.HandshakeFlyweight;
+import dev.ferry.engine.protocol.Protocol;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+
+/**
+ * The mutual, HMAC-based handshake that opens every connection (layouts in {@link HandshakeFlyweight}).
+ * <ol>
+ *   <li>client HELLO: version, kind, channel index and count, session id, a fresh client nonce;</li>
+ *   <li>server CHALLENGE: a fresh server nonce and the server's proof, HMAC(secret, "ferry destination" ...);</li>
+ *   <li>the client checks the server's proof <em>before sending anything else</em>, so an impostor listener gets
+ *   no page; then it sends PROOF, HMAC(secret, "ferry source" ...);</li>
+ *   <li>the server checks it and answers ACCEPT with a status (wrong secret, duplicate channel, ...).</li>
+ * </ol>
+ * Direction labels make each proof useless in the other direction; fresh nonces on both sides make a recorded
+ * proof useless in another handshake. Proofs are compared with {@link MessageDigest#isEqual}, in constant time.
+ */
+public final class Handshake {
+    private static final byte[] SOURCE_LABEL = "ferry source".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DESTINATION_LABEL = "ferry destination".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Handshake() {
+    }
+
+    /** What the server learnt from a client's HELLO. */
+    public record Hello(int kind, int channelIndex, int channelCount, byte[] sessionId) {
+    }
+
+    /** Decides whether to admit a client that proved the secret: returns an ACCEPT status. */
+    @FunctionalInterface
+    public interface Admission {
+        int admit(Hello hello);
+    }
+
+    /** A fresh random 128-bit session id. */
+    public static byte[] newSessionId() {
+        final byte[] id = new byte[HandshakeFlyweight.SESSION_ID_LENGTH];
+        RANDOM.nextBytes(id);
+        return id;
+    }
+
+    /**
+     * Runs the client side on {@code connection}.
+     *
+     * @throws FerryException naming the reason when the server refuses or fails its proof.
+     */
+    public static void client(
+        final Connection connection, final Secret secret, final byte[] sessionId, final int kind,
+        final int channelIndex, final int channelCount) throws IOException {
+        final ByteBuffer bytes = ByteBuffer.allocateDirect(HandshakeFlyweight.CHALLENGE_LENGTH);
+        final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        final byte[] clientNonce = nonce();
+        HandshakeFlyweight.encodeHello(buffer, kind, secret.isInsecure(), channelIndex, channelCount, sessionId,
+            clientNonce);
+        connection.writeFully(bytes.clear().limit(HandshakeFlyweight.HELLO_LENGTH));
+
+        connection.readFully(bytes.clear().limit(HandshakeFlyweight.CHALLENGE_LENGTH));
+        if (HandshakeFlyweight.magic(buffer) != Protocol.HANDSHAKE_MAGIC) {
+            throw new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": the peer is not a Ferry destination" +
+                " (bad magic 0x" + Integer.toHexString(HandshakeFlyweight.magic(buffer)) + ")");
+        }
+        final int status = HandshakeFlyweight.challengeStatus(buffer);
+        if (status == HandshakeFlyweight.CHALLENGE_VERSION_MISMATCH) {
+            throw new FerryException(ErrorCode.VERSION_MISMATCH, "protocol version mismatch: this source speaks " +
+                Protocol.VERSION + ", the destination speaks " + HandshakeFlyweight.version(buffer));
+        }
+        if (status == HandshakeFlyweight.CHALLENGE_INSECURE_MISMATCH) {
+            throw new FerryException(ErrorCode.AUTHENTICATION_FAILED, insecureMismatch(secret.isInsecure(),
+                "this source", "the destination"));
+        }
+        if (status != HandshakeFlyweight.CHALLENGE_OK) {
+            throw new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": unknown challenge status " + status);
+        }
+        final byte[] serverNonce = new byte[HandshakeFlyweight.NONCE_LENGTH];
+        buffer.getBytes(HandshakeFlyweight.SERVER_NONCE_OFFSET, serverNonce);
+        final byte[] serverProof = new byte[HandshakeFlyweight.PROOF_LENGTH];
+        buffer.getBytes(HandshakeFlyweight.SERVER_PROOF_OFFSET, serverProof);
+        final byte[] expected = proof(secret, DESTINATION_LABEL, clientNonce, serverNonce, sessionId, kind,
+            channelIndex, channelCount);
+        if (!MessageDigest.isEqual(expected, serverProof)) {
+            throw new FerryException(ErrorCode.AUTHENTICATION_FAILED, connection + ": the destination failed to prove" +
+                " it knows the shared secret; nothing was sent to it");
+        }
+
+        final byte[] clientProof = proof(secret, SOURCE_LABEL, clientNonce, serverNonce, sessionId, kind,
+            channelIndex, channelCount);
+        connection.writeFully(ByteBuffer.wrap(clientProof));
+
+        connection.readFully(bytes.clear().limit(HandshakeFlyweight.ACCEPT_LENGTH));
+        final int accept = HandshakeFlyweight.acceptStatus(buffer);
+        if (accept != HandshakeFlyweight.ACCEPT_OK) {
+            throw new FerryException(accept == HandshakeFlyweight.ACCEPT_AUTH_FAILED ?
+                ErrorCode.AUTHENTICATION_FAILED : ErrorCode.HANDSHAKE_FAILED,
+                connection + " refused by the destination: " + HandshakeFlyweight.acceptStatusText(accept));
+        }
+    }
+
+    /**
+     * Runs the server side on {@code connection}; {@code admission} decides on a client that proved the secret.
+     *
+     * @return the client's HELLO once accepted.
+     * @throws FerryException naming the reason when the client is refused.
+     */
+    public static Hello server(final Connection connection, final Secret secret, final Admission admission)
+        throws IOException {
+        final ByteBuffer bytes = ByteBuffer.allocateDirect(HandshakeFlyweight.CHALLENGE_LENGTH);
+        final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+        connection.readFully(bytes.clear().limit(HandshakeFlyweight.HELLO_LENGTH));
+        if (HandshakeFlyweight.magic(buffer) != Protocol.HANDSHAKE_MAGIC) {
+            throw new FerryException(ErrorCode.HANDSHAKE_FAILED, "not a Ferry client (bad magic 0x" +
+                Integer.toHexString(HandshakeFlyweight.magic(buffer)) + ")");
+        }
+        final int version = HandshakeFlyweight.version(buffer);
+        final boolean clientInsecure = HandshakeFlyweight.insecure(buffer);
+        final Hello hello = readHello(buffer);
+        final byte[] clientNonce = new byte[HandshakeFlyweight.NONCE_LENGTH];
+        buffer.getBytes(HandshakeFlyweight.CLIENT_NONCE_OFFSET, clientNonce);
+
+        if (version != Protocol.VERSION) {
+            HandshakeFlyweight.encodeChallenge(buffer, HandshakeFlyweight.CHALLENGE_VERSION_MISMATCH,
+                secret.isInsecure(), null, null);
+            connection.writeFully(bytes.clear().limit(HandshakeFlyweight.CHALLENGE_LENGTH));
+            throw new FerryException(ErrorCode.VERSION_MISMATCH, "protocol version mismatch: the source speaks " +
+                version + ", this destination speaks " + Protocol.VERSION);
+        }
+        if (clientInsecure != secret.isInsecure()) {
+            HandshakeFlyweight.encodeChallenge(buffer, HandshakeFlyweight.CHALLENGE_INSECURE_MISMATCH,
+                secret.isInsecure(), null, null);
+            connection.writeFully(bytes.clear().limit(HandshakeFlyweight.CHALLENGE_LENGTH));
+            throw new FerryException(ErrorCode.AUTHENTICATION_FAILED, insecureMismatch(secret.isInsecure(),
+                "this destination", "the source"));
+        }
+        final byte[] serverNonce = nonce();
+        final byte[] serverProof = proof(secret, DESTINATION_LABEL, clientNonce, serverNonce, hello.sessionId(),
+            hello.kind(), hello.channelIndex(), hello.channelCount());
+        HandshakeFlyweight.encodeChallenge(buffer, HandshakeFlyweight.CHALLENGE_OK, secret.isInsecure(), serverNonce,
+            serverProof);
+        connection.writeFully(bytes.clear().limit(HandshakeFlyweight.CHALLENGE_LENGTH));
+
+        final byte[] clientProof = new byte[HandshakeFlyweight.PROOF_LENGTH];
+        connection.readFully(ByteBuffer.wrap(clientProof));
+        final byte[] expected = proof(secret, SOURCE_LABEL, clientNonce, serverNonce, hello.sessionId(),
+            hello.kind(), hello.channelIndex(), hello.channelCount());
+        final int status = MessageDigest.isEqual(expected, clientProof) ?
+            admission.admit(hello) : HandshakeFlyweight.ACCEPT_AUTH_FAILED;
+        HandshakeFlyweight.encodeAccept(buffer, status);
+        connection.writeFully(bytes.clear().limit(HandshakeFlyweight.ACCEPT_LENGTH));
+        if (status != HandshakeFlyweight.ACCEPT_OK) {
+            throw new FerryException(status == HandshakeFlyweight.ACCEPT_AUTH_FAILED ?
+                ErrorCode.AUTHENTICATION_FAILED : ErrorCode.HANDSHAKE_FAILED,
+                "refused " + connection + ": " + HandshakeFlyweight.acceptStatusText(status));
+        }
+        return hello;
+    }
+
+    private static Hello readHello(final UnsafeBuffer buffer) {
+        final byte[] sessionId = new byte[HandshakeFlyweight.SESSION_ID_LENGTH];
+        buffer.getBytes(HandshakeFlyweight.SESSION_ID_OFFSET, sessionId);
+        return new Hello(HandshakeFlyweight.kind(buffer), HandshakeFlyweight.channelIndex(buffer),
+            HandshakeFlyweight.channelCount(buffer), sessionId);
+    }
+
+    private static String insecureMismatch(final boolean localInsecure, final String local, final String remote) {
+        return localInsecure ?
+            local + " runs --insecure but " + remote + " expects a shared secret; give both the same --secret-file" :
+            remote + " runs --insecure but " + local + " has a shared secret; both sides must say --insecure";
+    }
+
+    private static byte[] nonce() {
+        final byte[] nonce = new byte[HandshakeFlyweight.NONCE_LENGTH];
+        RANDOM.nextBytes(nonce);
+        return nonce;
+    }
+
+    static byte[] proof(
+        final Secret secret, final byte[] label, final byte[] clientNonce, final byte[] serverNonce,
+        final byte[] sessionId, final int kind, final int channelIndex, final int channelCount) {
+        try {
+            final Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.key(), "HmacSHA256"));
+            mac.update(label);
+            mac.update(clientNonce);
+            mac.update(serverNonce);
+            mac.update(sessionId);
+            mac.update((byte)kind);
+            mac.update((byte)(channelIndex >>> 8));
+            mac.update((byte)channelIndex);
+            mac.update((byte)(channelCount >>> 8));
+            mac.update((byte)channelCount);
+            return mac.doFinal();
+        } catch (final GeneralSecurityException ex) {
+            throw new FerryException(ErrorCode.INTERNAL, "HMAC-SHA256 unavailable: " + ex);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.ferry.engine.channel;
+
+import dev.ferry.engine.protocol.MessageFlyweight;
+import dev.ferry.engine.protocol.Protocol;
+import dev.ferry.engine.protocol.ProtocolException;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The main channel's framed messages over a {@link Connection} (frame layout in {@link MessageFlyweight}).
+ * Sending is serialised (the migration thread and a cancelling thread may both send); receiving belongs to one
+ * thread. Every received frame is checked: a length above {@link Protocol#MAX_MESSAGE_BODY_LENGTH} or an unknown
+ * type is a {@link ProtocolException} before any body byte is read.
+ */
+public final class MainChannel implements AutoCloseable {
+    /** Writes a message body at {@code offset} of {@code buffer} and returns its length. */
+    @FunctionalInterface
+    public interface BodyEncoder {
+        int encode(MutableDirectBuffer buffer, int offset);
+    }
+
+    private final Connection connection;
+    private final ExpandableDirectByteBuffer sendBuffer = new ExpandableDirectByteBuffer(4096);
+    private final ByteBuffer receiveHeader = ByteBuffer.allocateDirect(MessageFlyweight.FRAME_HEADER_LENGTH);
+    private final UnsafeBuffer receiveHeaderBuffer = new UnsafeBuffer(receiveHeader);
+    private ExpandableDirectByteBuffer receiveBody = new ExpandableDirectByteBuffer(4096);
+    private int receivedLength;
+
+    public MainChannel(final Connection connection) {
+        this.connection = connection;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    /** Sends one message whose body {@code encoder} writes. */
+    public synchronized void send(final int type, final BodyEncoder encoder) throws IOException {
+        final int length = null == encoder ? 0 : encoder.encode(sendBuffer, MessageFlyweight.FRAME_HEADER_LENGTH);
+        sendBuffer.putInt(MessageFlyweight.LENGTH_OFFSET, length, Protocol.BYTE_ORDER);
+        sendBuffer.putShort(MessageFlyweight.TYPE_OFFSET, (short)type, Protocol.BYTE_ORDER);
+        sendBuffer.putShort(MessageFlyweight.TYPE_OFFSET + 2, (short)0, Protocol.BYTE_ORDER);
+        final ByteBuffer bytes = sendBuffer.byteBuffer();
+        bytes.limit(MessageFlyweight.FRAME_HEADER_LENGTH + length).position(0);
+        connection.writeFully(bytes);
+        bytes.clear();
+    }
+
+    /** Sends a message with an empty body. */
+    public void send(final int type) throws IOException {
+        send(type, null);
+    }
+
+    /** Sends a STATUS-bodied message (SETUP_ACK, RESULT, ERROR, CANCEL). */
+    public void sendStatus(final int type, final int code, final long value, final String text) throws IOException {
+        send(type, (buffer, offset) -> MessageFlyweight.encodeStatus(buffer, offset, code, value, text));
+    }
+
+    /**
+     * Reads the next message; returns its type, or -1 if the peer closed the connection cleanly between messages.
+     * The body is then in {@link #body()} for {@link #bodyLength()} bytes, until the next call.
+     */
+    public int receive() throws IOException {
+        receiveHeader.clear();
+        if (!connection.readFullyOrEof(receiveHeader)) {
+            return -1;
+        }
+        final long length = receiveHeaderBuffer.getInt(MessageFlyweight.LENGTH_OFFSET, Protocol.BYTE_ORDER) &
+            0xFFFF_FFFFL;
+        final int type = receiveHeaderBuffer.getShort(MessageFlyweight.TYPE_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF;
+        ProtocolException.check(type >= MessageFlyweight.SETUP && type <= MessageFlyweight.CANCEL,
+            "main-channel message type", type, MessageFlyweight.SETUP + ".." + MessageFlyweight.CANCEL);
+        ProtocolException.check(length <= Protocol.MAX_MESSAGE_BODY_LENGTH, "main-channel message length", length,
+            "<= " + Protocol.MAX_MESSAGE_BODY_LENGTH);
+        if (receiveBody.capacity() < length) {
+            receiveBody = new ExpandableDirectByteBuffer((int)length);
+        }
+        final ByteBuffer body = receiveBody.byteBuffer();
+        body.clear().limit((int)length);
+        connection.readFully(body);
+        body.clear();
+        receivedLength = (int)length;
+        return type;
+    }
+
+    /** The body of the last message received. */
+    public MutableDirectBuffer body() {
+        return receiveBody;
+    }
+
+    public int bodyLength() {
+        return receivedLength;
+    }
+
+    /** Fails unless the last body is at least {@code minimum} bytes. */
+    public void requireBodyLength(final int type, final int minimum) {
+        ProtocolException.check(receivedLength >= minimum, MessageFlyweight.typeName(type) + " body length",
+            receivedLength, ">= " + minimum);
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+}

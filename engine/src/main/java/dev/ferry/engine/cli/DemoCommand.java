@@ -1,0 +1,132 @@
+package dev.ferry.engine.cli;
+
+import dev.ferry.engine.GuestControl;
+import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.MigrationSource;
+import dev.ferry.engine.VerifyMode;
+import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.stats.ProgressLine;
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.Fill;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryFiles;
+import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.Workload;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Migrate a synthetic guest between a source and a destination in this JVM over loopback.")
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1g", description = "Guest size (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--zero-share", paramLabel = "FRACTION", defaultValue = "0.25",
+        description = "Share of zero pages in the guest (default: ${DEFAULT-VALUE}).")
+    double zeroShare;
+
+    @Option(names = "--dir", paramLabel = "DIR",
+        description = "Where the two memory files go (default: /dev/shm if present, else the temp directory).")
+    Path dir;
+
+    @Option(names = "--stats-json", paramLabel = "OUT", description = "Write the source's final statistics as JSON.")
+    Path statsJson;
+
+    @Option(names = "--verify", paramLabel = "full|none", defaultValue = "full",
+        description = "Verify both memories by digest (default: ${DEFAULT-VALUE}).")
+    String verify;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Mixin
+    MigrationOptions migration;
+
+    DemoCommand() {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        final PrintWriter err = spec.commandLine().getErr();
+        if (migration.dirtyRate == 0 && !spec.commandLine().getParseResult().hasMatchedOption("--dirty-rate")) {
+            migration.dirtyRate = 20_000;
+        }
+        final long bytes = Values.size("--size", size);
+        if (bytes <= 0 || bytes % RamBlock.DEFAULT_PAGE_SIZE != 0) {
+            throw Values.bad("--size", size, "a positive multiple of 4k");
+        }
+        if (!(zeroShare >= 0 && zeroShare <= 1)) {
+            throw Values.bad("--zero-share", Double.toString(zeroShare), "a fraction from 0 to 1");
+        }
+        final VerifyMode verifyMode = VerifyMode.parse(verify);
+        final Path base = null != dir ? dir : Files.isDirectory(Path.of("/dev/shm")) ?
+            Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+        final Path work = Files.createTempDirectory(base, "ferry-demo-");
+        final Path sourceFile = work.resolve("source.ram");
+        final Path destinationFile = work.resolve("destination.ram");
+        final byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        final Secret secret = Secret.of(key);
+        try (GuestMemory memory = GuestMemory.createFile(sourceFile, List.of(new BlockSpec(0, "pc.ram", bytes)),
+            RamBlock.DEFAULT_PAGE_SIZE)) {
+            err.printf("ferry demo: %s guest (%.0f%% zero pages) in %s, %d channels, dirtying %d pages/s%n",
+                dev.ferry.engine.stats.Units.bytes(bytes), zeroShare * 100, work, migration.channels,
+                migration.dirtyRate);
+            Fill.mixed(memory.block(0), zeroShare, 1);
+            final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                .listen(new InetSocketAddress("127.0.0.1", 0))
+                .memoryFactory(MemoryFactory.file(destinationFile))
+                .secret(secret)
+                .verify(verifyMode));
+            final MigrationSource.Context context = new MigrationSource.Context()
+                .destination(destination.localAddress())
+                .secret(secret)
+                .verify(verifyMode);
+            migration.apply(context);
+            final Workload workload = migration.workload(memory.block(0));
+            final MigrationResult sourceResult;
+            final MigrationSource source = MigrationSource.start(context.memory(memory)
+                .guestControl(null == workload ? GuestControl.NONE : new WorkloadGuest(workload)));
+            try (ProgressLine ignored = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
+                sourceResult = source.result().join();
+            } finally {
+                if (null != workload) {
+                    workload.close();
+                }
+            }
+            final MigrationResult destinationResult = destination.result().join();
+            if (null != destinationResult.memory()) {
+                destinationResult.memory().close();
+            }
+            if (null != statsJson) {
+                Files.writeString(statsJson, sourceResult.stats().toJson());
+            }
+            err.print(sourceResult.stats().toReport());
+            err.print(destinationResult.stats().toReport());
+            final boolean ok = sourceResult.isCompleted() && destinationResult.isCompleted() &&
+                (sourceResult.verified() || verifyMode == VerifyMode.NONE);
+            return ok ? 0 : 1;
+        } finally {
+            MemoryFiles.deleteQuietly(sourceFile);
+            MemoryFiles.deleteQuietly(destinationFile);
+            Files.deleteIfExists(work);
+        }
+    }
+}

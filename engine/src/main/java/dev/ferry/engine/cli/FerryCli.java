@@ -1,0 +1,80 @@
+package dev.ferry.engine.cli;
+
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.memory.MemoryException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+
+/** {@code java -jar ferry.jar send|receive|demo ...}. */
+@Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
+    description = "Live-migrate off-heap guest memory over several TCP channels.",
+    subcommands = {SendCommand.class, ReceiveCommand.class, DemoCommand.class})
+public final class FerryCli implements Runnable {
+    /** Exit code: completed (and verified, unless --verify none). */
+    public static final int EXIT_COMPLETED = 0;
+    /** Exit code: the migration failed, was cancelled, or its outcome is unknown. */
+    public static final int EXIT_FAILED = 1;
+    /** Exit code: bad usage or configuration. */
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: send, receive or demo");
+    }
+
+    public static void main(final String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the CLI and returns the exit code (for tests and embedding). */
+    public static int run(final PrintWriter out, final PrintWriter err, final String... args) {
+        final CommandLine commandLine = new CommandLine(new FerryCli());
+        commandLine.setOut(out).setErr(err);
+        commandLine.setParameterExceptionHandler((ex, arguments) -> {
+            err.println("ferry: " + ex.getMessage());
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return EXIT_USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            final boolean verbose = Arrays.asList(args).contains("--verbose");
+            final Throwable cause = unwrap(ex);
+            final boolean usage = cause instanceof FerryException &&
+                ((FerryException)cause).code() == ErrorCode.CONFIGURATION;
+            err.println("ferry: error: " + message(cause));
+            if (verbose) {
+                cause.printStackTrace(err);
+            }
+            return usage ? EXIT_USAGE : EXIT_FAILED;
+        });
+        final int exitCode = commandLine.execute(args);
+        out.flush();
+        err.flush();
+        return exitCode;
+    }
+
+    private static Throwable unwrap(final Throwable ex) {
+        Throwable cause = ex;
+        while ((cause instanceof java.util.concurrent.CompletionException ||
+            cause instanceof java.util.concurrent.ExecutionException) && null != cause.getCause()) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static String message(final Throwable cause) {
+        if (cause instanceof FerryException || cause instanceof MemoryException) {
+            return cause.getMessage();
+        }
+        if (cause instanceof java.io.IOException) {
+            return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        }
+        return cause.toString();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.ferry.engine.cli;
+
+import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.memory.GuestMemory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "receive", mixinStandardHelpOptions = true,
+    description = "Wait for one migration and write the guest's memory to a file created afresh.")
+final class ReceiveCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address to listen on.")
+    String listen;
+
+    @Option(names = "--memory-file", required = true, paramLabel = "PATH",
+        description = "File to create (truncated if it exists), sized from the source's SETUP.")
+    Path memoryFile;
+
+    @Override
+    public Integer call() {
+        final PrintWriter err = spec.commandLine().getErr();
+        final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+            .listen(Values.hostPort("--listen", listen))
+            .memoryFactory(MemoryFactory.file(memoryFile))
+            .secret(common.secret("receive", err))
+            .verify(common.verifyMode())
+            .warnings(message -> err.println("ferry: warning: " + message)));
+        err.println("ferry: listening on " + destination.localAddress() + ", memory file " + memoryFile);
+        final MigrationResult result = destination.result().join();
+        final GuestMemory memory = result.memory();
+        if (null != memory) {
+            memory.blocks().forEach(dev.ferry.memory.RamBlock::force);
+            memory.close();
+        }
+        common.writeStats(result);
+        err.print(result.stats().toReport());
+        return common.exitCode(result);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.ferry.engine.cli;
+
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.GuestControl;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.MigrationSource;
+import dev.ferry.engine.MigrationStatus;
+import dev.ferry.engine.stats.ProgressLine;
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.Workload;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "send", mixinStandardHelpOptions = true,
+    description = "Migrate the content of an existing memory file to a waiting 'ferry receive'.")
+final class SendCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    MigrationOptions migration;
+
+    @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "The receiver's address.")
+    String connect;
+
+    @Option(names = "--memory-file", required = true, paramLabel = "PATH",
+        description = "Existing file holding the guest's memory; its size is the RAM size.")
+    Path memoryFile;
+
+    @Override
+    public Integer call() {
+        final PrintWriter err = spec.commandLine().getErr();
+        final long size;
+        try {
+            size = Files.size(memoryFile);
+        } catch (final IOException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot read --memory-file " + memoryFile + ": " + ex);
+        }
+        if (size == 0 || size % RamBlock.DEFAULT_PAGE_SIZE != 0) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " + memoryFile + " is " + size +
+                " bytes: expected a positive multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);
+        }
+        final MigrationSource.Context context = new MigrationSource.Context()
+            .destination(Values.hostPort("--connect", connect))
+            .secret(common.secret("send", err))
+            .verify(common.verifyMode());
+        migration.apply(context);
+        try (GuestMemory memory = GuestMemory.mapFile(memoryFile, List.of(new BlockSpec(0, "ram", size)),
+            RamBlock.DEFAULT_PAGE_SIZE)) {
+            final Workload workload = migration.workload(memory.block(0));
+            final GuestControl guest = null == workload ? GuestControl.NONE : new WorkloadGuest(workload);
+            final MigrationResult result;
+            final MigrationSource source = MigrationSource.start(context.memory(memory).guestControl(guest));
+            try (ProgressLine ignored = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
+                result = source.result().join();
+            } finally {
+                if (null != workload) {
+                    workload.close();
+                }
+            }
+            if (result.status() == MigrationStatus.COMPLETED) {
+                memory.blocks().forEach(RamBlock::force);
+            }
+            common.writeStats(result);
+            err.print(result.stats().toReport());
+            if (result.status() == MigrationStatus.UNKNOWN) {
+                err.println("ferry: outcome unknown: contact was lost after APPLIED; the guest was left paused." +
+                    " Check the destination before resuming anything.");
+            }
+            return common.exitCode(result);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.ferry.engine.destination;
+
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.PageApplyListener;
+import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.protocol.PacketHeaderFlyweight;
+import dev.ferry.engine.protocol.Protocol;
+import dev.ferry.engine.protocol.ProtocolException;
+import dev.ferry.engine.stats.Counters;
+import dev.ferry.memory.DirtyBitmap;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.PageViews;
+import dev.ferry.memory.Pages;
+import dev.ferry.memory.RamBlock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One data channel's receiver. Per packet: read the fixed header and check every field (magic, flags, round,
+ * sequence, block, counts, payload length); read the offset table and check every offset (inside the block,
+ * page-aligned); only then read the payload with one scattering read whose buffers are views of the destination
+ * mapping at those offsets: no intermediate buffer, no byte written anywhere unchecked. A zero page is filled only if
+ * that page was ever written (fresh memory is already zero). On SYNC the receiver stops at the barrier until the main
+ * receiver releases every channel on FLUSH. Pages of one channel are applied in the order they arrive.
+ */
+final class ChannelReceiver implements Runnable {
+    private final DestinationEngine engine;
+    private final int index;
+    private final Connection connection;
+    private final GuestMemory memory;
+    private final DirtyBitmap[] writtenById;
+    private final Counters counters;
+    private final PageApplyListener listener;
+    private final ByteBuffer headerBytes = ByteBuffer.allocateDirect(PacketHeaderFlyweight.MAX_HEADER_AND_OFFSETS_LENGTH)
+        .order(Protocol.BYTE_ORDER);
+    private final PacketHeaderFlyweight header = new PacketHeaderFlyweight().wrap(new UnsafeBuffer(headerBytes));
+    private final ByteBuffer[] iov = new ByteBuffer[Protocol.MAX_PAGES_PER_PACKET];
+    private final long[] pages = new long[Protocol.MAX_PAGES_PER_PACKET];
+    private final PageViews views;
+    private long expectedRound;
+    private long expectedSequence;
+
+    ChannelReceiver(
+        final DestinationEngine engine, final int index, final Connection connection, final GuestMemory memory,
+        final DirtyBitmap[] writtenById, final Counters counters, final PageApplyListener listener) {
+        this.engine = engine;
+        this.index = index;
+        this.connection = connection;
+        this.memory = memory;
+        this.writtenById = writtenById;
+        this.counters = counters;
+        this.listener = listener;
+        this.views = new PageViews(memory, Protocol.MAX_PAGES_PER_PACKET);
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (readPacket()) {
+                if (engine.isFinished()) {
+                    return;
+                }
+            }
+        } catch (final ProtocolException ex) {
+            engine.fail(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "data channel " + index + ": " +
+                ex.getMessage()));
+        } catch (final FerryException ex) {
+            engine.fail(ex);
+        } catch (final IOException | RuntimeException ex) {
+            engine.fail(new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + index + " failed: " + ex));
+        }
+    }
+
+    /** Reads and applies one packet; false at a clean end (EOF after COMPLETE). */
+    private boolean readPacket() throws IOException {
+        headerBytes.clear().limit(PacketHeaderFlyweight.HEADER_LENGTH);
+        if (!connection.readFullyOrEof(headerBytes)) {
+            if (engine.isCompleteReceived()) {
+                return false;
+            }
+            throw new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + index +
+                " closed by the source before COMPLETE");
+        }
+        final long startNs = System.nanoTime();
+        ProtocolException.check(header.magic() == Protocol.PACKET_MAGIC, "packet magic", header.magic(),
+            "0x" + Integer.toHexString(Protocol.PACKET_MAGIC));
+        final int flags = header.flags();
+        ProtocolException.check((flags & ~PacketHeaderFlyweight.KNOWN_FLAGS) == 0, "packet flags", flags,
+            "only known flags (0x" + Integer.toHexString(PacketHeaderFlyweight.KNOWN_FLAGS) + ")");
+        ProtocolException.check(!engine.isCompleteReceived(), "packet after COMPLETE, sequence", header.sequence(),
+            "no packet after COMPLETE");
+        ProtocolException.check(header.round() == expectedRound, "packet round", header.round(),
+            Long.toString(expectedRound));
+        ProtocolException.check(header.sequence() == expectedSequence, "packet sequence", header.sequence(),
+            Long.toString(expectedSequence));
+        expectedSequence = (expectedSequence + 1) & 0xFFFF_FFFFL;
+        final int normal = header.normalCount();
+        final int zero = header.zeroCount();
+        if ((flags & PacketHeaderFlyweight.SYNC_FLAG) != 0) {
+            ProtocolException.check(normal == 0 && zero == 0 && header.payloadLength() == 0,
+                "SYNC page count", normal + zero, "0 pages and no payload");
+            counters.addChannel(index, PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
+            engine.arriveAtSync(index, expectedRound);
+            expectedRound++;
+            return true;
+        }
+        final RamBlock block = memory.block(header.blockId());
+        ProtocolException.check(null != block, "block id", header.blockId(), "a block from SETUP");
+        final int pageCount = normal + zero;
+        ProtocolException.check(pageCount >= 1 && pageCount <= Protocol.MAX_PAGES_PER_PACKET, "packet page count",
+            pageCount, "1.." + Protocol.MAX_PAGES_PER_PACKET);
+        final long payloadLength = (long)normal << block.pageShift();
+        ProtocolException.check(header.payloadLength() == payloadLength, "payload length", header.payloadLength(),
+            payloadLength + " (" + normal + " pages)");
+        readOffsets(block, pageCount);
+        final int blockId = block.id();
+        for (int i = 0; i < normal; i++) {
+            iov[i] = views.page(blockId, pages[i], i);
+        }
+        connection.readFully(iov, normal);
+        final DirtyBitmap written = writtenById[blockId];
+        for (int i = 0; i < normal; i++) {
+            written.markDirty(pages[i]);
+            if (null != listener) {
+                listener.onPageApplied(index, block, pages[i]);
+            }
+        }
+        for (int i = normal; i < pageCount; i++) {
+            if (written.isDirty(pages[i])) {
+                Pages.zero(block, pages[i]);
+            }
+        }
+        counters.addChannel(index, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength,
+            normal, zero);
+        counters.packetLatencyNs.recordValue(System.nanoTime() - startNs);
+        return true;
+    }
+
+    private void readOffsets(final RamBlock block, final int pageCount) throws IOException {
+        headerBytes.limit(PacketHeaderFlyweight.headerAndOffsetsLength(pageCount));
+        connection.readFully(headerBytes);
+        final long length = block.lengthBytes();
+        final long pageMask = block.pageSizeBytes() - 1;
+        for (int i = 0; i < pageCount; i++) {
+            final long offset = header.pageOffset(i);
+            if (offset < 0 || offset >= length || (offset & pageMask) != 0) {
+                throw new ProtocolException("invalid page offset " + offset + " in block '" + block.name() +
+                    "': expected a multiple of " + block.pageSizeBytes() + " below " + length);
+            }
+            pages[i] = offset >>> block.pageShift();
+        }
+    }
+}

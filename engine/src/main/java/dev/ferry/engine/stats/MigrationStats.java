@@ -1,0 +1,170 @@
+package dev.ferry.engine.stats;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An immutable snapshot of one side of a migration. {@link #toJson()} is the {@code --stats-json} document; its
+ * keys are a contract relied on from outside.
+ *
+ * @param role                   "source" or "destination".
+ * @param status                 setup, active, device, verifying, completed, failed, cancelled or unknown.
+ * @param totalTimeMs            source: first connect to RESULT; destination: SETUP to RESULT.
+ * @param setupTimeMs            connect until every channel is up and SETUP-ACK is in.
+ * @param downtimeMs             writers paused until APPLIED received (-1 until known).
+ * @param expectedDowntimeMs     what the dirty set and the measured bandwidth predict.
+ * @param verifyTimeMs           APPLIED to RESULT (-1 until known or when not verified).
+ * @param transferredBytes       every byte written by the source on every connection (destination: read).
+ * @param remainingBytes         bytes still to send in this round, by the last count.
+ * @param throughputBytesPerSec  transferred bytes over total time.
+ * @param totalBytes             guest size.
+ * @param normalPages            pages sent with their bytes.
+ * @param zeroPages              pages sent as offsets only.
+ * @param rounds                 dirty-bitmap syncs, round 0 included.
+ * @param dirtyPagesPerSecond    pages dirtied per second over the last round.
+ * @param throttlePercent        current auto-converge throttle.
+ * @param channels               data channels.
+ * @param channelBytes           bytes per data channel.
+ * @param packetLatencyUs        p50, p99, max packet write (or apply) latency, microseconds.
+ * @param barrierLatencyUs       p50, p99, max SYNC barrier latency, microseconds.
+ * @param bitmapSyncUs           p50, p99, max dirty-bitmap harvest time, microseconds.
+ * @param verified               digests of both sides' memory matched.
+ * @param error                  why it failed, or null.
+ * @param errorCode              the stable error code's name, or null.
+ */
+public record MigrationStats(
+    String role,
+    String status,
+    long totalTimeMs,
+    long setupTimeMs,
+    long downtimeMs,
+    long expectedDowntimeMs,
+    long verifyTimeMs,
+    long transferredBytes,
+    long remainingBytes,
+    long throughputBytesPerSec,
+    long totalBytes,
+    long normalPages,
+    long zeroPages,
+    long rounds,
+    long dirtyPagesPerSecond,
+    long throttlePercent,
+    int channels,
+    List<Long> channelBytes,
+    Percentiles packetLatencyUs,
+    Percentiles barrierLatencyUs,
+    Percentiles bitmapSyncUs,
+    boolean verified,
+    String error,
+    String errorCode) {
+
+    /** Three points of a latency distribution, microseconds. */
+    public record Percentiles(long p50, long p99, long max) {
+        public static final Percentiles NONE = new Percentiles(0, 0, 0);
+
+        public static Percentiles of(final org.HdrHistogram.Histogram histogramNs) {
+            if (histogramNs.getTotalCount() == 0) {
+                return NONE;
+            }
+            return new Percentiles(histogramNs.getValueAtPercentile(50) / 1000,
+                histogramNs.getValueAtPercentile(99) / 1000, histogramNs.getMaxValue() / 1000);
+        }
+
+        String toJson() {
+            return "{\"p50\": " + p50 + ", \"p99\": " + p99 + ", \"max\": " + max + "}";
+        }
+    }
+
+    /** The {@code --stats-json} document: one JSON object. */
+    public String toJson() {
+        final StringBuilder json = new StringBuilder(1024).append("{\n");
+        field(json, "role", quote(role));
+        field(json, "status", quote(status));
+        field(json, "total-time-ms", totalTimeMs);
+        field(json, "setup-time-ms", setupTimeMs);
+        field(json, "downtime-ms", downtimeMs);
+        field(json, "expected-downtime-ms", expectedDowntimeMs);
+        field(json, "verify-time-ms", verifyTimeMs);
+        field(json, "transferred-bytes", transferredBytes);
+        field(json, "remaining-bytes", remainingBytes);
+        field(json, "throughput-bytes-per-sec", throughputBytesPerSec);
+        field(json, "total-bytes", totalBytes);
+        field(json, "normal-pages", normalPages);
+        field(json, "zero-pages", zeroPages);
+        field(json, "rounds", rounds);
+        field(json, "dirty-pages-rate", dirtyPagesPerSecond);
+        field(json, "throttle-percent", throttlePercent);
+        field(json, "channels", channels);
+        field(json, "channel-bytes", channelBytes.toString());
+        field(json, "packet-latency-us", packetLatencyUs.toJson());
+        field(json, "sync-barrier-latency-us", barrierLatencyUs.toJson());
+        field(json, "bitmap-sync-time-us", bitmapSyncUs.toJson());
+        field(json, "verified", verified);
+        if (null != error) {
+            field(json, "error", quote(error));
+            field(json, "error-code", quote(errorCode));
+        }
+        json.setLength(json.length() - 2);
+        return json.append("\n}\n").toString();
+    }
+
+    /** The human report printed at the end of a CLI run. */
+    public String toReport() {
+        final StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "%s: %s%s%n", role, status,
+            null != error ? " (" + error + ")" : verified ? ", verified" : ", not verified"));
+        text.append(String.format(Locale.ROOT,
+            "  total %d ms (setup %d ms), downtime %d ms, verify %d ms%n",
+            totalTimeMs, setupTimeMs, downtimeMs, verifyTimeMs));
+        text.append(String.format(Locale.ROOT,
+            "  transferred %s of a %s guest in %d rounds over %d channels: %s/s%n",
+            Units.bytes(transferredBytes), Units.bytes(totalBytes), rounds, channels,
+            Units.bytes(throughputBytesPerSec)));
+        text.append(String.format(Locale.ROOT, "  pages: %d normal, %d zero; dirty rate %d pages/s%n",
+            normalPages, zeroPages, dirtyPagesPerSecond));
+        text.append(String.format(Locale.ROOT,
+            "  latency us (p50/p99/max): packet %d/%d/%d, SYNC barrier %d/%d/%d, bitmap sync %d/%d/%d%n",
+            packetLatencyUs.p50, packetLatencyUs.p99, packetLatencyUs.max,
+            barrierLatencyUs.p50, barrierLatencyUs.p99, barrierLatencyUs.max,
+            bitmapSyncUs.p50, bitmapSyncUs.p99, bitmapSyncUs.max));
+        return text.toString();
+    }
+
+    private static void field(final StringBuilder json, final String key, final Object value) {
+        json.append("  \"").append(key).append("\": ").append(value).append(",\n");
+    }
+
+    static String quote(final String text) {
+        if (null == text) {
+            return "null";
+        }
+        final StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            final char c = text.charAt(i);
+            switch (c) {
+                case '"':
+                    quoted.append("\\\"");
+                    break;
+                case '\\':
+                    quoted.append("\\\\");
+                    break;
+                case '\n':
+                    quoted.append("\\n");
+                    break;
+                case '\r':
+                    quoted.append("\\r");
+                    break;
+                case '\t':
+                    quoted.append("\\t");
+                    break;
+                default:
+                    if (c < 0x20) {
+                        quoted.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
+                    } else {
+                        quoted.append(c);
+                    }
+            }
+        }
+        return quoted.append('"').toString();
+    }
+}

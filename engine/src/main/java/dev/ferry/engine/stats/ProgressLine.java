@@ -1,0 +1,84 @@
+package dev.ferry.engine.stats;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * A single updating status line on a terminal while a migration runs: status, round, bytes sent against the guest
+ * size, throughput, what is still dirty, expected downtime. Silent when standard error is not a terminal, so logs
+ * and pipes get only the final report.
+ */
+public final class ProgressLine implements AutoCloseable {
+    private static final long PERIOD_MS = 250;
+
+    private final Supplier<MigrationStats> stats;
+    private final PrintWriter out;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private int lastLength;
+
+    /** Starts printing {@code stats} to {@code out} if {@code enabled}. */
+    public ProgressLine(final Supplier<MigrationStats> stats, final PrintWriter out, final boolean enabled) {
+        this.stats = stats;
+        this.out = out;
+        this.thread = new Thread(this::run, "ferry-progress");
+        this.thread.setDaemon(true);
+        if (enabled) {
+            thread.start();
+        }
+    }
+
+    /** True when this JVM runs attached to a terminal. */
+    public static boolean isTerminal() {
+        return null != System.console();
+    }
+
+    private void run() {
+        while (running) {
+            print(format(stats.get()));
+            try {
+                Thread.sleep(PERIOD_MS);
+            } catch (final InterruptedException ex) {
+                return;
+            }
+        }
+    }
+
+    static String format(final MigrationStats s) {
+        final long total = Math.max(1, s.totalBytes());
+        final double percent = Math.min(100.0, 100.0 * (total - Math.min(total, s.remainingBytes())) / total);
+        return String.format(Locale.ROOT, "[%-9s] round %d  sent %s of %s  %s/s  dirty %s (%.0f%%)  expected downtime %d ms",
+            s.status(), s.rounds(), Units.bytes(s.transferredBytes()), Units.bytes(s.totalBytes()),
+            Units.bytes(s.throughputBytesPerSec()), Units.bytes(s.remainingBytes()), 100.0 - percent,
+            s.expectedDowntimeMs());
+    }
+
+    private synchronized void print(final String line) {
+        final StringBuilder text = new StringBuilder("\r").append(line);
+        for (int i = line.length(); i < lastLength; i++) {
+            text.append(' ');
+        }
+        lastLength = line.length();
+        out.print(text);
+        out.flush();
+    }
+
+    /** Stops and ends the line, so the report starts on its own line. */
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        if (thread.isAlive()) {
+            thread.interrupt();
+            try {
+                thread.join(1_000);
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            out.println();
+        }
+    }
+}
