@@ -140,7 +140,10 @@ public final class MigrationSource {
             return maxRounds;
         }
 
-        /** Switch over once the dirty set after a round is at most this; default 16 MiB. */
+        /**
+         * Switch over once the dirty set after a round is at most this; default 16 MiB. -1: never before
+         * {@link #maxRounds(int)} rounds.
+         */
         public Context switchoverDirtyBytes(final long switchoverDirtyBytes) {
             this.switchoverDirtyBytes = switchoverDirtyBytes;
             return this;
@@ -230,7 +233,7 @@ public final class MigrationSource {
             require(memory.blocks().size() <= dev.ferry.engine.protocol.Protocol.MAX_BLOCKS,
                 "a guest of " + memory.blocks().size() + " blocks exceeds " + dev.ferry.engine.protocol.Protocol.MAX_BLOCKS);
             require(maxRounds >= 1, "max rounds " + maxRounds + " must be >= 1");
-            require(switchoverDirtyBytes >= 0, "switchover dirty bytes " + switchoverDirtyBytes + " must be >= 0");
+            require(switchoverDirtyBytes >= -1, "switchover dirty bytes " + switchoverDirtyBytes + " must be >= -1");
             require(queueCapacity >= 4 && Integer.bitCount(queueCapacity) == 1,
                 "queue capacity " + queueCapacity + " must be a power of two >= 4");
             require(connectTimeoutMs > 0 && barrierTimeoutMs > 0 && appliedTimeoutMs > 0 && resultTimeoutMs > 0,

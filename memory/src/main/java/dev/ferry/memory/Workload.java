@@ -16,8 +16,9 @@ import java.util.concurrent.locks.StampedLock;
  * A synthetic guest: writer threads dirtying a hot set of one block at a target rate, deterministic from a seed.
  * <p>
  * Each write stamps its page with the page index and a per-page version counter at {@link #PAGE_INDEX_OFFSET} and
- * {@link #VERSION_OFFSET} (8-byte aligned stores, so a concurrent reader sees a whole version or the previous
- * one), then marks the page dirty: store first, mark second, the order {@link DirtyBitmap} relies on. Writer
+ * {@link #VERSION_OFFSET}, and the version again in the page's last 8 bytes (a copy of the page taken
+ * mid-write shows two different versions; see {@link #consistentVersionOf}), then marks the page dirty:
+ * store first, mark second, the order {@link DirtyBitmap} relies on. Writer
  * {@code w} of {@code W} owns the hot pages whose hot-set index is {@code w mod W}, so each page has one writer and
  * its versions only grow: a receiver that ever holds a smaller version than before has applied a stale copy.
  * <p>
@@ -30,6 +31,8 @@ public final class Workload implements AutoCloseable {
     public static final int PAGE_INDEX_OFFSET = 0;
     /** Offset in a page of the version stamp. */
     public static final int VERSION_OFFSET = 8;
+    /** Offset from the end of a page of the second copy of the version, written after the first. */
+    public static final int TRAILER_FROM_END = 8;
     private static final int BATCH = 64;
 
     private final RamBlock block;
@@ -160,11 +163,24 @@ public final class Workload implements AutoCloseable {
         final int offset = block.offsetInWindow(page);
         window.putLong(offset + PAGE_INDEX_OFFSET, page);
         window.putLongVolatile(offset + VERSION_OFFSET, version);
+        window.putLongVolatile(offset + block.pageSizeBytes() - TRAILER_FROM_END, version);
     }
 
     /** The version stamped in {@code page} of {@code block} (what a receiver holds). */
     public static long versionOf(final RamBlock block, final long page) {
         return block.windowOfPage(page).getLongVolatile(block.offsetInWindow(page) + VERSION_OFFSET);
+    }
+
+    /**
+     * The version in {@code page} of {@code block} if both copies agree, else -1: a copy taken while a writer was
+     * mid-write (first copy new, trailer old) tells nothing about order.
+     */
+    public static long consistentVersionOf(final RamBlock block, final long page) {
+        final UnsafeBuffer window = block.windowOfPage(page);
+        final int offset = block.offsetInWindow(page);
+        final long version = window.getLongVolatile(offset + VERSION_OFFSET);
+        final long trailer = window.getLongVolatile(offset + block.pageSizeBytes() - TRAILER_FROM_END);
+        return version == trailer ? version : -1;
     }
 
     /** The last version written to hot page {@code page} (absolute page index). */

@@ -78,11 +78,10 @@ final class ChannelReceiver implements Runnable {
     private boolean readPacket() throws IOException {
         headerBytes.clear().limit(PacketHeaderFlyweight.HEADER_LENGTH);
         if (!connection.readFullyOrEof(headerBytes)) {
-            if (engine.isCompleteReceived()) {
-                return false;
+            if (!engine.isCompleteReceived()) {
+                engine.channelLost(index, "closed by the source before COMPLETE");
             }
-            throw new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + index +
-                " closed by the source before COMPLETE");
+            return false;
         }
         final long startNs = System.nanoTime();
         ProtocolException.check(header.magic() == Protocol.PACKET_MAGIC, "packet magic", header.magic(),

@@ -58,6 +58,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class DestinationEngine {
     private static final long CLOSE_GRACE_MS = 2_000;
+    private static final long PEER_REASON_GRACE_MS = 500;
 
     private final MigrationDestination.Context ctx;
     private final Counters counters;
@@ -530,21 +531,33 @@ public final class DestinationEngine {
         if (finished.get() || !failure.compareAndSet(null, ex)) {
             return;
         }
+        final MainChannel channel = main;
+        final boolean offMainThread = Thread.currentThread() != mainThread;
+        if (null != channel && offMainThread && !failureFromPeer) {
+            tellPeer(channel, ex);
+        }
         final Phaser phaser = barrier;
         if (null != phaser) {
             phaser.forceTermination();
         }
-        final MainChannel channel = main;
         for (final Connection connection : connections) {
             if (null == channel || connection != channel.connection()) {
                 connection.close();
             }
         }
-        if (null != channel && Thread.currentThread() != mainThread) {
+        if (null != channel && offMainThread) {
             // the main receiver may be blocked reading: closing makes it unwind into finish().
-            tellPeer(channel, ex);
             channel.close();
         }
+    }
+
+    /**
+     * A data channel ended before COMPLETE. The source usually says why on the main channel at the same moment
+     * (CANCEL, ERROR), so the failure waits a short grace for that reason before being recorded as a lost channel.
+     */
+    void channelLost(final int channel, final String reason) {
+        Watchdog.after(PEER_REASON_GRACE_MS, () -> fail(new FerryException(ErrorCode.CHANNEL_FAILED,
+            "data channel " + channel + " " + reason)));
     }
 
     /** Runs once: tells the source why if it does not know, ends every thread, keeps or discards the memory. */

@@ -45,6 +45,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class SourceEngine {
     private static final long CLOSE_GRACE_MS = 2_000;
+    /** How long a channel's I/O error waits for the peer's own explanation on the main channel. */
+    static final long PEER_REASON_GRACE_MS = 500;
 
     private final MigrationSource.Context ctx;
     private final GuestMemory memory;
@@ -65,6 +67,7 @@ public final class SourceEngine {
     private volatile MainChannel main;
     private volatile boolean cancelRequested;
     private volatile boolean finishing;
+    private volatile boolean peerTold;
     private volatile boolean failureFromPeer;
     private volatile String resultText;
     private boolean paused;
@@ -123,7 +126,7 @@ public final class SourceEngine {
         for (int i = 0; i < ctx.channels(); i++) {
             final Connection data = connect("data channel " + i);
             final ChannelSender sender = new ChannelSender(i, data, memory, ctx.queueCapacity(), syncWritten,
-                counters, (index, ex) -> fail(channelFailure(index, ex)));
+                counters, this::onChannelFailure);
             senders.add(sender);
             Handshake.client(data, ctx.secret(), sessionId, HandshakeFlyweight.KIND_DATA, i, ctx.channels());
         }
@@ -489,6 +492,18 @@ public final class SourceEngine {
         }
     }
 
+    /**
+     * A sender failed. An I/O error is often the echo of a failure the destination is explaining on the main
+     * channel at this moment, so it waits a short grace for that explanation before failing on its own account.
+     */
+    private void onChannelFailure(final int index, final Throwable ex) {
+        if (ex instanceof IOException) {
+            Watchdog.after(PEER_REASON_GRACE_MS, () -> fail(channelFailure(index, ex)));
+        } else {
+            fail(channelFailure(index, ex));
+        }
+    }
+
     private static FerryException channelFailure(final int index, final Throwable ex) {
         if (ex instanceof FerryException) {
             return (FerryException)ex;
@@ -502,6 +517,15 @@ public final class SourceEngine {
         fail(new FerryException(ErrorCode.CANCELLED, reason));
     }
 
+    private void tellPeerFirst(final FerryException cause) {
+        final MainChannel channel = main;
+        if (null != channel && !failureFromPeer && !peerTold) {
+            peerTold = true;
+            tellPeer(channel, cause.code() == ErrorCode.CANCELLED ? MigrationStatus.CANCELLED : MigrationStatus.FAILED,
+                cause);
+        }
+    }
+
     /**
      * Records the first failure and unblocks every thread: the barrier is terminated, data connections closed and
      * every future the migration thread may wait on failed. Safe from any thread, any number of times.
@@ -512,6 +536,7 @@ public final class SourceEngine {
         if (finishing || !failure.compareAndSet(null, ex)) {
             return;
         }
+        tellPeerFirst(ex);
         syncWritten.forceTermination();
         for (final ChannelSender sender : senders) {
             sender.stop();
@@ -537,7 +562,7 @@ public final class SourceEngine {
             outcome = MigrationStatus.FAILED;
         }
         final MainChannel channel = main;
-        if (null != cause && null != channel && !failureFromPeer) {
+        if (null != cause && null != channel && !failureFromPeer && !peerTold) {
             tellPeer(channel, outcome, cause);
         }
         if (paused && outcome != MigrationStatus.COMPLETED && outcome != MigrationStatus.UNKNOWN) {

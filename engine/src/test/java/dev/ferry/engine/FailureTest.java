@@ -1,0 +1,164 @@
+package dev.ferry.engine;
+
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.Workload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ScatteringByteChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A failure anywhere ends both sides cleanly: status, no thread left, guest resumed, destination copy removed. */
+final class FailureTest {
+    @TempDir
+    Path dir;
+
+    /** Reads through to the socket until {@code limit} bytes, then cuts the connection. */
+    static final class CuttingChannel implements ScatteringByteChannel {
+        private final SocketChannel socket;
+        private long left;
+
+        CuttingChannel(final SocketChannel socket, final long limit) {
+            this.socket = socket;
+            this.left = limit;
+        }
+
+        @Override
+        public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException {
+            long read = 0;
+            for (int i = offset; i < offset + length && read == 0; i++) {
+                if (dsts[i].hasRemaining()) {
+                    read = read(dsts[i]);
+                }
+            }
+            return read;
+        }
+
+        @Override
+        public long read(final ByteBuffer[] dsts) throws IOException {
+            return read(dsts, 0, dsts.length);
+        }
+
+        @Override
+        public int read(final ByteBuffer dst) throws IOException {
+            if (left <= 0) {
+                socket.close();
+                throw new IOException("test: connection cut");
+            }
+            final int limit = dst.limit();
+            dst.limit(dst.position() + (int)Math.min(dst.remaining(), left));
+            final int read = socket.read(dst);
+            dst.limit(limit);
+            left -= Math.max(0, read);
+            return read;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return socket.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aChannelCutMidMigrationFailsBothSidesAndResumesTheGuest() throws Exception {
+        final Path destinationFile = dir.resolve("destination.ram");
+        try (GuestMemory source = Guests.filled(Guests.anonymous(Guests.SPECS), 1);
+             Workload workload = new Workload(source.block(0), 0, 256, 1, 10_000, 1).start()) {
+            final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                .secret(Guests.SECRET).memoryFactory(MemoryFactory.file(destinationFile))
+                .channelDecorator((index, socket) -> index == 1 ? new CuttingChannel(socket, 2L << 20) : socket));
+            final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
+                .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(3)
+                .maxRounds(1).guestControl(EndToEndTest.guest(workload)));
+            final MigrationResult src = migration.result().get(10, TimeUnit.SECONDS);
+            final MigrationResult dst = destination.result().get(10, TimeUnit.SECONDS);
+            assertEquals(MigrationStatus.FAILED, src.status());
+            assertEquals(MigrationStatus.FAILED, dst.status());
+            assertTrue(dst.error().contains("data channel 1"), dst.error());
+            assertTrue(src.error().contains("data channel 1"), "the source learns why: " + src.error());
+            assertFalse(workload.isPaused(), "the guest must run again on the source");
+            final long writes = workload.writes();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (workload.writes() == writes && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(workload.writes() > writes, "the resumed guest writes again");
+            assertFalse(Files.exists(destinationFile), "the destination's partial copy must be removed");
+            assertEquals(null, dst.memory());
+            assertEquals("failed", src.stats().status());
+        }
+        Guests.assertNoFerryThreads();
+    }
+
+    @Test
+    @Timeout(60)
+    void cancelMidMigrationEndsBothSides() throws Exception {
+        final Path destinationFile = dir.resolve("destination.ram");
+        try (GuestMemory source = Guests.filled(Guests.anonymous(Guests.SPECS), 2);
+             Workload workload = new Workload(source.block(0), 0, 256, 1, 10_000, 1).start()) {
+            final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                .secret(Guests.SECRET).memoryFactory(MemoryFactory.file(destinationFile))
+                .channelDecorator((index, socket) -> new DelayedDeliveryChannel(socket, now -> 20_000_000L,
+                    "slow" + index)));
+            final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
+                .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
+                .maxRounds(1).guestControl(EndToEndTest.guest(workload)));
+            while (migration.stats().transferredBytes() < (1 << 20)) {
+                Thread.sleep(1);
+            }
+            migration.cancel();
+            final MigrationResult src = migration.result().get(10, TimeUnit.SECONDS);
+            final MigrationResult dst = destination.result().get(10, TimeUnit.SECONDS);
+            assertEquals(MigrationStatus.CANCELLED, src.status(), src.error());
+            assertEquals(MigrationStatus.CANCELLED, dst.status(), dst.error());
+            assertFalse(workload.isPaused());
+            assertFalse(Files.exists(destinationFile));
+        }
+        Guests.assertNoFerryThreads();
+    }
+
+    @Test
+    @Timeout(30)
+    void destinationCancelledWhileWaitingEndsAtOnce() throws Exception {
+        final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+            .secret(Guests.SECRET));
+        destination.cancel();
+        final MigrationResult result = destination.result().get(5, TimeUnit.SECONDS);
+        assertEquals(MigrationStatus.CANCELLED, result.status());
+        Guests.assertNoFerryThreads();
+    }
+
+    @Test
+    @Timeout(30)
+    void nothingListeningIsAClearFailure() throws Exception {
+        final int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        try (GuestMemory source = Guests.anonymous(Guests.SPECS)) {
+            final MigrationResult result = MigrationSource.start(new MigrationSource.Context()
+                .destination(new java.net.InetSocketAddress("127.0.0.1", port)).memory(source)
+                .secret(Guests.SECRET)).result().get(10, TimeUnit.SECONDS);
+            assertEquals(MigrationStatus.FAILED, result.status());
+            assertEquals(ErrorCode.CONNECT_FAILED, result.errorCode());
+            assertTrue(result.error().contains("127.0.0.1:" + port), result.error());
+        }
+        Guests.assertNoFerryThreads();
+    }
+}

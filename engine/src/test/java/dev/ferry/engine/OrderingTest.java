@@ -1,0 +1,120 @@
+package dev.ferry.engine;
+
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.Workload;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The seed's point, tested adversarially. The destination's data channels capture bytes early and deliver them
+ * late, and which channel is slow changes every few milliseconds, i.e. from round to round. A versioned workload
+ * rewrites the same small hot set all the time, so a page travels on different channels in consecutive rounds
+ * (the hot set fits one packet and the least-loaded choice rotates). The destination checks every page version it
+ * applies against the last one it applied for that page and counts every step backwards.
+ * <p>
+ * With the destination's hold at SYNC no page may ever go backwards; without it (a test-only switch) a stale page
+ * must be seen, which proves the check can fail.
+ */
+final class OrderingTest {
+    private static final int HOT_PAGES = 96;
+    private static final int CHANNELS = 3;
+    private static final long SLOT_NS = TimeUnit.MILLISECONDS.toNanos(4);
+    private static final long DELAY_NS = TimeUnit.MILLISECONDS.toNanos(12);
+
+    private record Outcome(MigrationResult source, MigrationResult destination, long applied, long backwards,
+        GuestMemory sourceMemory) {
+    }
+
+    @Test
+    @Timeout(120)
+    void noPageEverGoesBackwardsWithTheHold() throws Exception {
+        for (long seed = 1; seed <= 4; seed++) {
+            assertNeverBackwards(seed);
+        }
+    }
+
+    @Test
+    @Tag("slow")
+    @Timeout(1800)
+    void noPageEverGoesBackwardsOverManySeeds() throws Exception {
+        for (long seed = 1; seed <= 60; seed++) {
+            assertNeverBackwards(seed);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void withoutTheHoldAStalePageIsDetected() throws Exception {
+        long backwards = 0;
+        long seed = 1;
+        for (; seed <= 10 && backwards == 0; seed++) {
+            backwards = run(seed, false).backwards;
+        }
+        assertTrue(backwards > 0, "no stale page in " + (seed - 1) + " runs without the hold: the test has no teeth");
+    }
+
+    private void assertNeverBackwards(final long seed) throws Exception {
+        final Outcome outcome = run(seed, true);
+        try {
+            assertEquals(MigrationStatus.COMPLETED, outcome.source.status(), "seed " + seed + ": " + outcome.source.error());
+            assertEquals(0, outcome.backwards, "seed " + seed + ": pages applied older than a version already applied");
+            assertTrue(outcome.source.stats().rounds() == 40, "seed " + seed + ": only " +
+                outcome.source.stats().rounds() + " rounds");
+            assertTrue(outcome.applied > HOT_PAGES * 10L, "seed " + seed + ": only " + outcome.applied + " hot applies");
+            Guests.assertSameMemory(outcome.sourceMemory, outcome.destination.memory());
+        } finally {
+            if (null != outcome.destination.memory()) {
+                outcome.destination.memory().close();
+            }
+            outcome.sourceMemory.close();
+        }
+    }
+
+    private Outcome run(final long seed, final boolean hold) throws Exception {
+        final GuestMemory source = Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", 1024L * Guests.PAGE)));
+        final Workload workload = new Workload(source.block(0), 0, HOT_PAGES, 1, 150_000, seed).stampInitial();
+        final AtomicLongArray lastApplied = new AtomicLongArray(HOT_PAGES);
+        final AtomicLong applied = new AtomicLong();
+        final AtomicLong backwards = new AtomicLong();
+        final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+            .secret(Guests.SECRET)
+            .testOnlyDisableSyncHold(!hold)
+            .channelDecorator((index, socket) -> new DelayedDeliveryChannel(socket,
+                nowNs -> (nowNs / SLOT_NS + seed) % CHANNELS == index ? DELAY_NS : 0, "ch" + index))
+            .pageApplyListener((channel, block, page) -> {
+                if (page >= HOT_PAGES) {
+                    return;
+                }
+                final long version = Workload.consistentVersionOf(block, page);
+                if (version < 0) {
+                    return;
+                }
+                applied.incrementAndGet();
+                final long previous = lastApplied.getAndAccumulate((int)page, version, Math::max);
+                if (version < previous) {
+                    backwards.incrementAndGet();
+                }
+            }));
+        workload.start();
+        try {
+            final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
+                .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(CHANNELS)
+                .guestControl(EndToEndTest.guest(workload)).maxRounds(40).switchoverDirtyBytes(-1));
+            final MigrationResult sourceResult = migration.result().get();
+            final MigrationResult destinationResult = destination.result().get();
+            return new Outcome(sourceResult, destinationResult, applied.get(), backwards.get(), source);
+        } finally {
+            workload.close();
+        }
+    }
+}
