@@ -118,8 +118,15 @@ public final class SourceEngine {
     private void connectAndSetUp() throws IOException {
         final byte[] sessionId = Handshake.newSessionId();
         final Connection connection = connect("main channel");
+        try {
+            handshake(connection, sessionId, HandshakeFlyweight.KIND_MAIN, 0);
+        } catch (final IOException | RuntimeException ex) {
+            connection.close();
+            counters.mainBytes.addAndGet(connection.bytesWritten());
+            throw ex;
+        }
+        // Only an authenticated peer becomes the main channel: nothing, not even an ERROR, goes to an impostor.
         main = new MainChannel(connection);
-        Handshake.client(connection, ctx.secret(), sessionId, HandshakeFlyweight.KIND_MAIN, 0, ctx.channels());
         startThread(this::readMain, "ferry-main-reader");
         main.send(MessageFlyweight.SETUP, this::encodeSetup);
         await(setupAck, ctx.appliedTimeoutMs(), "SETUP-ACK");
@@ -128,12 +135,27 @@ public final class SourceEngine {
             final ChannelSender sender = new ChannelSender(i, data, memory, ctx.queueCapacity(), syncWritten,
                 counters, this::onChannelFailure);
             senders.add(sender);
-            Handshake.client(data, ctx.secret(), sessionId, HandshakeFlyweight.KIND_DATA, i, ctx.channels());
+            handshake(data, sessionId, HandshakeFlyweight.KIND_DATA, i);
         }
         for (final ChannelSender sender : senders) {
             startThread(sender, "ferry-sender-" + sender.index());
         }
         counters.setupDoneNs.set(System.nanoTime());
+    }
+
+    /** The client handshake, bounded: a peer that never answers is cut off after the connect timeout. */
+    private void handshake(final Connection connection, final byte[] sessionId, final int kind, final int index)
+        throws IOException {
+        final var watchdog = Watchdog.closeAfter(connection, ctx.connectTimeoutMs());
+        try {
+            Handshake.client(connection, ctx.secret(), sessionId, kind, index, ctx.channels());
+        } catch (final java.nio.channels.ClosedChannelException ex) {
+            checkFailure();
+            throw new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": no handshake answer within " +
+                ctx.connectTimeoutMs() + " ms");
+        } finally {
+            watchdog.cancel(false);
+        }
     }
 
     private Connection connect(final String what) {
@@ -619,7 +641,7 @@ public final class SourceEngine {
         final long totalNs = Math.max(1, nowNs - counters.startNs);
         final long setupNs = counters.setupDoneNs.get() == 0 ? 0 : counters.setupDoneNs.get() - counters.startNs;
         final MainChannel channel = main;
-        long transferred = null == channel ? 0 : channel.connection().bytesWritten();
+        long transferred = counters.mainBytes.get() + (null == channel ? 0 : channel.connection().bytesWritten());
         final List<Long> channelBytes = new ArrayList<>();
         for (int c = 0; c < ctx.channels(); c++) {
             final long bytes = c < senders.size() ? senders.get(c).connection().bytesWritten() : 0;

@@ -1,0 +1,180 @@
+package dev.ferry.engine;
+
+import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.channel.Handshake;
+import dev.ferry.engine.channel.MainChannel;
+import dev.ferry.engine.protocol.HandshakeFlyweight;
+import dev.ferry.engine.protocol.MessageFlyweight;
+import dev.ferry.engine.protocol.PacketHeaderFlyweight;
+import dev.ferry.engine.protocol.Protocol;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A source that speaks the protocol badly, byte by byte: every bad field ends the migration with an error naming
+ * the field, the source is told over the main channel, and no byte lands outside the memory.
+ */
+@Timeout(30)
+final class HostileSourceTest {
+    private static final int CHANNELS = 2;
+    private static final long BLOCK_LENGTH = 64L * Guests.PAGE;
+
+    private MigrationDestination destination;
+    private Connection mainConnection;
+    private MainChannel main;
+    private final byte[] session = Handshake.newSessionId();
+
+    @BeforeEach
+    void openSession() throws Exception {
+        destination = MigrationDestination.start(new MigrationDestination.Context().secret(Guests.SECRET)
+            .warnings(message -> { }));
+        mainConnection = Connection.connect(destination.localAddress(), 5_000, "main");
+        Handshake.client(mainConnection, Guests.SECRET, session, HandshakeFlyweight.KIND_MAIN, 0, CHANNELS);
+        main = new MainChannel(mainConnection);
+    }
+
+    @AfterEach
+    void close() {
+        mainConnection.close();
+        destination.cancel();
+    }
+
+    private void setUp(final long blockLength) throws Exception {
+        final byte[] name = "pc.ram".getBytes(StandardCharsets.UTF_8);
+        main.send(MessageFlyweight.SETUP, (buffer, offset) -> {
+            buffer.putInt(offset + MessageFlyweight.SETUP_PAGE_SIZE_OFFSET, Guests.PAGE, Protocol.BYTE_ORDER);
+            buffer.putShort(offset + MessageFlyweight.SETUP_CHANNEL_COUNT_OFFSET, (short)CHANNELS, Protocol.BYTE_ORDER);
+            buffer.putShort(offset + MessageFlyweight.SETUP_BLOCK_COUNT_OFFSET, (short)1, Protocol.BYTE_ORDER);
+            buffer.putInt(offset + MessageFlyweight.SETUP_VERIFY_OFFSET, 0, Protocol.BYTE_ORDER);
+            final int at = offset + MessageFlyweight.SETUP_BLOCKS_OFFSET;
+            buffer.putShort(at + MessageFlyweight.BLOCK_ID_OFFSET, (short)0, Protocol.BYTE_ORDER);
+            buffer.putShort(at + MessageFlyweight.BLOCK_NAME_LENGTH_OFFSET, (short)name.length, Protocol.BYTE_ORDER);
+            buffer.putLong(at + MessageFlyweight.BLOCK_LENGTH_OFFSET, blockLength, Protocol.BYTE_ORDER);
+            buffer.putBytes(at + MessageFlyweight.BLOCK_NAME_OFFSET, name);
+            return MessageFlyweight.SETUP_BLOCKS_OFFSET + MessageFlyweight.BLOCK_NAME_OFFSET + name.length;
+        });
+    }
+
+    private Connection dataChannel(final int index) throws Exception {
+        final Connection data = Connection.connect(destination.localAddress(), 5_000, "data " + index);
+        Handshake.client(data, Guests.SECRET, session, HandshakeFlyweight.KIND_DATA, index, CHANNELS);
+        return data;
+    }
+
+    private static void sendPacket(final Connection data, final Consumer<PacketHeaderFlyweight> header,
+        final int offsets, final int payloadBytes) throws Exception {
+        final ByteBuffer bytes = ByteBuffer.allocateDirect(PacketHeaderFlyweight.MAX_HEADER_AND_OFFSETS_LENGTH +
+            payloadBytes).order(Protocol.BYTE_ORDER);
+        final PacketHeaderFlyweight flyweight = new PacketHeaderFlyweight().wrap(new UnsafeBuffer(bytes));
+        header.accept(flyweight);
+        bytes.limit(PacketHeaderFlyweight.headerAndOffsetsLength(offsets) + payloadBytes);
+        data.writeFully(bytes);
+    }
+
+    private MigrationResult failure() throws Exception {
+        final MigrationResult result = destination.result().get(10, TimeUnit.SECONDS);
+        assertEquals(MigrationStatus.FAILED, result.status());
+        return result;
+    }
+
+    private String errorToldToSource() throws Exception {
+        while (true) {
+            final int type = main.receive();
+            if (type == MessageFlyweight.ERROR) {
+                return MessageFlyweight.statusText(main.body(), 0, main.bodyLength());
+            }
+            assertTrue(type > 0, "main channel closed without an ERROR");
+        }
+    }
+
+    @Test
+    void aPageOffsetOutsideTheBlockIsRefusedBeforeAnyByteIsWritten() throws Exception {
+        setUp(BLOCK_LENGTH);
+        try (Connection data = dataChannel(0)) {
+            sendPacket(data, h -> h.header(0, 0, 0, 0, 1, 0, Guests.PAGE).pageOffset(0, BLOCK_LENGTH), 1,
+                Guests.PAGE);
+            final MigrationResult result = failure();
+            assertEquals(ErrorCode.PROTOCOL_VIOLATION, result.errorCode());
+            assertTrue(result.error().contains("page offset " + BLOCK_LENGTH), result.error());
+            assertTrue(errorToldToSource().contains("page offset"));
+        }
+    }
+
+    @Test
+    void aMisalignedOffsetIsRefused() throws Exception {
+        setUp(BLOCK_LENGTH);
+        try (Connection data = dataChannel(1)) {
+            sendPacket(data, h -> h.header(0, 0, 0, 0, 0, 1, 0).pageOffset(0, 100), 1, 0);
+            assertTrue(failure().error().contains("page offset 100"));
+        }
+    }
+
+    @Test
+    void badHeaderFieldsAreNamed() throws Exception {
+        setUp(BLOCK_LENGTH);
+        try (Connection data = dataChannel(0)) {
+            sendPacket(data, h -> h.header(0, 0, 0, 0, 200, 0, 200 * Guests.PAGE), 0, 0);
+            assertTrue(failure().error().contains("packet page count 200"));
+        }
+    }
+
+    @Test
+    void aWrongRoundIsRefused() throws Exception {
+        setUp(BLOCK_LENGTH);
+        try (Connection data = dataChannel(0)) {
+            sendPacket(data, h -> h.header(0, 0, 5, 0, 0, 1, 0).pageOffset(0, 0), 1, 0);
+            assertTrue(failure().error().contains("packet round 5"));
+        }
+    }
+
+    @Test
+    void anUnknownBlockIsRefused() throws Exception {
+        setUp(BLOCK_LENGTH);
+        try (Connection data = dataChannel(0)) {
+            sendPacket(data, h -> h.header(0, 9, 0, 0, 0, 1, 0).pageOffset(0, 0), 1, 0);
+            assertTrue(failure().error().contains("block id 9"));
+        }
+    }
+
+    @Test
+    void duplicateAndOutOfRangeChannelsAreRefusedButTheSessionGoesOn() throws Exception {
+        setUp(BLOCK_LENGTH);
+        assertEquals(MessageFlyweight.SETUP_ACK, main.receive());
+        try (Connection data = dataChannel(0)) {
+            final FerryException duplicate = assertThrows(FerryException.class, () -> dataChannel(0));
+            assertTrue(duplicate.getMessage().contains("already connected"), duplicate.getMessage());
+            final Connection outOfRange = Connection.connect(destination.localAddress(), 5_000, "data 7");
+            final FerryException range = assertThrows(FerryException.class, () -> Handshake.client(outOfRange,
+                Guests.SECRET, session, HandshakeFlyweight.KIND_DATA, 7, CHANNELS));
+            assertTrue(range.getMessage().contains("out of range"), range.getMessage());
+            outOfRange.close();
+            assertTrue(!destination.result().isDone(), "refused channels must not end the migration");
+        }
+    }
+
+    @Test
+    void aSetupThatIsNotWholePagesIsRefused() throws Exception {
+        setUp(BLOCK_LENGTH + 1);
+        assertTrue(failure().error().contains("block length " + (BLOCK_LENGTH + 1)));
+    }
+
+    @Test
+    void anOversizedFrameIsRefusedBeforeItsBodyIsRead() throws Exception {
+        final ByteBuffer frame = ByteBuffer.allocate(MessageFlyweight.FRAME_HEADER_LENGTH).order(Protocol.BYTE_ORDER);
+        frame.putInt(Integer.MAX_VALUE).putShort((short)MessageFlyweight.SETUP).putShort((short)0).flip();
+        mainConnection.writeFully(frame);
+        assertTrue(failure().error().contains("main-channel message length"));
+    }
+}
