@@ -1,0 +1,216 @@
+package dev.ferry.engine.cli;
+
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.Fill;
+import dev.ferry.memory.GuestMemory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI contract: commands, flags, exit codes and JSON keys, in separate processes where it matters. */
+final class CliTest {
+    private static final String[] JSON_KEYS = {
+        "\"status\"", "\"total-time-ms\"", "\"setup-time-ms\"", "\"downtime-ms\"", "\"verify-time-ms\"",
+        "\"transferred-bytes\"", "\"throughput-bytes-per-sec\"", "\"normal-pages\"", "\"zero-pages\"", "\"rounds\"",
+        "\"channels\"", "\"verified\""};
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run inProcess(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int code = FerryCli.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static Process process(final Path log, final String... args) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
+            "-cp", System.getProperty("java.class.path"), FerryCli.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private Path secretFile() throws IOException {
+        final byte[] key = new byte[40];
+        new SecureRandom().nextBytes(key);
+        key[39] = '\n';
+        return Files.write(dir.resolve("secret"), key);
+    }
+
+    @Test
+    @Timeout(120)
+    void sendAndReceiveInTwoProcesses() throws Exception {
+        final Path secret = secretFile();
+        final Path sourceFile = dir.resolve("source.ram");
+        final Path destinationFile = dir.resolve("destination.ram");
+        try (GuestMemory memory = GuestMemory.createFile(sourceFile, List.of(new BlockSpec(0, "ram", 48L << 20)), 4096)) {
+            Fill.mixed(memory.block(0), 0.3, 7);
+        }
+        final int port = freePort();
+        final Path receiveLog = dir.resolve("receive.log");
+        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + port, "--memory-file",
+            destinationFile.toString(), "--secret-file", secret.toString(), "--stats-json",
+            dir.resolve("receive.json").toString());
+        try {
+            awaitLine(receiveLog, "listening on", receiver);
+            final Path sendLog = dir.resolve("send.log");
+            final Process sender = process(sendLog, "send", "--connect", "127.0.0.1:" + port, "--memory-file",
+                sourceFile.toString(), "--channels", "2", "--secret-file", secret.toString(), "--dirty-rate", "20000",
+                "--hot-set", "4m", "--stats-json", dir.resolve("send.json").toString());
+            assertTrue(sender.waitFor(90, TimeUnit.SECONDS), "send did not finish");
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not finish");
+            assertEquals(0, sender.exitValue(), Files.readString(sendLog));
+            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
+        } finally {
+            receiver.destroyForcibly();
+        }
+        assertArrayEquals(Files.readAllBytes(sourceFile), Files.readAllBytes(destinationFile),
+            "the destination file must equal the source file's final state");
+        for (final String side : new String[] {"send.json", "receive.json"}) {
+            final String json = Files.readString(dir.resolve(side));
+            for (final String key : JSON_KEYS) {
+                assertTrue(json.contains(key), side + " lacks " + key + ": " + json);
+            }
+            assertTrue(json.contains("\"status\": \"completed\""), json);
+            assertTrue(json.contains("\"verified\": true"), json);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void theReceiverReportsAFailureInItsJsonAndExitsOne() throws Exception {
+        final Path secret = secretFile();
+        final Path sourceFile = dir.resolve("source.ram");
+        Files.write(sourceFile, new byte[1 << 20]);
+        final int port = freePort();
+        final Path receiveLog = dir.resolve("receive.log");
+        final Path json = dir.resolve("receive.json");
+        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + port, "--memory-file",
+            dir.resolve("destination.ram").toString(), "--secret-file", secret.toString(), "--stats-json",
+            json.toString());
+        try {
+            awaitLine(receiveLog, "listening on", receiver);
+            final Run send = inProcess("send", "--connect", "127.0.0.1:" + port, "--memory-file", sourceFile.toString(),
+                "--channels", "1", "--secret-file", secret.toString(), "--verify", "none");
+            assertEquals(1, send.exitCode, send.err);
+            assertTrue(send.err.contains("verify mode mismatch"), send.err);
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(1, receiver.exitValue(), Files.readString(receiveLog));
+        } finally {
+            receiver.destroyForcibly();
+        }
+        final String report = Files.readString(json);
+        assertTrue(report.contains("\"status\": \"failed\""), report);
+        assertTrue(report.contains("\"error\": \"verify mode mismatch"), report);
+        assertFalse(Files.exists(dir.resolve("destination.ram")), "a failed receive leaves no memory file");
+    }
+
+    @Test
+    @Timeout(120)
+    void demoWithNoFlagsMigratesAndVerifies() {
+        final Run demo = inProcess("demo");
+        assertEquals(0, demo.exitCode, demo.err);
+        assertTrue(demo.err.contains("source: completed, verified"), demo.err);
+        assertTrue(demo.err.contains("destination: completed, verified"), demo.err);
+        assertTrue(demo.err.contains("1.0 GiB guest"), demo.err);
+    }
+
+    @Test
+    @Timeout(30)
+    void usageErrorsExitTwoWithOneClearLine() throws Exception {
+        final Path file = Files.write(dir.resolve("m.ram"), new byte[8192]);
+        final Run noSecret = inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file", file.toString());
+        assertEquals(2, noSecret.exitCode);
+        assertTrue(noSecret.err.contains("--secret-file"), noSecret.err);
+        assertFalse(noSecret.err.contains("\tat "), "no stack trace: " + noSecret.err);
+
+        final Run badSize = inProcess("send", "--connect", "127.0.0.1:1", "--memory-file", file.toString(),
+            "--insecure", "--dirty-rate", "5", "--hot-set", "12q");
+        assertEquals(2, badSize.exitCode, badSize.err);
+        assertTrue(badSize.err.contains("'12q' for --hot-set"), badSize.err);
+
+        final Run badChannels = inProcess("send", "--connect", "127.0.0.1:1", "--memory-file", file.toString(),
+            "--insecure", "--channels", "0");
+        assertEquals(2, badChannels.exitCode, badChannels.err);
+        assertTrue(badChannels.err.contains("channels 0"), badChannels.err);
+
+        final Run shortSecret = inProcess("send", "--connect", "127.0.0.1:1", "--memory-file", file.toString(),
+            "--secret-file", Files.write(dir.resolve("short"), new byte[5]).toString());
+        assertEquals(2, shortSecret.exitCode, shortSecret.err);
+        assertTrue(shortSecret.err.contains("holds 5 bytes"), shortSecret.err);
+
+        final Run badAddress = inProcess("send", "--connect", "nowhere", "--memory-file", file.toString(),
+            "--insecure");
+        assertEquals(2, badAddress.exitCode);
+        assertTrue(badAddress.err.contains("HOST:PORT"), badAddress.err);
+
+        final Run unknown = inProcess("send", "--bogus");
+        assertEquals(2, unknown.exitCode);
+        assertEquals(2, inProcess().exitCode);
+        assertEquals(0, inProcess("--help").exitCode);
+    }
+
+    @Test
+    @Timeout(30)
+    void aMigrationThatCannotConnectExitsOne() throws Exception {
+        final Path file = Files.write(dir.resolve("m.ram"), new byte[8192]);
+        final Run run = inProcess("send", "--connect", "127.0.0.1:" + freePort(), "--memory-file", file.toString(),
+            "--insecure", "--stats-json", dir.resolve("s.json").toString());
+        assertEquals(1, run.exitCode, run.err);
+        assertTrue(run.err.contains("cannot connect"), run.err);
+        assertTrue(Files.readString(dir.resolve("s.json")).contains("\"status\": \"failed\""));
+    }
+
+    private static void awaitLine(final Path log, final String text, final Process process) throws Exception {
+        final CompletableFuture<Void> seen = new CompletableFuture<>();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(log),
+                    StandardCharsets.UTF_8))) {
+                    if (reader.lines().anyMatch(line -> line.contains(text))) {
+                        seen.complete(null);
+                        return;
+                    }
+                }
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("process ended early: " + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no '" + text + "' in " + log + ": " + Files.readString(log));
+    }
+}
