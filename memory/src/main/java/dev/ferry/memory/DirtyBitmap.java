@@ -4,6 +4,8 @@ import org.agrona.BufferUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * One bit per page, off-heap in 64-bit words, marked lock-free by any number of writers and harvested atomically
  * by the migration.
@@ -132,30 +134,35 @@ public final class DirtyBitmap {
         return harvested;
     }
 
-    /** The first set bit at or after {@code fromPage}, or -1; scans whole words. */
+    /**
+     * The first set bit at or after {@code fromPage}, or -1; scans whole words with plain loads after one acquire
+     * fence. A scan is a snapshot whatever the loads: a mark landing behind it is found by the next harvest, which
+     * is atomic. Plain loads let the JIT unroll the loop.
+     */
     public long nextDirty(final long fromPage) {
         if (fromPage >= bitCount || fromPage < 0) {
             return -1;
         }
+        VarHandle.acquireFence();
+        final AtomicBuffer words = this.words;
         int wordIndex = (int)(fromPage >>> 6);
-        long word = words.getLongVolatile(wordIndex << 3) & (-1L << fromPage);
-        while (true) {
-            if (word != 0) {
-                final long page = ((long)wordIndex << 6) + Long.numberOfTrailingZeros(word);
-                return page < bitCount ? page : -1;
-            }
+        long word = words.getLong(wordIndex << 3) & (-1L << fromPage);
+        while (word == 0) {
             if (++wordIndex >= wordCount) {
                 return -1;
             }
-            word = words.getLongVolatile(wordIndex << 3);
+            word = words.getLong(wordIndex << 3);
         }
+        final long page = ((long)wordIndex << 6) + Long.numberOfTrailingZeros(word);
+        return page < bitCount ? page : -1;
     }
 
     /** The number of set bits, read word by word (a snapshot only when no one is marking). */
     public long cardinality() {
+        VarHandle.acquireFence();
         long count = 0;
         for (int i = 0; i < wordCount; i++) {
-            count += Long.bitCount(words.getLongVolatile(i << 3));
+            count += Long.bitCount(words.getLong(i << 3));
         }
         return count;
     }

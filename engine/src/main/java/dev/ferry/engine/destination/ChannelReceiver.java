@@ -84,36 +84,48 @@ final class ChannelReceiver implements Runnable {
             return false;
         }
         final long startNs = System.nanoTime();
-        ProtocolException.check(header.magic() == Protocol.PACKET_MAGIC, "packet magic", header.magic(),
-            "0x" + Integer.toHexString(Protocol.PACKET_MAGIC));
+        // Checks build their message only when they fail: nothing is allocated per packet.
+        if (header.magic() != Protocol.PACKET_MAGIC) {
+            throw invalid("packet magic", header.magic(), "0x" + Integer.toHexString(Protocol.PACKET_MAGIC));
+        }
         final int flags = header.flags();
-        ProtocolException.check((flags & ~PacketHeaderFlyweight.KNOWN_FLAGS) == 0, "packet flags", flags,
-            "only known flags (0x" + Integer.toHexString(PacketHeaderFlyweight.KNOWN_FLAGS) + ")");
-        ProtocolException.check(!engine.isCompleteReceived(), "packet after COMPLETE, sequence", header.sequence(),
-            "no packet after COMPLETE");
-        ProtocolException.check(header.round() == expectedRound, "packet round", header.round(),
-            Long.toString(expectedRound));
-        ProtocolException.check(header.sequence() == expectedSequence, "packet sequence", header.sequence(),
-            Long.toString(expectedSequence));
+        if ((flags & ~PacketHeaderFlyweight.KNOWN_FLAGS) != 0) {
+            throw invalid("packet flags", flags, "only known flags (0x" +
+                Integer.toHexString(PacketHeaderFlyweight.KNOWN_FLAGS) + ")");
+        }
+        if (engine.isCompleteReceived()) {
+            throw invalid("packet after COMPLETE, sequence", header.sequence(), "no packet after COMPLETE");
+        }
+        if (header.round() != expectedRound) {
+            throw invalid("packet round", header.round(), Long.toString(expectedRound));
+        }
+        if (header.sequence() != expectedSequence) {
+            throw invalid("packet sequence", header.sequence(), Long.toString(expectedSequence));
+        }
         expectedSequence = (expectedSequence + 1) & 0xFFFF_FFFFL;
         final int normal = header.normalCount();
         final int zero = header.zeroCount();
         if ((flags & PacketHeaderFlyweight.SYNC_FLAG) != 0) {
-            ProtocolException.check(normal == 0 && zero == 0 && header.payloadLength() == 0,
-                "SYNC page count", normal + zero, "0 pages and no payload");
+            if (normal != 0 || zero != 0 || header.payloadLength() != 0) {
+                throw invalid("SYNC page count", normal + zero, "0 pages and no payload");
+            }
             counters.addChannel(index, PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
             engine.arriveAtSync(index, expectedRound);
             expectedRound++;
             return true;
         }
         final RamBlock block = memory.block(header.blockId());
-        ProtocolException.check(null != block, "block id", header.blockId(), "a block from SETUP");
+        if (null == block) {
+            throw invalid("block id", header.blockId(), "a block from SETUP");
+        }
         final int pageCount = normal + zero;
-        ProtocolException.check(pageCount >= 1 && pageCount <= Protocol.MAX_PAGES_PER_PACKET, "packet page count",
-            pageCount, "1.." + Protocol.MAX_PAGES_PER_PACKET);
+        if (pageCount < 1 || pageCount > Protocol.MAX_PAGES_PER_PACKET) {
+            throw invalid("packet page count", pageCount, "1.." + Protocol.MAX_PAGES_PER_PACKET);
+        }
         final long payloadLength = (long)normal << block.pageShift();
-        ProtocolException.check(header.payloadLength() == payloadLength, "payload length", header.payloadLength(),
-            payloadLength + " (" + normal + " pages)");
+        if (header.payloadLength() != payloadLength) {
+            throw invalid("payload length", header.payloadLength(), payloadLength + " (" + normal + " pages)");
+        }
         readOffsets(block, pageCount);
         final int blockId = block.id();
         for (int i = 0; i < normal; i++) {
@@ -134,8 +146,12 @@ final class ChannelReceiver implements Runnable {
         }
         counters.addChannel(index, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength,
             normal, zero);
-        counters.packetLatencyNs.recordValue(System.nanoTime() - startNs);
+        counters.recordPacketLatency(System.nanoTime() - startNs);
         return true;
+    }
+
+    private static ProtocolException invalid(final String field, final long value, final String expected) {
+        return new ProtocolException("invalid " + field + " " + value + ": expected " + expected);
     }
 
     private void readOffsets(final RamBlock block, final int pageCount) throws IOException {

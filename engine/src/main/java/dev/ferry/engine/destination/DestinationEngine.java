@@ -395,7 +395,7 @@ public final class DestinationEngine {
         }
         final long firstNs = firstSyncNs.getAndSet(0);
         if (firstNs != 0) {
-            counters.barrierLatencyNs.recordValue(System.nanoTime() - firstNs);
+            counters.recordBarrierLatency(System.nanoTime() - firstNs);
         }
         counters.rounds.set(round + 1);
         nextFlushRound++;

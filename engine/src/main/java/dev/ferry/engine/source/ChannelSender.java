@@ -152,7 +152,7 @@ final class ChannelSender implements Runnable {
         iov[0] = packet.header;
         final long startNs = System.nanoTime();
         final long bytes = connection.writeFully(iov, 0, 1 + normal);
-        counters.packetLatencyNs.recordValue(System.nanoTime() - startNs);
+        counters.recordPacketLatency(System.nanoTime() - startNs);
         counters.addChannel(index, bytes, normal, zero);
     }
 

@@ -246,7 +246,7 @@ public final class SourceEngine {
             }
         }
         final long elapsedNs = System.nanoTime() - startNs;
-        counters.bitmapSyncNs.recordValue(elapsedNs);
+        counters.recordBitmapSync(elapsedNs);
         if (round == 0) {
             pages = memory.pageCount();
         } else if (roundStartNs != 0) {
@@ -334,7 +334,7 @@ public final class SourceEngine {
             buffer.putInt(offset + MessageFlyweight.FLUSH_ROUND_OFFSET, round, Protocol.BYTE_ORDER);
             return MessageFlyweight.FLUSH_LENGTH;
         });
-        counters.barrierLatencyNs.recordValue(System.nanoTime() - startNs);
+        counters.recordBarrierLatency(System.nanoTime() - startNs);
     }
 
     private void awaitSyncWritten(final int round) {

@@ -3,6 +3,7 @@ package dev.ferry.engine.stats;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -32,12 +33,19 @@ public final class Counters {
     private final AtomicLongArray channelBytes;
     private final AtomicLongArray channelNormalPages;
     private final AtomicLongArray channelZeroPages;
-    /** Packet write latency (source) or packet apply latency (destination), ns. */
-    public final Recorder packetLatencyNs = new Recorder(3);
-    /** SYNC barrier latency, ns: source SYNC queued to FLUSH written; destination first SYNC to release. */
-    public final Recorder barrierLatencyNs = new Recorder(3);
-    /** Dirty-bitmap harvest time, ns (source only). */
-    public final Recorder bitmapSyncNs = new Recorder(3);
+    /** Longest latency a histogram tracks; longer values are recorded as this. */
+    private static final long HIGHEST_TRACKABLE_NS = TimeUnit.MINUTES.toNanos(10);
+
+    /*
+     * Fixed-range recorders (never auto-resizing) whose interval histograms are recycled: reading a snapshot must
+     * not make a recording thread allocate, and an auto-resizing histogram swapped in fresh by every read would.
+     */
+    private final Recorder packetLatencyNs = new Recorder(1, HIGHEST_TRACKABLE_NS, 3);
+    private final Recorder barrierLatencyNs = new Recorder(1, HIGHEST_TRACKABLE_NS, 3);
+    private final Recorder bitmapSyncNs = new Recorder(1, HIGHEST_TRACKABLE_NS, 3);
+    private Histogram packetLatencyInterval;
+    private Histogram barrierLatencyInterval;
+    private Histogram bitmapSyncInterval;
 
     public Counters(final int channels) {
         this.channels = channels;
@@ -86,24 +94,44 @@ public final class Counters {
         return sum;
     }
 
-    private final Histogram packetLatencyTotal = new Histogram(3);
-    private final Histogram barrierLatencyTotal = new Histogram(3);
-    private final Histogram bitmapSyncTotal = new Histogram(3);
+    private final Histogram packetLatencyTotal = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
+    private final Histogram barrierLatencyTotal = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
+    private final Histogram bitmapSyncTotal = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
+
+    /** Packet write latency (source) or packet apply latency (destination), ns; allocation-free. */
+    public void recordPacketLatency(final long ns) {
+        packetLatencyNs.recordValue(clamp(ns));
+    }
+
+    /** SYNC barrier latency, ns: source SYNC queued to FLUSH written; destination first SYNC to release. */
+    public void recordBarrierLatency(final long ns) {
+        barrierLatencyNs.recordValue(clamp(ns));
+    }
+
+    /** Dirty-bitmap harvest time, ns (source only). */
+    public void recordBitmapSync(final long ns) {
+        bitmapSyncNs.recordValue(clamp(ns));
+    }
+
+    private static long clamp(final long ns) {
+        return Math.max(1, Math.min(ns, HIGHEST_TRACKABLE_NS));
+    }
 
     public synchronized MigrationStats.Percentiles packetLatency() {
-        return MigrationStats.Percentiles.of(drain(packetLatencyNs, packetLatencyTotal));
+        packetLatencyInterval = packetLatencyNs.getIntervalHistogram(packetLatencyInterval);
+        packetLatencyTotal.add(packetLatencyInterval);
+        return MigrationStats.Percentiles.of(packetLatencyTotal);
     }
 
     public synchronized MigrationStats.Percentiles barrierLatency() {
-        return MigrationStats.Percentiles.of(drain(barrierLatencyNs, barrierLatencyTotal));
+        barrierLatencyInterval = barrierLatencyNs.getIntervalHistogram(barrierLatencyInterval);
+        barrierLatencyTotal.add(barrierLatencyInterval);
+        return MigrationStats.Percentiles.of(barrierLatencyTotal);
     }
 
     public synchronized MigrationStats.Percentiles bitmapSync() {
-        return MigrationStats.Percentiles.of(drain(bitmapSyncNs, bitmapSyncTotal));
-    }
-
-    private static Histogram drain(final Recorder recorder, final Histogram total) {
-        total.add(recorder.getIntervalHistogram());
-        return total;
+        bitmapSyncInterval = bitmapSyncNs.getIntervalHistogram(bitmapSyncInterval);
+        bitmapSyncTotal.add(bitmapSyncInterval);
+        return MigrationStats.Percentiles.of(bitmapSyncTotal);
     }
 }

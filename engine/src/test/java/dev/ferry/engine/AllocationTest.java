@@ -1,0 +1,87 @@
+package dev.ferry.engine;
+
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.GuestMemory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * No allocation per page or per packet in steady state, measured: the bytes allocated by the migration thread,
+ * the senders and the receivers between a quarter and three quarters of round 0 of a 512 MiB guest (about 1,000
+ * packets of 128 pages), read from the JVM's per-thread allocation counters.
+ */
+final class AllocationTest {
+    private static final long GUEST_BYTES = 512L << 20;
+    /** Slack for what is not per packet: a histogram resizing to a new maximum, a JIT deoptimisation. */
+    private static final long SLACK_BYTES = 64 * 1024;
+
+    @Test
+    @Timeout(120)
+    void steadyStateAllocatesNothingPerPacket() throws Exception {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported());
+        threads.setThreadAllocatedMemoryEnabled(true);
+        try (GuestMemory source = Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", GUEST_BYTES))), 3)) {
+            final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                .secret(Guests.SECRET).verify(VerifyMode.NONE));
+            final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
+                .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
+                .verify(VerifyMode.NONE).maxRounds(1));
+            awaitTransferred(migration, GUEST_BYTES / 4);
+            final Map<Long, Long> before = allocatedByEngineThreads(threads);
+            final long pagesBefore = migration.stats().normalPages() + migration.stats().zeroPages();
+            awaitTransferred(migration, GUEST_BYTES * 3 / 4);
+            final Map<Long, Long> after = allocatedByEngineThreads(threads);
+            final long pages = migration.stats().normalPages() + migration.stats().zeroPages() - pagesBefore;
+            long allocated = 0;
+            final StringBuilder perThread = new StringBuilder();
+            for (final Map.Entry<Long, Long> entry : after.entrySet()) {
+                final long delta = entry.getValue() - before.getOrDefault(entry.getKey(), entry.getValue());
+                allocated += delta;
+                perThread.append(' ').append(NAMES.get(entry.getKey())).append('=').append(delta);
+            }
+            final MigrationResult result = migration.result().get();
+            assertEquals(MigrationStatus.COMPLETED, result.status(), result.error());
+            destination.result().get().memory().close();
+            assertTrue(before.size() >= 5, "engine threads sampled: " + before.size());
+            assertTrue(pages > 20_000, "too few pages in the window to mean anything: " + pages);
+            System.out.println("AllocationTest: " + allocated + " bytes allocated by engine threads over " + pages +
+                " pages:" + perThread);
+            assertTrue(allocated < SLACK_BYTES, allocated + " bytes allocated by engine threads over " + pages +
+                " pages (" + pages / 128 + " packets):" + perThread);
+        }
+    }
+
+    private static void awaitTransferred(final MigrationSource migration, final long bytes) throws InterruptedException {
+        while (migration.stats().normalPages() * Guests.PAGE + migration.stats().zeroPages() * Guests.PAGE < bytes) {
+            if (migration.result().isDone()) {
+                throw new AssertionError("migration ended early: " + migration.result().join().error());
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static final Map<Long, String> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Map<Long, Long> allocatedByEngineThreads(final com.sun.management.ThreadMXBean threads) {
+        final Map<Long, Long> allocated = new HashMap<>();
+        for (final Thread thread : Thread.getAllStackTraces().keySet()) {
+            final String name = thread.getName();
+            if (name.startsWith("ferry-sender-") || name.startsWith("ferry-receiver-") ||
+                name.equals("ferry-migration")) {
+                allocated.put(thread.getId(), threads.getThreadAllocatedBytes(thread.getId()));
+                NAMES.put(thread.getId(), name);
+            }
+        }
+        return allocated;
+    }
+}
