@@ -41,7 +41,9 @@ import java.util.concurrent.Future;
  * reported apart), the destination creating and reserving its memory file as in production. The guest is random
  * (no zero pages), so both move the same bytes. "transfer" is total time minus setup, the comparable phase.
  * <p>
- * {@code java -cp bench/target/benchmarks.jar dev.ferry.bench.EndToEndBenchmark [size] [channels] [runs]}
+ * {@code java -cp bench/target/benchmarks.jar dev.ferry.bench.EndToEndBenchmark [size] [channels] [runs]}: one
+ * warm-up run of each (not counted, it pays for class loading and JIT compilation), then {@code runs} runs of each,
+ * interleaved so that noise from the shared machine falls on both.
  */
 public final class EndToEndBenchmark {
     private static final int CHUNK_PAGES = 128;
@@ -52,7 +54,7 @@ public final class EndToEndBenchmark {
     public static void main(final String[] args) throws Exception {
         final long size = args.length > 0 ? parseSize(args[0]) : 1L << 30;
         final int channels = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        final int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        final int runs = args.length > 2 ? Integer.parseInt(args[2]) : 7;
         final Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") :
             Path.of(System.getProperty("java.io.tmpdir"));
         final Path work = Files.createTempDirectory(base, "ferry-bench-");
@@ -65,6 +67,12 @@ public final class EndToEndBenchmark {
         final double[] verifyMs = new double[runs];
         try (GuestMemory source = GuestMemory.createFile(sourceFile, specs, RamBlock.DEFAULT_PAGE_SIZE)) {
             Fill.random(source.block(0), 1);
+            try (GuestMemory destination = GuestMemory.createFile(destinationFile, specs, RamBlock.DEFAULT_PAGE_SIZE)) {
+                rawSeconds(source, destination, channels);
+            }
+            MemoryFiles.deleteQuietly(destinationFile);
+            ferry(source, destinationFile, channels, VerifyMode.FULL);
+            MemoryFiles.deleteQuietly(destinationFile);
             for (int run = 0; run < runs; run++) {
                 try (GuestMemory destination = GuestMemory.createFile(destinationFile, specs, RamBlock.DEFAULT_PAGE_SIZE)) {
                     raw[run] = rawSeconds(source, destination, channels);
