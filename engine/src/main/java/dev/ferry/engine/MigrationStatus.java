@@ -21,8 +21,4 @@ public enum MigrationStatus {
     public String jsonName() {
         return jsonName;
     }
-
-    public boolean isFinal() {
-        return this == COMPLETED || this == FAILED || this == CANCELLED || this == UNKNOWN;
-    }
 }

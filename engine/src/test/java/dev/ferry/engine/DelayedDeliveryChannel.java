@@ -26,7 +26,6 @@ final class DelayedDeliveryChannel implements ScatteringByteChannel {
     private final LinkedBlockingDeque<Chunk> chunks = new LinkedBlockingDeque<>();
     private final Thread pump;
     private volatile IOException pumpFailure;
-    private volatile boolean eof;
     private Chunk current;
     private int currentOffset;
 
@@ -58,7 +57,6 @@ final class DelayedDeliveryChannel implements ScatteringByteChannel {
         } catch (final IOException ex) {
             pumpFailure = ex;
         }
-        eof = true;
         chunks.add(new Chunk(new byte[0], 0));
     }
 
@@ -132,9 +130,5 @@ final class DelayedDeliveryChannel implements ScatteringByteChannel {
     @Override
     public void close() throws IOException {
         socket.close();
-    }
-
-    boolean isEof() {
-        return eof;
     }
 }

@@ -49,7 +49,7 @@ final class EndToEndTest {
             final Workload workload = dirtying ? new Workload(hot, 100, 1024, 2, 50_000, channels).start() : null;
             final AtomicReference<byte[]> deviceState = new AtomicReference<>();
             final MigrationResult[] results = migrate(source, channels, factory,
-                null == workload ? GuestControl.NONE : guest(workload), deviceState);
+                null == workload ? GuestControl.NONE : GuestControl.of(workload), deviceState);
             try {
                 final MigrationResult src = results[0];
                 final MigrationResult dst = results[1];
@@ -109,7 +109,7 @@ final class EndToEndTest {
             Guests.filled(source, 3);
             final Workload workload = new Workload(source.block(0), (1L << 30) / Guests.PAGE - 512, 1024, 1, 20_000, 1)
                 .start();
-            final MigrationResult[] results = migrate(source, 2, MemoryFactory.file(destinationFile), guest(workload),
+            final MigrationResult[] results = migrate(source, 2, MemoryFactory.file(destinationFile), GuestControl.of(workload),
                 new AtomicReference<>());
             try {
                 assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
@@ -134,19 +134,5 @@ final class EndToEndTest {
             .guestControl(guest).maxRounds(8).switchoverDirtyBytes(256 * 1024)
             .deviceState("device-state"::getBytes));
         return new MigrationResult[] {migration.result().get(), destination.result().get()};
-    }
-
-    static GuestControl guest(final Workload workload) {
-        return new GuestControl() {
-            @Override
-            public void pause() {
-                workload.pause();
-            }
-
-            @Override
-            public void resume() {
-                workload.resume();
-            }
-        };
     }
 }

@@ -85,7 +85,7 @@ final class FailureTest {
                 .channelDecorator((index, socket) -> index == 1 ? new CuttingChannel(socket, 2L << 20) : socket));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(3)
-                .maxRounds(1).guestControl(EndToEndTest.guest(workload)));
+                .maxRounds(1).guestControl(GuestControl.of(workload)));
             final MigrationResult src = migration.result().get(10, TimeUnit.SECONDS);
             final MigrationResult dst = destination.result().get(10, TimeUnit.SECONDS);
             assertEquals(MigrationStatus.FAILED, src.status());
@@ -118,7 +118,7 @@ final class FailureTest {
                     "slow" + index)));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
-                .maxRounds(1).guestControl(EndToEndTest.guest(workload)));
+                .maxRounds(1).guestControl(GuestControl.of(workload)));
             while (migration.stats().transferredBytes() < (1 << 20)) {
                 Thread.sleep(1);
             }

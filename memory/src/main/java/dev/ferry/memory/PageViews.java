@@ -30,10 +30,6 @@ public final class PageViews {
         }
     }
 
-    public int slots() {
-        return slots;
-    }
-
     /** A view of exactly page {@code page} of block {@code blockId}, held in {@code slot}. */
     public ByteBuffer page(final int blockId, final long page, final int slot) {
         final RamBlock block = blocksById[blockId];

@@ -292,11 +292,6 @@ public final class RamBlock implements AutoCloseable {
         return fileOffset + (page << pageShift);
     }
 
-    /** Checks {@code page} is inside the block. */
-    public boolean containsPage(final long page) {
-        return page >= 0 && page < pageCount;
-    }
-
     /** Forces file-backed windows to storage (no-op for anonymous blocks). */
     public void force() {
         if (null != fileChannel) {

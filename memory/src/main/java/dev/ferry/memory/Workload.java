@@ -226,18 +226,6 @@ public final class Workload implements AutoCloseable {
         return total;
     }
 
-    public RamBlock block() {
-        return block;
-    }
-
-    public long hotSetFirstPage() {
-        return hotSetFirstPage;
-    }
-
-    public long hotSetPages() {
-        return hotSetPages;
-    }
-
     /**
      * Stops and joins the writers. A paused workload writes nothing more: writers waiting for the pause to end are
      * interrupted, and the pause is released only after they have gone, so the memory keeps the paused state.

@@ -3,7 +3,6 @@ package dev.ferry.engine.channel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ScatteringByteChannel;
@@ -55,18 +54,6 @@ public final class Connection implements AutoCloseable {
     /** Where reads come from: the socket, or a decorator of it. */
     public ScatteringByteChannel input() {
         return input;
-    }
-
-    public SocketAddress remoteAddress() {
-        try {
-            return channel.getRemoteAddress();
-        } catch (final IOException ex) {
-            return null;
-        }
-    }
-
-    public String description() {
-        return description;
     }
 
     /** Writes all of {@code buffer}. */

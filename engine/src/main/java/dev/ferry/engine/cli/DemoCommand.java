@@ -46,15 +46,8 @@ final class DemoCommand implements Callable<Integer> {
         description = "Where the two memory files go (default: /dev/shm if present, else the temp directory).")
     Path dir;
 
-    @Option(names = "--stats-json", paramLabel = "OUT", description = "Write the source's final statistics as JSON.")
-    Path statsJson;
-
-    @Option(names = "--verify", paramLabel = "full|none", defaultValue = "full",
-        description = "Verify both memories by digest (default: ${DEFAULT-VALUE}).")
-    String verify;
-
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
-    boolean verbose;
+    @Mixin
+    CommonOptions common;
 
     @Mixin
     MigrationOptions migration;
@@ -75,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
         if (!(zeroShare >= 0 && zeroShare <= 1)) {
             throw Values.bad("--zero-share", Double.toString(zeroShare), "a fraction from 0 to 1");
         }
-        final VerifyMode verifyMode = VerifyMode.parse(verify);
+        final VerifyMode verifyMode = common.verifyMode();
         final Path base = null != dir ? dir : Files.isDirectory(Path.of("/dev/shm")) ?
             Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
         final Path work = Files.createTempDirectory(base, "ferry-demo-");
@@ -103,7 +96,7 @@ final class DemoCommand implements Callable<Integer> {
             final Workload workload = migration.workload(memory.block(0));
             final MigrationResult sourceResult;
             final MigrationSource source = MigrationSource.start(context.memory(memory)
-                .guestControl(null == workload ? GuestControl.NONE : new WorkloadGuest(workload)));
+                .guestControl(null == workload ? GuestControl.NONE : GuestControl.of(workload)));
             try (ProgressLine ignored = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 sourceResult = source.result().join();
             } finally {
@@ -115,14 +108,10 @@ final class DemoCommand implements Callable<Integer> {
             if (null != destinationResult.memory()) {
                 destinationResult.memory().close();
             }
-            if (null != statsJson) {
-                Files.writeString(statsJson, sourceResult.stats().toJson());
-            }
+            common.writeStats(sourceResult);
             err.print(sourceResult.stats().toReport());
             err.print(destinationResult.stats().toReport());
-            final boolean ok = sourceResult.isCompleted() && destinationResult.isCompleted() &&
-                (sourceResult.verified() || verifyMode == VerifyMode.NONE);
-            return ok ? 0 : 1;
+            return destinationResult.isCompleted() ? common.exitCode(sourceResult) : FerryCli.EXIT_FAILED;
         } finally {
             MemoryFiles.deleteQuietly(sourceFile);
             MemoryFiles.deleteQuietly(destinationFile);

@@ -23,6 +23,9 @@ final class ReceiveCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    SecretOptions secret;
+
     @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address to listen on.")
     String listen;
 
@@ -36,7 +39,7 @@ final class ReceiveCommand implements Callable<Integer> {
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
             .listen(Values.hostPort("--listen", listen))
             .memoryFactory(MemoryFactory.file(memoryFile))
-            .secret(common.secret("receive", err))
+            .secret(secret.secret("receive", err))
             .verify(common.verifyMode())
             .warnings(message -> err.println("ferry: warning: " + message)));
         err.println("ferry: listening on " + destination.localAddress() + ", memory file " + memoryFile);

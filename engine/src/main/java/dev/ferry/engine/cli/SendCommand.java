@@ -34,6 +34,9 @@ final class SendCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Mixin
+    SecretOptions secret;
+
+    @Mixin
     MigrationOptions migration;
 
     @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "The receiver's address.")
@@ -58,13 +61,13 @@ final class SendCommand implements Callable<Integer> {
         }
         final MigrationSource.Context context = new MigrationSource.Context()
             .destination(Values.hostPort("--connect", connect))
-            .secret(common.secret("send", err))
+            .secret(secret.secret("send", err))
             .verify(common.verifyMode());
         migration.apply(context);
         try (GuestMemory memory = GuestMemory.mapFile(memoryFile, List.of(new BlockSpec(0, "ram", size)),
             RamBlock.DEFAULT_PAGE_SIZE)) {
             final Workload workload = migration.workload(memory.block(0));
-            final GuestControl guest = null == workload ? GuestControl.NONE : new WorkloadGuest(workload);
+            final GuestControl guest = null == workload ? GuestControl.NONE : GuestControl.of(workload);
             final MigrationResult result;
             final MigrationSource source = MigrationSource.start(context.memory(memory).guestControl(guest));
             try (ProgressLine ignored = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -194,14 +193,12 @@ final class CliTest {
     }
 
     private static void awaitLine(final Path log, final String text, final Process process) throws Exception {
-        final CompletableFuture<Void> seen = new CompletableFuture<>();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (Files.exists(log)) {
                 try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(log),
                     StandardCharsets.UTF_8))) {
                     if (reader.lines().anyMatch(line -> line.contains(text))) {
-                        seen.complete(null);
                         return;
                     }
                 }
