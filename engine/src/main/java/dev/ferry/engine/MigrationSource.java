@@ -23,8 +23,9 @@ import java.util.function.Supplier;
  * MigrationResult result = source.result().join();
  * }</pre>
  * After a verified completion the guest stays paused: it now lives on the destination. After a failure or cancel
- * it is resumed. If contact is lost after APPLIED and before RESULT the status is {@code unknown} and the guest is
- * left paused: the embedder decides, since two running copies are the worst outcome.
+ * before APPLIED it is resumed. After APPLIED, any end other than a verified RESULT, or the destination saying it
+ * discarded its copy, is {@code unknown} and the guest is left paused: the embedder decides, since two running
+ * copies are the worst outcome.
  */
 public final class MigrationSource {
     private final SourceEngine engine;
@@ -51,7 +52,11 @@ public final class MigrationSource {
         return engine.stats();
     }
 
-    /** Cancels at any moment: the destination is told, threads end, the guest resumes. */
+    /**
+     * Cancels at any moment: the destination is told and threads end. Before APPLIED the guest resumes; after it
+     * (the destination holds every page) the outcome is {@code unknown} and the guest stays paused unless the
+     * destination answers that it discarded its copy.
+     */
     public void cancel() {
         engine.cancel("cancelled by the embedder");
     }

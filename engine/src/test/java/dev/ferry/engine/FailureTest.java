@@ -1,5 +1,6 @@
 package dev.ferry.engine;
 
+import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.Workload;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -129,6 +131,53 @@ final class FailureTest {
             assertEquals(MigrationStatus.CANCELLED, dst.status(), dst.error());
             assertFalse(workload.isPaused());
             assertFalse(Files.exists(destinationFile));
+        }
+        Guests.assertNoFerryThreads();
+    }
+
+    /** Runs a migration through a proxy and, once the source has APPLIED (it is verifying), applies {@code hit}. */
+    private MigrationResult[] hitWhileVerifying(final Workload workload, final GuestMemory source,
+        final java.util.function.BiConsumer<TcpProxy, MigrationSource> hit) throws Exception {
+        final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+            .secret(Guests.SECRET).digestThreads(1));
+        try (TcpProxy proxy = new TcpProxy(destination.localAddress())) {
+            final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
+                .destination(proxy.address()).memory(source).secret(Guests.SECRET).channels(2).digestThreads(1)
+                .guestControl(GuestControl.of(workload)).maxRounds(3));
+            while (!"verifying".equals(migration.stats().status()) && !migration.result().isDone()) {
+                Thread.sleep(1);
+            }
+            hit.accept(proxy, migration);
+            return new MigrationResult[] {migration.result().get(10, TimeUnit.SECONDS),
+                destination.result().get(10, TimeUnit.SECONDS)};
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void contactLostAfterAppliedIsUnknownAndTheGuestStaysPaused() throws Exception {
+        try (GuestMemory source = Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", 512L << 20))), 5);
+             Workload workload = new Workload(source.block(0), 0, 256, 1, 10_000, 1).start()) {
+            final MigrationResult[] results = hitWhileVerifying(workload, source, (proxy, migration) -> proxy.cutAll());
+            assertEquals(MigrationStatus.UNKNOWN, results[0].status(), results[0].error());
+            assertEquals(ErrorCode.CONTACT_LOST, results[0].errorCode());
+            assertTrue(workload.isPaused(), "the destination may run the guest: the source must not resume it");
+            assertEquals(MigrationStatus.FAILED, results[1].status(), "a destination without RESULT never completes");
+            assertEquals(null, results[1].memory());
+        }
+        Guests.assertNoFerryThreads();
+    }
+
+    @Test
+    @Timeout(60)
+    void cancelAfterAppliedIsUnknownUnlessTheDestinationDiscarded() throws Exception {
+        try (GuestMemory source = Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", 512L << 20))), 6);
+             Workload workload = new Workload(source.block(0), 0, 256, 1, 10_000, 1).start()) {
+            final MigrationResult[] results = hitWhileVerifying(workload, source,
+                (proxy, migration) -> migration.cancel());
+            assertEquals(MigrationStatus.UNKNOWN, results[0].status(), results[0].error());
+            assertTrue(workload.isPaused());
+            assertEquals(MigrationStatus.CANCELLED, results[1].status(), results[1].error());
         }
         Guests.assertNoFerryThreads();
     }

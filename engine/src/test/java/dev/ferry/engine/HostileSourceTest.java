@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -67,6 +68,13 @@ final class HostileSourceTest {
         });
     }
 
+    /** SETUP accepted: the destination's memory exists, data channels may connect (as a real source waits). */
+    private void open(final long blockLength) throws Exception {
+        setUp(blockLength);
+        assertEquals(MessageFlyweight.SETUP_ACK, main.receive());
+        assertEquals(0, MessageFlyweight.statusCode(main.body(), 0));
+    }
+
     private Connection dataChannel(final int index) throws Exception {
         final Connection data = Connection.connect(destination.localAddress(), 5_000, "data " + index);
         Handshake.client(data, Guests.SECRET, session, HandshakeFlyweight.KIND_DATA, index, CHANNELS);
@@ -101,7 +109,7 @@ final class HostileSourceTest {
 
     @Test
     void aPageOffsetOutsideTheBlockIsRefusedBeforeAnyByteIsWritten() throws Exception {
-        setUp(BLOCK_LENGTH);
+        open(BLOCK_LENGTH);
         try (Connection data = dataChannel(0)) {
             sendPacket(data, h -> h.header(0, 0, 0, 0, 1, 0, Guests.PAGE).pageOffset(0, BLOCK_LENGTH), 1,
                 Guests.PAGE);
@@ -114,7 +122,7 @@ final class HostileSourceTest {
 
     @Test
     void aMisalignedOffsetIsRefused() throws Exception {
-        setUp(BLOCK_LENGTH);
+        open(BLOCK_LENGTH);
         try (Connection data = dataChannel(1)) {
             sendPacket(data, h -> h.header(0, 0, 0, 0, 0, 1, 0).pageOffset(0, 100), 1, 0);
             assertTrue(failure().error().contains("page offset 100"));
@@ -123,7 +131,7 @@ final class HostileSourceTest {
 
     @Test
     void badHeaderFieldsAreNamed() throws Exception {
-        setUp(BLOCK_LENGTH);
+        open(BLOCK_LENGTH);
         try (Connection data = dataChannel(0)) {
             sendPacket(data, h -> h.header(0, 0, 0, 0, 200, 0, 200 * Guests.PAGE), 0, 0);
             assertTrue(failure().error().contains("packet page count 200"));
@@ -132,7 +140,7 @@ final class HostileSourceTest {
 
     @Test
     void aWrongRoundIsRefused() throws Exception {
-        setUp(BLOCK_LENGTH);
+        open(BLOCK_LENGTH);
         try (Connection data = dataChannel(0)) {
             sendPacket(data, h -> h.header(0, 0, 5, 0, 0, 1, 0).pageOffset(0, 0), 1, 0);
             assertTrue(failure().error().contains("packet round 5"));
@@ -141,7 +149,7 @@ final class HostileSourceTest {
 
     @Test
     void anUnknownBlockIsRefused() throws Exception {
-        setUp(BLOCK_LENGTH);
+        open(BLOCK_LENGTH);
         try (Connection data = dataChannel(0)) {
             sendPacket(data, h -> h.header(0, 9, 0, 0, 0, 1, 0).pageOffset(0, 0), 1, 0);
             assertTrue(failure().error().contains("block id 9"));
@@ -150,8 +158,7 @@ final class HostileSourceTest {
 
     @Test
     void duplicateAndOutOfRangeChannelsAreRefusedButTheSessionGoesOn() throws Exception {
-        setUp(BLOCK_LENGTH);
-        assertEquals(MessageFlyweight.SETUP_ACK, main.receive());
+        open(BLOCK_LENGTH);
         try (Connection data = dataChannel(0)) {
             final FerryException duplicate = assertThrows(FerryException.class, () -> dataChannel(0));
             assertTrue(duplicate.getMessage().contains("already connected"), duplicate.getMessage());
@@ -168,6 +175,29 @@ final class HostileSourceTest {
     void aSetupThatIsNotWholePagesIsRefused() throws Exception {
         setUp(BLOCK_LENGTH + 1);
         assertTrue(failure().error().contains("block length " + (BLOCK_LENGTH + 1)));
+    }
+
+    @Test
+    void losingTheSourceWhileDigestingNeverUnmapsUnderTheDigest() throws Exception {
+        open(1L << 30);
+        try (Connection data0 = dataChannel(0); Connection data1 = dataChannel(1)) {
+            for (final Connection data : List.of(data0, data1)) {
+                sendPacket(data, h -> h.header(PacketHeaderFlyweight.SYNC_FLAG, 0, 0, 0, 0, 0, 0), 0, 0);
+            }
+            main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
+                buffer.putInt(offset, 0, Protocol.BYTE_ORDER);
+                return MessageFlyweight.FLUSH_LENGTH;
+            });
+            main.send(MessageFlyweight.COMPLETE, (buffer, offset) -> {
+                buffer.setMemory(offset, MessageFlyweight.COMPLETE_LENGTH, (byte)0);
+                return MessageFlyweight.COMPLETE_LENGTH;
+            });
+            assertEquals(MessageFlyweight.APPLIED, main.receive());
+            mainConnection.close();
+            final MigrationResult result = failure();
+            assertEquals(ErrorCode.CONTACT_LOST, result.errorCode(), result.error());
+        }
+        Guests.assertNoFerryThreads();
     }
 
     @Test

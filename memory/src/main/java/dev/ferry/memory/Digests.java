@@ -6,6 +6,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -17,6 +19,23 @@ public final class Digests {
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
 
     private Digests() {
+    }
+
+    /** A worker reading memory must be gone before the caller may unmap it: wait without giving up. */
+    private static void awaitWorkers(final ExecutorService pool) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.SECONDS)) {
+                    break;
+                }
+            } catch (final InterruptedException ex) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The number of chunks of {@code chunkBytes} that cover {@code block}. */
@@ -37,6 +56,17 @@ public final class Digests {
      * (chunks dealt round robin so each thread streams through memory).
      */
     public static List<int[]> of(final GuestMemory memory, final int chunkBytes, final int threads) {
+        return of(memory, chunkBytes, threads, () -> false);
+    }
+
+    /**
+     * As {@link #of(GuestMemory, int, int)}, checking {@code stop} before every chunk. Returns only when every
+     * worker has finished, so the memory may be unmapped as soon as it returns or throws.
+     *
+     * @throws MemoryException if stopped or a worker failed.
+     */
+    public static List<int[]> of(
+        final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop) {
         final List<int[]> result = new ArrayList<>();
         for (final RamBlock block : memory.blocks()) {
             result.add(new int[chunkCount(block, chunkBytes)]);
@@ -56,6 +86,9 @@ public final class Digests {
                         final RamBlock block = memory.blocks().get(b);
                         final int[] digests = result.get(b);
                         for (int c = worker; c < digests.length; c += workers) {
+                            if (stop.getAsBoolean()) {
+                                throw new MemoryException("digest stopped");
+                            }
                             digests[c] = chunk(block, chunkBytes, c);
                         }
                     }
@@ -71,6 +104,7 @@ public final class Digests {
             throw new MemoryException("digesting guest memory failed: " + ex.getCause(), ex.getCause());
         } finally {
             pool.shutdownNow();
+            awaitWorkers(pool);
         }
         return result;
     }

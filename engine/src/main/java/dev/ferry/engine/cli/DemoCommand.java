@@ -97,7 +97,8 @@ final class DemoCommand implements Callable<Integer> {
             final MigrationResult sourceResult;
             final MigrationSource source = MigrationSource.start(context.memory(memory)
                 .guestControl(null == workload ? GuestControl.NONE : GuestControl.of(workload)));
-            try (ProgressLine ignored = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
+            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result());
+                 ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 sourceResult = source.result().join();
             } finally {
                 if (null != workload) {

@@ -43,7 +43,10 @@ final class ReceiveCommand implements Callable<Integer> {
             .verify(common.verifyMode())
             .warnings(message -> err.println("ferry: warning: " + message)));
         err.println("ferry: listening on " + destination.localAddress() + ", memory file " + memoryFile);
-        final MigrationResult result = destination.result().join();
+        final MigrationResult result;
+        try (Interrupts ignored = Interrupts.cancelOnShutdown(destination::cancel, destination.result())) {
+            result = destination.result().join();
+        }
         final GuestMemory memory = result.memory();
         if (null != memory) {
             memory.blocks().forEach(dev.ferry.memory.RamBlock::force);

@@ -70,7 +70,8 @@ final class SendCommand implements Callable<Integer> {
             final GuestControl guest = null == workload ? GuestControl.NONE : GuestControl.of(workload);
             final MigrationResult result;
             final MigrationSource source = MigrationSource.start(context.memory(memory).guestControl(guest));
-            try (ProgressLine ignored = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
+            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result());
+                 ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 result = source.result().join();
             } finally {
                 if (null != workload) {

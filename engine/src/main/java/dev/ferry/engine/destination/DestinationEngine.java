@@ -89,7 +89,9 @@ public final class DestinationEngine {
     private volatile long appliedNs;
     private volatile long downtimeMs = -1;
     private volatile long verifyNs = -1;
-    private CompletableFuture<List<int[]>> digests;
+    private final AtomicBoolean stopDigest = new AtomicBoolean();
+    private final CompletableFuture<List<int[]>> digests = new CompletableFuture<>();
+    private volatile Thread digestThread;
     private byte[] deviceState = new byte[0];
     private long nextFlushRound;
 
@@ -449,8 +451,16 @@ public final class DestinationEngine {
         status = MigrationStatus.VERIFYING;
         if (ctx.verify() == VerifyMode.FULL) {
             final GuestMemory received = memory;
-            digests = CompletableFuture.supplyAsync(() -> Digests.of(received, Digests.DEFAULT_CHUNK_BYTES,
-                ctx.digestThreads()));
+            digestThread = new Thread(() -> {
+                try {
+                    digests.complete(Digests.of(received, Digests.DEFAULT_CHUNK_BYTES, ctx.digestThreads(),
+                        stopDigest::get));
+                } catch (final RuntimeException ex) {
+                    digests.completeExceptionally(ex);
+                }
+            }, "ferry-digest-destination");
+            digestThread.setDaemon(true);
+            digestThread.start();
         }
     }
 
@@ -580,7 +590,7 @@ public final class DestinationEngine {
         if (null != phaser && null != cause) {
             phaser.forceTermination();
         }
-        final boolean joined = joinReceivers();
+        final boolean joined = joinReceivers() & stopDigest();
         final GuestMemory received = memory;
         if (null != cause && null != received) {
             if (joined) {
@@ -607,6 +617,21 @@ public final class DestinationEngine {
         } finally {
             closer.cancel(false);
         }
+    }
+
+    /** Stops a digest still reading memory and waits for it: memory is never unmapped under a reader. */
+    private boolean stopDigest() {
+        final Thread thread = digestThread;
+        if (null == thread) {
+            return true;
+        }
+        stopDigest.set(true);
+        try {
+            thread.join(CLOSE_GRACE_MS * 5);
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        return !thread.isAlive();
     }
 
     private boolean joinReceivers() {

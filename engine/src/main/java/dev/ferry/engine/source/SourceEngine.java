@@ -69,6 +69,8 @@ public final class SourceEngine {
     private volatile boolean finishing;
     private volatile boolean peerTold;
     private volatile boolean failureFromPeer;
+    /** The destination said it discarded its copy (ERROR, CANCEL, or a RESULT that is not a verified match). */
+    private volatile boolean peerDiscarded;
     private volatile String resultText;
     private boolean paused;
     private boolean verified;
@@ -456,6 +458,7 @@ public final class SourceEngine {
                         break;
                     case MessageFlyweight.RESULT:
                         resultText = MessageFlyweight.statusText(channel.body(), 0, channel.bodyLength());
+                        peerDiscarded = MessageFlyweight.statusCode(channel.body(), 0) == MessageFlyweight.RESULT_MISMATCH;
                         remoteResult.complete(new long[] {
                             MessageFlyweight.statusCode(channel.body(), 0), MessageFlyweight.statusValue(channel.body(), 0)});
                         return;
@@ -463,6 +466,7 @@ public final class SourceEngine {
                     case MessageFlyweight.CANCEL:
                         final ErrorCode code = ErrorCode.of(MessageFlyweight.statusCode(channel.body(), 0));
                         failureFromPeer = true;
+                        peerDiscarded = true;
                         fail(new FerryException(code == ErrorCode.CANCELLED ? ErrorCode.CANCELLED : code,
                             "destination: " + MessageFlyweight.statusText(channel.body(), 0, channel.bodyLength())));
                         return;
@@ -576,10 +580,12 @@ public final class SourceEngine {
         final MigrationStatus outcome;
         if (null == cause) {
             outcome = MigrationStatus.COMPLETED;
+        } else if (applied.isDone() && !applied.isCompletedExceptionally() && !peerDiscarded) {
+            // The destination holds every page and has not said it threw them away: it may be running the guest
+            // (a RESULT lost on the way, a cancel racing it). Resuming here could make two running copies.
+            outcome = MigrationStatus.UNKNOWN;
         } else if (cancelRequested || cause.code() == ErrorCode.CANCELLED) {
             outcome = MigrationStatus.CANCELLED;
-        } else if (applied.isDone() && !applied.isCompletedExceptionally() && cause.code() == ErrorCode.CONTACT_LOST) {
-            outcome = MigrationStatus.UNKNOWN;
         } else {
             outcome = MigrationStatus.FAILED;
         }
