@@ -65,7 +65,12 @@ public final class MigrationDestination {
 
     /** Cancels at any moment: the source is told, threads end, the memory is discarded. */
     public void cancel() {
-        engine.cancel("cancelled by the embedder");
+        cancel("cancelled by the embedder");
+    }
+
+    /** As {@link #cancel()}, with the reason the source and the result will give. */
+    public void cancel(final String reason) {
+        engine.cancel(reason);
     }
 
     /** Configuration of a destination, Aeron-style: fluent, validated once by {@link #conclude()}. */

@@ -58,7 +58,12 @@ public final class MigrationSource {
      * destination answers that it discarded its copy.
      */
     public void cancel() {
-        engine.cancel("cancelled by the embedder");
+        cancel("cancelled by the embedder");
+    }
+
+    /** As {@link #cancel()}, with the reason the destination and the result will give. */
+    public void cancel(final String reason) {
+        engine.cancel(reason);
     }
 
     /** Configuration of a source, Aeron-style: fluent, validated once by {@link #conclude()}. */

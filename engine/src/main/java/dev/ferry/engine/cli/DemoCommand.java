@@ -97,7 +97,8 @@ final class DemoCommand implements Callable<Integer> {
             final MigrationResult sourceResult;
             final MigrationSource source = MigrationSource.start(context.memory(memory)
                 .guestControl(null == workload ? GuestControl.NONE : GuestControl.of(workload)));
-            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result());
+            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
+                interrupted -> err.print(interrupted.stats().toReport()));
                  ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 sourceResult = source.result().join();
             } finally {

@@ -44,7 +44,8 @@ final class ReceiveCommand implements Callable<Integer> {
             .warnings(message -> err.println("ferry: warning: " + message)));
         err.println("ferry: listening on " + destination.localAddress() + ", memory file " + memoryFile);
         final MigrationResult result;
-        try (Interrupts ignored = Interrupts.cancelOnShutdown(destination::cancel, destination.result())) {
+        try (Interrupts ignored = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
+            interrupted -> report(interrupted, err))) {
             result = destination.result().join();
         }
         final GuestMemory memory = result.memory();
@@ -52,8 +53,13 @@ final class ReceiveCommand implements Callable<Integer> {
             memory.blocks().forEach(dev.ferry.memory.RamBlock::force);
             memory.close();
         }
+        report(result, err);
+        return common.exitCode(result);
+    }
+
+    private void report(final MigrationResult result, final PrintWriter err) {
         common.writeStats(result);
         err.print(result.stats().toReport());
-        return common.exitCode(result);
+        err.flush();
     }
 }

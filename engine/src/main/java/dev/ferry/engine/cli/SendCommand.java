@@ -70,7 +70,8 @@ final class SendCommand implements Callable<Integer> {
             final GuestControl guest = null == workload ? GuestControl.NONE : GuestControl.of(workload);
             final MigrationResult result;
             final MigrationSource source = MigrationSource.start(context.memory(memory).guestControl(guest));
-            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result());
+            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
+                interrupted -> report(interrupted, err));
                  ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 result = source.result().join();
             } finally {
@@ -81,13 +82,18 @@ final class SendCommand implements Callable<Integer> {
             if (result.status() == MigrationStatus.COMPLETED) {
                 memory.blocks().forEach(RamBlock::force);
             }
-            common.writeStats(result);
-            err.print(result.stats().toReport());
-            if (result.status() == MigrationStatus.UNKNOWN) {
-                err.println("ferry: outcome unknown: contact was lost after APPLIED; the guest was left paused." +
-                    " Check the destination before resuming anything.");
-            }
+            report(result, err);
             return common.exitCode(result);
         }
+    }
+
+    private void report(final MigrationResult result, final PrintWriter err) {
+        common.writeStats(result);
+        err.print(result.stats().toReport());
+        if (result.status() == MigrationStatus.UNKNOWN) {
+            err.println("ferry: outcome unknown: the destination holds every page but did not confirm a verified" +
+                " result; the guest was left paused. Check the destination before resuming anything.");
+        }
+        err.flush();
     }
 }

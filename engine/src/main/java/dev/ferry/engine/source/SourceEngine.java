@@ -62,6 +62,7 @@ public final class SourceEngine {
     private final CompletableFuture<Void> applied = new CompletableFuture<>();
     private final CompletableFuture<long[]> remoteResult = new CompletableFuture<>();
     private final AtomicReference<FerryException> failure = new AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
     private final IdleStrategy idle = new BackoffIdleStrategy(64, 16, 1_000, 100_000);
     private volatile MigrationStatus status = MigrationStatus.SETUP;
     private volatile MainChannel main;
@@ -559,10 +560,13 @@ public final class SourceEngine {
     void fail(final Throwable cause) {
         final FerryException ex = cause instanceof FerryException ? (FerryException)cause :
             new FerryException(ErrorCode.INTERNAL, String.valueOf(cause), cause);
-        if (finishing || !failure.compareAndSet(null, ex)) {
+        if (finishing || !failing.compareAndSet(false, true)) {
             return;
         }
+        // Tell the destination before the failure becomes visible: the migration thread unwinds on seeing it and
+        // closes the main channel, which would cut this message off.
         tellPeerFirst(ex);
+        failure.set(ex);
         syncWritten.forceTermination();
         for (final ChannelSender sender : senders) {
             sender.stop();

@@ -138,6 +138,50 @@ final class CliTest {
 
     @Test
     @Timeout(120)
+    void sigtermCancelsBothSidesCleanly() throws Exception {
+        final Path secret = secretFile();
+        final Path sourceFile = dir.resolve("source.ram");
+        final Path destinationFile = dir.resolve("destination.ram");
+        try (GuestMemory memory = GuestMemory.createFile(sourceFile, List.of(new BlockSpec(0, "ram", 768L << 20)),
+            4096)) {
+            Fill.random(memory.block(0), 3);
+        }
+        final int port = freePort();
+        final Path receiveLog = dir.resolve("receive.log");
+        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + port, "--memory-file",
+            destinationFile.toString(), "--secret-file", secret.toString(), "--stats-json",
+            dir.resolve("receive.json").toString());
+        Process sender = null;
+        try {
+            awaitLine(receiveLog, "listening on", receiver);
+            sender = process(dir.resolve("send.log"), "send", "--connect", "127.0.0.1:" + port, "--memory-file",
+                sourceFile.toString(), "--channels", "1", "--secret-file", secret.toString(), "--stats-json",
+                dir.resolve("send.json").toString());
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!(Files.exists(destinationFile) && Files.size(destinationFile) > 0) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200);
+            sender.destroy();
+            assertTrue(sender.waitFor(30, TimeUnit.SECONDS), "send did not end on SIGTERM");
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end");
+            assertEquals(1, receiver.exitValue(), Files.readString(receiveLog));
+        } finally {
+            receiver.destroyForcibly();
+            if (null != sender) {
+                sender.destroyForcibly();
+            }
+        }
+        final String sent = Files.readString(dir.resolve("send.json"));
+        assertTrue(sent.contains("\"status\": \"cancelled\""), sent);
+        final String received = Files.readString(dir.resolve("receive.json"));
+        assertTrue(received.contains("\"status\": \"cancelled\""), received);
+        assertTrue(received.contains("interrupted"), received);
+        assertFalse(Files.exists(destinationFile), "the cancelled receiver must delete its memory file");
+    }
+
+    @Test
+    @Timeout(120)
     void demoWithNoFlagsMigratesAndVerifies() {
         final Run demo = inProcess("demo");
         assertEquals(0, demo.exitCode, demo.err);
