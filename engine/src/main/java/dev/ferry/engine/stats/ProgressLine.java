@@ -46,12 +46,9 @@ public final class ProgressLine implements AutoCloseable {
     }
 
     static String format(final MigrationStats s) {
-        final long total = Math.max(1, s.totalBytes());
-        final double percent = Math.min(100.0, 100.0 * (total - Math.min(total, s.remainingBytes())) / total);
-        return String.format(Locale.ROOT, "[%-9s] round %d  sent %s of %s  %s/s  dirty %s (%.0f%%)  expected downtime %d ms",
-            s.status(), s.rounds(), Units.bytes(s.transferredBytes()), Units.bytes(s.totalBytes()),
-            Units.bytes(s.throughputBytesPerSec()), Units.bytes(s.remainingBytes()), 100.0 - percent,
-            s.expectedDowntimeMs());
+        return String.format(Locale.ROOT, "[%-9s] round %d  sent %s (guest %s)  %s/s  left in round %s  expected downtime %d ms",
+            s.status(), Math.max(0, s.rounds() - 1), Units.bytes(s.transferredBytes()), Units.bytes(s.totalBytes()),
+            Units.bytes(s.throughputBytesPerSec()), Units.bytes(s.remainingBytes()), s.expectedDowntimeMs());
     }
 
     private synchronized void print(final String line) {
