@@ -84,6 +84,7 @@ public final class MigrationDestination {
         private long handshakeTimeoutMs = 10_000;
         private long barrierTimeoutMs = 60_000;
         private long verifyTimeoutMs = 300_000;
+        private long idleTimeoutMs = 60_000;
         private int digestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int maxPendingHandshakes = 16;
         private PageApplyListener pageApplyListener;
@@ -176,6 +177,16 @@ public final class MigrationDestination {
             return verifyTimeoutMs;
         }
 
+        /** Fail when nothing at all arrives from the source for this long (a vanished host); default 60 s. */
+        public Context idleTimeoutMs(final long idleTimeoutMs) {
+            this.idleTimeoutMs = idleTimeoutMs;
+            return this;
+        }
+
+        public long idleTimeoutMs() {
+            return idleTimeoutMs;
+        }
+
         public Context digestThreads(final int digestThreads) {
             this.digestThreads = digestThreads;
             return this;
@@ -235,7 +246,8 @@ public final class MigrationDestination {
             Objects.requireNonNull(memoryFactory, "memoryFactory");
             Objects.requireNonNull(verify, "verify");
             Objects.requireNonNull(warnings, "warnings");
-            MigrationSource.Context.require(handshakeTimeoutMs > 0 && barrierTimeoutMs > 0 && verifyTimeoutMs > 0,
+            MigrationSource.Context.require(handshakeTimeoutMs > 0 && barrierTimeoutMs > 0 && verifyTimeoutMs > 0 &&
+                idleTimeoutMs > 0,
                 "timeouts must be positive");
             MigrationSource.Context.require(digestThreads >= 1, "digest threads " + digestThreads + " must be >= 1");
             MigrationSource.Context.require(maxPendingHandshakes >= 1,

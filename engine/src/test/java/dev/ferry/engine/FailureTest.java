@@ -108,6 +108,91 @@ final class FailureTest {
         Guests.assertNoFerryThreads();
     }
 
+    /** Reads through until {@code limit} bytes, then stops reading (a destination host that froze). */
+    static final class StallingChannel implements ScatteringByteChannel {
+        private final CuttingChannel passThrough;
+        private final SocketChannel socket;
+
+        StallingChannel(final SocketChannel socket, final long limit) {
+            this.passThrough = new CuttingChannel(socket, limit);
+            this.socket = socket;
+        }
+
+        @Override
+        public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException {
+            long read = 0;
+            for (int i = offset; i < offset + length && read == 0; i++) {
+                if (dsts[i].hasRemaining()) {
+                    read = read(dsts[i]);
+                }
+            }
+            return read;
+        }
+
+        @Override
+        public long read(final ByteBuffer[] dsts) throws IOException {
+            return read(dsts, 0, dsts.length);
+        }
+
+        @Override
+        public int read(final ByteBuffer dst) throws IOException {
+            if (passThrough.left > 0) {
+                return passThrough.read(dst);
+            }
+            while (socket.isOpen()) {
+                try {
+                    Thread.sleep(10);
+                } catch (final InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            throw new java.nio.channels.ClosedChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return socket.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    /**
+     * Channel 0's destination stops reading. With a guest larger than what a channel's packets can hold in flight
+     * the migration thread waits for a free packet; with a small one it reaches the SYNC barrier. Either wait is
+     * bounded: the source fails naming the channel, and so does the destination.
+     */
+    private void stalledChannel(final long guestBytes, final ErrorCode expected, final String named) throws Exception {
+        try (GuestMemory source = Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", guestBytes))), 7)) {
+            final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                .secret(Guests.SECRET)
+                .channelDecorator((index, socket) -> index == 0 ? new StallingChannel(socket, 1L << 20) : socket));
+            final MigrationResult src = MigrationSource.start(new MigrationSource.Context()
+                .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
+                .barrierTimeoutMs(1_000)).result().get(20, TimeUnit.SECONDS);
+            assertEquals(expected, src.errorCode(), src.error());
+            assertTrue(src.error().contains(named), src.error());
+            assertEquals(MigrationStatus.FAILED, destination.result().get(10, TimeUnit.SECONDS).status());
+        }
+        Guests.assertNoFerryThreads();
+    }
+
+    @Test
+    @Timeout(60)
+    void aDestinationThatStopsReadingFailsTheSourceWhileItQueues() throws Exception {
+        stalledChannel(256L << 20, ErrorCode.TIMEOUT, "data channel 0 wrote nothing");
+    }
+
+    @Test
+    @Timeout(60)
+    void aDestinationThatStopsReadingFailsTheSourceAtTheBarrier() throws Exception {
+        stalledChannel(16L << 20, ErrorCode.BARRIER_TIMEOUT, "channels [0] did not write the SYNC of round 0");
+    }
+
     @Test
     @Timeout(60)
     void cancelMidMigrationEndsBothSides() throws Exception {

@@ -201,6 +201,22 @@ final class HostileSourceTest {
     }
 
     @Test
+    void aSourceThatFallsSilentTimesOut() throws Exception {
+        destination.cancel();
+        destination = MigrationDestination.start(new MigrationDestination.Context().secret(Guests.SECRET)
+            .idleTimeoutMs(500).warnings(message -> { }));
+        mainConnection = Connection.connect(destination.localAddress(), 5_000, "main");
+        Handshake.client(mainConnection, Guests.SECRET, session, HandshakeFlyweight.KIND_MAIN, 0, CHANNELS);
+        main = new MainChannel(mainConnection);
+        open(BLOCK_LENGTH);
+        try (Connection data = dataChannel(0)) {
+            final MigrationResult result = destination.result().get(10, TimeUnit.SECONDS);
+            assertEquals(ErrorCode.TIMEOUT, result.errorCode(), result.error());
+            assertTrue(result.error().contains("nothing from the source for 500 ms"), result.error());
+        }
+    }
+
+    @Test
     void anOversizedFrameIsRefusedBeforeItsBodyIsRead() throws Exception {
         final ByteBuffer frame = ByteBuffer.allocate(MessageFlyweight.FRAME_HEADER_LENGTH).order(Protocol.BYTE_ORDER);
         frame.putInt(Integer.MAX_VALUE).putShort((short)MessageFlyweight.SETUP).putShort((short)0).flip();

@@ -24,6 +24,11 @@ public final class Watchdog {
         return SCHEDULER.schedule(action, delayMs, TimeUnit.MILLISECONDS);
     }
 
+    /** Runs {@code action} every {@code periodMs} until the returned future is cancelled. */
+    public static ScheduledFuture<?> every(final long periodMs, final Runnable action) {
+        return SCHEDULER.scheduleAtFixedRate(action, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
     /** Closes {@code connection} after {@code delayMs} unless the returned future is cancelled first. */
     public static ScheduledFuture<?> closeAfter(final Connection connection, final long delayMs) {
         return after(delayMs, connection::close);

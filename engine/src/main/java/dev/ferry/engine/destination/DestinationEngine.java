@@ -59,6 +59,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DestinationEngine {
     private static final long CLOSE_GRACE_MS = 2_000;
     private static final long PEER_REASON_GRACE_MS = 500;
+    private static final long LIVENESS_CHECK_MS = 250;
 
     private final MigrationDestination.Context ctx;
     private final Counters counters;
@@ -94,6 +95,8 @@ public final class DestinationEngine {
     private volatile Thread digestThread;
     private byte[] deviceState = new byte[0];
     private long nextFlushRound;
+    private long livenessBytes = -1;
+    private long livenessNs;
 
     public DestinationEngine(final MigrationDestination.Context ctx) {
         this.ctx = ctx;
@@ -241,6 +244,7 @@ public final class DestinationEngine {
         mainThread = Thread.currentThread();
         main = new MainChannel(connection);
         setupStartNs = System.nanoTime();
+        final var liveness = Watchdog.every(LIVENESS_CHECK_MS, this::checkLiveness);
         try {
             expect(MessageFlyweight.SETUP);
             onSetup();
@@ -261,7 +265,30 @@ public final class DestinationEngine {
         } catch (final RuntimeException ex) {
             fail(ex);
         } finally {
+            liveness.cancel(false);
             finish();
+        }
+    }
+
+    /**
+     * A source host that vanishes without closing its connections would leave every thread here blocked in a
+     * read for as long as TCP keeps the connections: fail instead when nothing at all has arrived for the idle
+     * timeout (the verification timeout while the source digests its memory, when silence is expected).
+     */
+    private void checkLiveness() {
+        long bytes = 0;
+        for (final Connection connection : connections) {
+            bytes += connection.bytesRead();
+        }
+        final long nowNs = System.nanoTime();
+        if (bytes != livenessBytes) {
+            livenessBytes = bytes;
+            livenessNs = nowNs;
+            return;
+        }
+        final long limitMs = status == MigrationStatus.VERIFYING ? ctx.verifyTimeoutMs() : ctx.idleTimeoutMs();
+        if (nowNs - livenessNs > TimeUnit.MILLISECONDS.toNanos(limitMs)) {
+            fail(new FerryException(ErrorCode.TIMEOUT, "nothing from the source for " + limitMs + " ms"));
         }
     }
 

@@ -301,13 +301,25 @@ public final class SourceEngine {
         return best;
     }
 
+    /**
+     * A free packet of {@code sender}'s pool. Waiting here means every packet of that channel is queued or being
+     * written: a channel whose peer stopped reading. It is given as long as the SYNC barrier, then the migration
+     * fails rather than hang.
+     */
     private Packet takeFree(final ChannelSender sender) {
-        Packet packet;
-        while (null == (packet = sender.free().poll())) {
-            checkFailure();
-            idle.idle();
+        Packet packet = sender.free().poll();
+        if (null == packet) {
+            final long startNs = System.nanoTime();
+            while (null == (packet = sender.free().poll())) {
+                checkFailure();
+                if (System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(ctx.barrierTimeoutMs())) {
+                    throw new FerryException(ErrorCode.TIMEOUT, "data channel " + sender.index() +
+                        " wrote nothing for " + ctx.barrierTimeoutMs() + " ms: the destination stopped reading");
+                }
+                idle.idle();
+            }
+            idle.reset();
         }
-        idle.reset();
         return packet;
     }
 
@@ -315,11 +327,10 @@ public final class SourceEngine {
         if (packet.type == Packet.DATA) {
             counters.remainingPages.lazySet(Math.max(0, counters.remainingPages.get() - packet.pageCount));
         }
-        while (!sender.queue().offer(packet)) {
-            checkFailure();
-            idle.idle();
+        // Never waits: a channel's pool holds exactly as many packets as its queue has room for.
+        if (!sender.queue().offer(packet)) {
+            throw new FerryException(ErrorCode.INTERNAL, "work queue of data channel " + sender.index() + " is full");
         }
-        idle.reset();
     }
 
     /**
