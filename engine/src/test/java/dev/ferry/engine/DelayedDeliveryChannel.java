@@ -3,7 +3,6 @@ package dev.ferry.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +14,12 @@ import java.util.function.LongUnaryOperator;
  * each chunk with a delivery time of capture time plus a delay chosen per chunk; reads hand the bytes on, in order,
  * no earlier than that. Chunks are cut small, so a packet may arrive in fragments.
  */
-final class DelayedDeliveryChannel implements ScatteringByteChannel {
+final class DelayedDeliveryChannel extends SocketReadWrapper {
     private static final int MAX_CHUNK = 16 * 1024;
 
     private record Chunk(byte[] bytes, long deliverAtNs) {
     }
 
-    private final SocketChannel socket;
     private final LongUnaryOperator delayNsAt;
     private final LinkedBlockingDeque<Chunk> chunks = new LinkedBlockingDeque<>();
     private final Thread pump;
@@ -31,7 +29,7 @@ final class DelayedDeliveryChannel implements ScatteringByteChannel {
 
     /** Wraps {@code socket}; {@code delayNsAt} gives the delay for bytes captured at a {@code System.nanoTime()}. */
     DelayedDeliveryChannel(final SocketChannel socket, final LongUnaryOperator delayNsAt, final String name) {
-        this.socket = socket;
+        super(socket);
         this.delayNsAt = delayNsAt;
         this.pump = new Thread(this::pump, "test-pump-" + name);
         this.pump.setDaemon(true);
@@ -63,11 +61,6 @@ final class DelayedDeliveryChannel implements ScatteringByteChannel {
     @Override
     public int read(final ByteBuffer dst) throws IOException {
         return (int)read(new ByteBuffer[] {dst}, 0, 1);
-    }
-
-    @Override
-    public long read(final ByteBuffer[] dsts) throws IOException {
-        return read(dsts, 0, dsts.length);
     }
 
     @Override
@@ -120,15 +113,5 @@ final class DelayedDeliveryChannel implements ScatteringByteChannel {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
         }
-    }
-
-    @Override
-    public boolean isOpen() {
-        return socket.isOpen();
-    }
-
-    @Override
-    public void close() throws IOException {
-        socket.close();
     }
 }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,54 +24,40 @@ final class FailureTest {
     @TempDir
     Path dir;
 
-    /** Reads through to the socket until {@code limit} bytes, then cuts the connection. */
-    static final class CuttingChannel implements ScatteringByteChannel {
-        private final SocketChannel socket;
+    /**
+     * Reads through to the socket until {@code limit} bytes, then either cuts the connection or stops reading (a
+     * destination host that froze) until it is closed.
+     */
+    static final class TruncatedChannel extends SocketReadWrapper {
+        private final boolean stall;
         private long left;
 
-        CuttingChannel(final SocketChannel socket, final long limit) {
-            this.socket = socket;
+        TruncatedChannel(final SocketChannel socket, final long limit, final boolean stall) {
+            super(socket);
             this.left = limit;
-        }
-
-        @Override
-        public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException {
-            long read = 0;
-            for (int i = offset; i < offset + length && read == 0; i++) {
-                if (dsts[i].hasRemaining()) {
-                    read = read(dsts[i]);
-                }
-            }
-            return read;
-        }
-
-        @Override
-        public long read(final ByteBuffer[] dsts) throws IOException {
-            return read(dsts, 0, dsts.length);
+            this.stall = stall;
         }
 
         @Override
         public int read(final ByteBuffer dst) throws IOException {
-            if (left <= 0) {
-                socket.close();
-                throw new IOException("test: connection cut");
+            if (left > 0) {
+                final int limit = dst.limit();
+                dst.limit(dst.position() + (int)Math.min(dst.remaining(), left));
+                final int read = socket.read(dst);
+                dst.limit(limit);
+                left -= Math.max(0, read);
+                return read;
             }
-            final int limit = dst.limit();
-            dst.limit(dst.position() + (int)Math.min(dst.remaining(), left));
-            final int read = socket.read(dst);
-            dst.limit(limit);
-            left -= Math.max(0, read);
-            return read;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return socket.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
+            while (stall && socket.isOpen()) {
+                try {
+                    Thread.sleep(10);
+                } catch (final InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             socket.close();
+            throw new IOException("test: connection cut");
         }
     }
 
@@ -84,7 +69,7 @@ final class FailureTest {
              Workload workload = new Workload(source.block(0), 0, 256, 1, 10_000, 1).start()) {
             final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
                 .secret(Guests.SECRET).memoryFactory(MemoryFactory.file(destinationFile))
-                .channelDecorator((index, socket) -> index == 1 ? new CuttingChannel(socket, 2L << 20) : socket));
+                .channelDecorator((index, socket) -> index == 1 ? new TruncatedChannel(socket, 2L << 20, false) : socket));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(3)
                 .maxRounds(1).guestControl(GuestControl.of(workload)));
@@ -108,59 +93,6 @@ final class FailureTest {
         Guests.assertNoFerryThreads();
     }
 
-    /** Reads through until {@code limit} bytes, then stops reading (a destination host that froze). */
-    static final class StallingChannel implements ScatteringByteChannel {
-        private final CuttingChannel passThrough;
-        private final SocketChannel socket;
-
-        StallingChannel(final SocketChannel socket, final long limit) {
-            this.passThrough = new CuttingChannel(socket, limit);
-            this.socket = socket;
-        }
-
-        @Override
-        public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException {
-            long read = 0;
-            for (int i = offset; i < offset + length && read == 0; i++) {
-                if (dsts[i].hasRemaining()) {
-                    read = read(dsts[i]);
-                }
-            }
-            return read;
-        }
-
-        @Override
-        public long read(final ByteBuffer[] dsts) throws IOException {
-            return read(dsts, 0, dsts.length);
-        }
-
-        @Override
-        public int read(final ByteBuffer dst) throws IOException {
-            if (passThrough.left > 0) {
-                return passThrough.read(dst);
-            }
-            while (socket.isOpen()) {
-                try {
-                    Thread.sleep(10);
-                } catch (final InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            throw new java.nio.channels.ClosedChannelException();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return socket.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
     /**
      * Channel 0's destination stops reading. With a guest larger than what a channel's packets can hold in flight
      * the migration thread waits for a free packet; with a small one it reaches the SYNC barrier. Either wait is
@@ -170,7 +102,7 @@ final class FailureTest {
         try (GuestMemory source = Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", guestBytes))), 7)) {
             final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
                 .secret(Guests.SECRET)
-                .channelDecorator((index, socket) -> index == 0 ? new StallingChannel(socket, 1L << 20) : socket));
+                .channelDecorator((index, socket) -> index == 0 ? new TruncatedChannel(socket, 1L << 20, true) : socket));
             final MigrationResult src = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
                 .barrierTimeoutMs(1_000)).result().get(20, TimeUnit.SECONDS);
