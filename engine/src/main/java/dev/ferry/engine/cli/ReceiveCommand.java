@@ -42,7 +42,10 @@ final class ReceiveCommand implements Callable<Integer> {
             .secret(secret.secret("receive", err))
             .verify(common.verifyMode())
             .warnings(message -> err.println("ferry: warning: " + message)));
-        err.println("ferry: listening on " + destination.localAddress() + ", memory file " + memoryFile);
+        final java.net.InetSocketAddress bound = destination.localAddress();
+        err.println("ferry: listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() +
+            ", memory file " + memoryFile);
+        err.flush();
         final MigrationResult result;
         try (Interrupts ignored = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
             interrupted -> report(interrupted, err))) {
