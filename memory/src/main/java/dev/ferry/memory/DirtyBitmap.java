@@ -30,8 +30,9 @@ import java.lang.invoke.VarHandle;
  * load closes that window: if the load still sees the bit set, the harvest that will clear it comes later in the
  * word's order, and its page read comes after that, so it sees the store. If the bit is clear, a CAS sets it.
  * {@code DirtyBitmapBenchmark} measured on this project's 2-core EPYC machine (docs/benchmarks.md): with the bit
- * set, 3.4 ns for this against 4.9 ns for an unconditional CAS (2.0 ns for the broken plain fast path); with the
- * bit clear, 5.5 ns against 6.3 ns. The fence is what makes it correct: never remove it.
+ * set, 3.4-3.7 ns for this against 4.9 ns for an unconditional CAS (2.0-2.7 ns for the broken plain fast path);
+ * with the bit clear the two cost the same within the machine's noise. The fence is what makes it correct: never
+ * remove it.
  * <p>
  * The same structure serves as the destination's "written" map (which pages were ever written, so a zero page
  * needs a fill) and as the entry point of an external dirty log, e.g. a VMM's KVM log fed with
