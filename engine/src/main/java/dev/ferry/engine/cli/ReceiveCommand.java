@@ -3,6 +3,7 @@ package dev.ferry.engine.cli;
 import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.GuestMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,8 +48,9 @@ final class ReceiveCommand implements Callable<Integer> {
             ", memory file " + memoryFile);
         err.flush();
         final MigrationResult result;
-        try (Interrupts ignored = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
-            interrupted -> report(interrupted, err))) {
+        try (Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
+            interrupted -> report(interrupted, err));
+             ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
             result = destination.result().join();
         }
         final GuestMemory memory = result.memory();

@@ -46,6 +46,11 @@ public final class ProgressLine implements AutoCloseable {
     }
 
     static String format(final MigrationStats s) {
+        if ("destination".equals(s.role())) {
+            return String.format(Locale.ROOT, "[%-9s] round %d  received %s (guest %s)  %s/s", s.status(),
+                s.rounds(), Units.bytes(s.transferredBytes()), Units.bytes(s.totalBytes()),
+                Units.bytes(s.throughputBytesPerSec()));
+        }
         return String.format(Locale.ROOT, "[%-9s] round %d  sent %s (guest %s)  %s/s  left in round %s  expected downtime %d ms",
             s.status(), Math.max(0, s.rounds() - 1), Units.bytes(s.transferredBytes()), Units.bytes(s.totalBytes()),
             Units.bytes(s.throughputBytesPerSec()), Units.bytes(s.remainingBytes()), s.expectedDowntimeMs());
