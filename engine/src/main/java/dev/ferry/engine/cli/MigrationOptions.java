@@ -31,8 +31,19 @@ final class MigrationOptions {
         description = "Switch over once at most this much is dirty after a round (default: ${DEFAULT-VALUE}).")
     String switchoverDirty;
 
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+        description = "Longest wait to connect and authenticate each connection (default: ${DEFAULT-VALUE}).")
+    String connectTimeout;
+
+    @Option(names = "--barrier-timeout", paramLabel = "DURATION", defaultValue = "60s",
+        description = "Longest wait for every channel to write its SYNC, or for a stalled channel (default: "
+            + "${DEFAULT-VALUE}).")
+    String barrierTimeout;
+
     void apply(final MigrationSource.Context context) {
-        context.channels(channels)
+        context.connectTimeoutMs(Values.durationMs("--connect-timeout", connectTimeout))
+            .barrierTimeoutMs(Values.durationMs("--barrier-timeout", barrierTimeout))
+            .channels(channels)
             .maxRounds(maxRounds)
             .switchoverDirtyBytes(Values.size("--switchover-dirty", switchoverDirty));
     }

@@ -34,11 +34,21 @@ final class ReceiveCommand implements Callable<Integer> {
         description = "File to create (truncated if it exists), sized from the source's SETUP.")
     Path memoryFile;
 
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+        description = "Fail when nothing arrives from the source for this long (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
+    @Option(names = "--barrier-timeout", paramLabel = "DURATION", defaultValue = "60s",
+        description = "Longest wait at the SYNC/FLUSH barrier (default: ${DEFAULT-VALUE}).")
+    String barrierTimeout;
+
     @Override
     public Integer call() {
         final PrintWriter err = spec.commandLine().getErr();
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
             .listen(Values.hostPort("--listen", listen))
+            .idleTimeoutMs(Values.durationMs("--idle-timeout", idleTimeout))
+            .barrierTimeoutMs(Values.durationMs("--barrier-timeout", barrierTimeout))
             .memoryFactory(MemoryFactory.file(memoryFile))
             .secret(secret.secret("receive", err))
             .verify(common.verifyMode())

@@ -56,7 +56,15 @@ final class Values {
         if (!matcher.matches()) {
             throw bad(option, text, "a duration such as 300ms, 10s or 2m");
         }
-        final long value = Long.parseLong(matcher.group(1));
+        final long value;
+        try {
+            value = Long.parseLong(matcher.group(1));
+        } catch (final NumberFormatException ex) {
+            throw bad(option, text, "a duration such as 10s");
+        }
+        if (value <= 0 || value > Integer.MAX_VALUE) {
+            throw bad(option, text, "a positive duration");
+        }
         switch (matcher.group(2).toLowerCase(Locale.ROOT)) {
             case "ms":
                 return value;

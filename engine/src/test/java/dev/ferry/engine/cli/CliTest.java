@@ -219,6 +219,11 @@ final class CliTest {
         assertEquals(2, badAddress.exitCode);
         assertTrue(badAddress.err.contains("HOST:PORT"), badAddress.err);
 
+        final Run badDuration = inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file", file.toString(),
+            "--insecure", "--idle-timeout", "5h");
+        assertEquals(2, badDuration.exitCode, badDuration.err);
+        assertTrue(badDuration.err.contains("'5h' for --idle-timeout"), badDuration.err);
+
         final Run unknown = inProcess("send", "--bogus");
         assertEquals(2, unknown.exitCode);
         assertEquals(2, inProcess().exitCode);
