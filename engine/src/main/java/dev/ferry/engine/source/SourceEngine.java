@@ -591,6 +591,7 @@ public final class SourceEngine {
     /** Runs once, on the migration thread: decides the outcome, tells the peer, resumes or not, releases all. */
     private void finish() {
         finishing = true;
+        awaitFailurePublished();
         final FerryException cause = failure.get();
         final MigrationStatus outcome;
         if (null == cause) {
@@ -624,6 +625,17 @@ public final class SourceEngine {
         status = outcome;
         result.complete(new MigrationResult(outcome, verified, null == cause ? ErrorCode.NONE : cause.code(),
             null == cause ? null : cause.getMessage(), stats(), null));
+    }
+
+    /**
+     * A failing thread tells the peer before it publishes the failure; the outcome must not be decided in between
+     * (it would read "no failure"). The tell is bounded by its watchdog, so this wait is too.
+     */
+    private void awaitFailurePublished() {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MS * 2);
+        while (failing.get() && null == failure.get() && System.nanoTime() < deadlineNs) {
+            Thread.onSpinWait();
+        }
     }
 
     private static void tellPeer(final MainChannel channel, final MigrationStatus outcome, final FerryException cause) {
