@@ -54,6 +54,14 @@ public final class MigrationDestination {
         return engine.result();
     }
 
+    /**
+     * Writes the latency histograms recorded so far (packet write or apply latency, SYNC barrier latency, bitmap
+     * harvest time; nanoseconds, tagged) to {@code out} as an HdrHistogram {@code .hlog}.
+     */
+    public void writeHistogramLog(final java.io.OutputStream out) {
+        engine.writeHistogramLog(out);
+    }
+
     public MigrationStats stats() {
         return engine.stats();
     }

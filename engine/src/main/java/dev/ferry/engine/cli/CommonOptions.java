@@ -20,6 +20,10 @@ final class CommonOptions {
         description = "Compare digests of both sides' memory after APPLIED (default: ${DEFAULT-VALUE}).")
     String verify;
 
+    @Option(names = "--hlog", paramLabel = "FILE",
+        description = "Write the latency histograms (HdrHistogram log, nanoseconds) to FILE at the end.")
+    Path hlog;
+
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
 
@@ -35,6 +39,18 @@ final class CommonOptions {
             Files.writeString(statsJson, result.stats().toJson(), StandardCharsets.UTF_8);
         } catch (final IOException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot write --stats-json " + statsJson + ": " + ex);
+        }
+    }
+
+    /** Writes the histogram log with {@code writer} if --hlog was given. */
+    void writeHistograms(final java.util.function.Consumer<java.io.OutputStream> writer) {
+        if (null == hlog) {
+            return;
+        }
+        try (java.io.OutputStream out = Files.newOutputStream(hlog)) {
+            writer.accept(out);
+        } catch (final IOException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot write --hlog " + hlog + ": " + ex);
         }
     }
 

@@ -111,6 +111,7 @@ final class DemoCommand implements Callable<Integer> {
                 destinationResult.memory().close();
             }
             common.writeStats(sourceResult);
+            common.writeHistograms(source::writeHistogramLog);
             err.print(sourceResult.stats().toReport());
             err.print(destinationResult.stats().toReport());
             return destinationResult.isCompleted() ? common.exitCode(sourceResult) : FerryCli.EXIT_FAILED;

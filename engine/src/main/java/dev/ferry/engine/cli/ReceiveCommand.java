@@ -59,7 +59,7 @@ final class ReceiveCommand implements Callable<Integer> {
         err.flush();
         final MigrationResult result;
         try (Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
-            interrupted -> report(interrupted, err));
+            interrupted -> report(interrupted, err, destination::writeHistogramLog));
              ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
             result = destination.result().join();
         }
@@ -68,12 +68,15 @@ final class ReceiveCommand implements Callable<Integer> {
             memory.blocks().forEach(dev.ferry.memory.RamBlock::force);
             memory.close();
         }
-        report(result, err);
+        report(result, err, destination::writeHistogramLog);
         return common.exitCode(result);
     }
 
-    private void report(final MigrationResult result, final PrintWriter err) {
+    private void report(
+        final MigrationResult result, final PrintWriter err,
+        final java.util.function.Consumer<java.io.OutputStream> histograms) {
         common.writeStats(result);
+        common.writeHistograms(histograms);
         err.print(result.stats().toReport());
         err.flush();
     }

@@ -689,6 +689,11 @@ public final class DestinationEngine {
         }
     }
 
+    /** Writes the latency histograms recorded so far as an HdrHistogram log. */
+    public void writeHistogramLog(final java.io.OutputStream out) {
+        counters.writeHistogramLog(out);
+    }
+
     public MigrationStats stats() {
         final long endNs = counters.endNs.get() != 0 ? counters.endNs.get() : System.nanoTime();
         final long startNs = setupStartNs == 0 ? counters.startNs : setupStartNs;

@@ -669,6 +669,11 @@ public final class SourceEngine {
     }
 
     /** A live snapshot of the statistics. */
+    /** Writes the latency histograms recorded so far as an HdrHistogram log. */
+    public void writeHistogramLog(final java.io.OutputStream out) {
+        counters.writeHistogramLog(out);
+    }
+
     public MigrationStats stats() {
         final long nowNs = counters.endNs.get() != 0 ? counters.endNs.get() : System.nanoTime();
         final long totalNs = Math.max(1, nowNs - counters.startNs);

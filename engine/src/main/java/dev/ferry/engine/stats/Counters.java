@@ -1,8 +1,10 @@
 package dev.ferry.engine.stats;
 
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;
 
+import java.io.OutputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -115,6 +117,42 @@ public final class Counters {
 
     private static long clamp(final long ns) {
         return Math.max(1, Math.min(ns, HIGHEST_TRACKABLE_NS));
+    }
+
+    /** Tag of the packet write (source) or apply (destination) latency histogram in an {@code .hlog}. */
+    public static final String PACKET_LATENCY_TAG = "packet-latency-ns";
+    /** Tag of the SYNC barrier latency histogram in an {@code .hlog}. */
+    public static final String BARRIER_LATENCY_TAG = "sync-barrier-latency-ns";
+    /** Tag of the dirty-bitmap harvest time histogram in an {@code .hlog}. */
+    public static final String BITMAP_SYNC_TAG = "bitmap-sync-ns";
+
+    /**
+     * Writes the three histograms, everything recorded so far, to {@code out} as an HdrHistogram log
+     * ({@code .hlog}: read it with {@code HistogramLogReader} or HdrHistogram's plotting tools), one tagged entry
+     * each, nanoseconds.
+     */
+    public synchronized void writeHistogramLog(final OutputStream out) {
+        packetLatency();
+        barrierLatency();
+        bitmapSync();
+        final HistogramLogWriter writer = new HistogramLogWriter(out);
+        final long nowMs = System.currentTimeMillis();
+        writer.outputComment("Ferry latency histograms, nanoseconds");
+        writer.outputLogFormatVersion();
+        writer.outputStartTime(nowMs);
+        writer.outputLegend();
+        write(writer, packetLatencyTotal, PACKET_LATENCY_TAG, nowMs);
+        write(writer, barrierLatencyTotal, BARRIER_LATENCY_TAG, nowMs);
+        write(writer, bitmapSyncTotal, BITMAP_SYNC_TAG, nowMs);
+    }
+
+    private static void write(final HistogramLogWriter writer, final Histogram total, final String tag,
+        final long nowMs) {
+        final Histogram copy = total.copy();
+        copy.setTag(tag);
+        copy.setStartTimeStamp(nowMs);
+        copy.setEndTimeStamp(nowMs);
+        writer.outputIntervalHistogram(copy);
     }
 
     public synchronized MigrationStats.Percentiles packetLatency() {

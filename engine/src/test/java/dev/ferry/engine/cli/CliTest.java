@@ -87,7 +87,8 @@ final class CliTest {
             final Path sendLog = dir.resolve("send.log");
             final Process sender = process(sendLog, "send", "--connect", "127.0.0.1:" + port, "--memory-file",
                 sourceFile.toString(), "--channels", "2", "--secret-file", secret.toString(), "--dirty-rate", "20000",
-                "--hot-set", "4m", "--stats-json", dir.resolve("send.json").toString());
+                "--hot-set", "4m", "--stats-json", dir.resolve("send.json").toString(), "--hlog",
+                dir.resolve("send.hlog").toString());
             assertTrue(sender.waitFor(90, TimeUnit.SECONDS), "send did not finish");
             assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not finish");
             assertEquals(0, sender.exitValue(), Files.readString(sendLog));
@@ -97,6 +98,7 @@ final class CliTest {
         }
         assertArrayEquals(Files.readAllBytes(sourceFile), Files.readAllBytes(destinationFile),
             "the destination file must equal the source file's final state");
+        assertHistogramLog(dir.resolve("send.hlog"));
         for (final String side : new String[] {"send.json", "receive.json"}) {
             final String json = Files.readString(dir.resolve(side));
             for (final String key : JSON_KEYS) {
@@ -239,6 +241,22 @@ final class CliTest {
         assertEquals(1, run.exitCode, run.err);
         assertTrue(run.err.contains("cannot connect"), run.err);
         assertTrue(Files.readString(dir.resolve("s.json")).contains("\"status\": \"failed\""));
+    }
+
+    /** The .hlog holds the three tagged histograms, and the packet latency one has a sample per packet. */
+    private static void assertHistogramLog(final Path hlog) throws IOException {
+        final java.util.Map<String, Long> counts = new java.util.HashMap<>();
+        try (java.io.InputStream in = Files.newInputStream(hlog)) {
+            final org.HdrHistogram.HistogramLogReader reader = new org.HdrHistogram.HistogramLogReader(in);
+            org.HdrHistogram.EncodableHistogram histogram;
+            while (null != (histogram = reader.nextIntervalHistogram())) {
+                counts.put(histogram.getTag(), ((org.HdrHistogram.Histogram)histogram).getTotalCount());
+            }
+        }
+        assertEquals(java.util.Set.of("packet-latency-ns", "sync-barrier-latency-ns", "bitmap-sync-ns"),
+            counts.keySet());
+        assertTrue(counts.get("packet-latency-ns") > 48L * 256 / 128, "packets recorded: " + counts);
+        assertTrue(counts.get("sync-barrier-latency-ns") >= 1, counts.toString());
     }
 
     private static void awaitLine(final Path log, final String text, final Process process) throws Exception {
