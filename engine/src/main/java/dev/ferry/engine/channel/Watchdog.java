@@ -24,7 +24,22 @@ public final class Watchdog {
         return SCHEDULER.schedule(action, delayMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Runs {@code action} every {@code periodMs} until the returned future is cancelled. */
+    /**
+     * Runs {@code action} after {@code delayMs} on a thread of its own: for work that may block (failing a migration
+     * writes to a socket), which must never hold up this scheduler's one thread and the deadlines it keeps.
+     */
+    public static ScheduledFuture<?> afterOnOwnThread(final long delayMs, final String name, final Runnable action) {
+        return after(delayMs, () -> onOwnThread(name, action));
+    }
+
+    /** Starts {@code action} on a new daemon thread named {@code name}. */
+    public static void onOwnThread(final String name, final Runnable action) {
+        final Thread thread = new Thread(action, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Runs {@code action} every {@code periodMs} until the returned future is cancelled; it must not block. */
     public static ScheduledFuture<?> every(final long periodMs, final Runnable action) {
         return SCHEDULER.scheduleAtFixedRate(action, periodMs, periodMs, TimeUnit.MILLISECONDS);
     }

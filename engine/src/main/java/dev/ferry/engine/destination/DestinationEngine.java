@@ -287,8 +287,10 @@ public final class DestinationEngine {
             return;
         }
         final long limitMs = status == MigrationStatus.VERIFYING ? ctx.verifyTimeoutMs() : ctx.idleTimeoutMs();
-        if (nowNs - livenessNs > TimeUnit.MILLISECONDS.toNanos(limitMs)) {
-            fail(new FerryException(ErrorCode.TIMEOUT, "nothing from the source for " + limitMs + " ms"));
+        if (nowNs - livenessNs > TimeUnit.MILLISECONDS.toNanos(limitMs) && !isFinished()) {
+            livenessNs = nowNs;
+            Watchdog.onOwnThread("ferry-fail", () -> fail(new FerryException(ErrorCode.TIMEOUT,
+                "nothing from the source for " + limitMs + " ms")));
         }
     }
 
@@ -593,8 +595,8 @@ public final class DestinationEngine {
      * (CANCEL, ERROR), so the failure waits a short grace for that reason before being recorded as a lost channel.
      */
     void channelLost(final int channel, final String reason) {
-        Watchdog.after(PEER_REASON_GRACE_MS, () -> fail(new FerryException(ErrorCode.CHANNEL_FAILED,
-            "data channel " + channel + " " + reason)));
+        Watchdog.afterOnOwnThread(PEER_REASON_GRACE_MS, "ferry-fail", () -> fail(new FerryException(
+            ErrorCode.CHANNEL_FAILED, "data channel " + channel + " " + reason)));
     }
 
     /** Runs once: tells the source why if it does not know, ends every thread, keeps or discards the memory. */

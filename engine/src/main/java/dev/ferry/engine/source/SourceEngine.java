@@ -536,7 +536,7 @@ public final class SourceEngine {
      */
     private void onChannelFailure(final int index, final Throwable ex) {
         if (ex instanceof IOException) {
-            Watchdog.after(PEER_REASON_GRACE_MS, () -> fail(channelFailure(index, ex)));
+            Watchdog.afterOnOwnThread(PEER_REASON_GRACE_MS, "ferry-fail", () -> fail(channelFailure(index, ex)));
         } else {
             fail(channelFailure(index, ex));
         }
