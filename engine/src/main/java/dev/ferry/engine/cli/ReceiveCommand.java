@@ -45,6 +45,11 @@ final class ReceiveCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final PrintWriter err = spec.commandLine().getErr();
+        final Path directory = memoryFile.toAbsolutePath().getParent();
+        if (null == directory || !java.nio.file.Files.isDirectory(directory)) {
+            throw new dev.ferry.engine.FerryException(dev.ferry.engine.ErrorCode.CONFIGURATION, "--memory-file " +
+                memoryFile + ": directory " + directory + " does not exist");
+        }
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
             .listen(Values.hostPort("--listen", listen))
             .idleTimeoutMs(Values.durationMs("--idle-timeout", idleTimeout))

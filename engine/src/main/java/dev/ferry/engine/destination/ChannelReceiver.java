@@ -69,7 +69,10 @@ final class ChannelReceiver implements Runnable {
                 ex.getMessage()));
         } catch (final FerryException ex) {
             engine.fail(ex);
-        } catch (final IOException | RuntimeException ex) {
+        } catch (final IOException ex) {
+            // Often the echo of the source failing or cancelling: give its reason on the main channel a moment.
+            engine.channelLost(index, "failed: " + ex);
+        } catch (final RuntimeException ex) {
             engine.fail(new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + index + " failed: " + ex));
         }
     }

@@ -591,8 +591,9 @@ public final class DestinationEngine {
     }
 
     /**
-     * A data channel ended before COMPLETE. The source usually says why on the main channel at the same moment
-     * (CANCEL, ERROR), so the failure waits a short grace for that reason before being recorded as a lost channel.
+     * A data channel ended before COMPLETE, or its connection failed. The source usually says why on the main
+     * channel at the same moment (CANCEL, ERROR), so the failure waits a short grace for that reason before being
+     * recorded as a lost channel.
      */
     void channelLost(final int channel, final String reason) {
         Watchdog.afterOnOwnThread(PEER_REASON_GRACE_MS, "ferry-fail", () -> fail(new FerryException(

@@ -226,6 +226,19 @@ final class CliTest {
         assertEquals(2, badDuration.exitCode, badDuration.err);
         assertTrue(badDuration.err.contains("'5h' for --idle-timeout"), badDuration.err);
 
+        final Run noDirectory = inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file",
+            dir.resolve("missing/dir/m.ram").toString(), "--insecure");
+        assertEquals(2, noDirectory.exitCode, noDirectory.err);
+        assertTrue(noDirectory.err.contains("does not exist"), noDirectory.err);
+
+        final Run busyPort;
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            busyPort = inProcess("receive", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--memory-file",
+                file.toString(), "--insecure");
+        }
+        assertEquals(2, busyPort.exitCode, busyPort.err);
+        assertTrue(busyPort.err.contains("cannot listen on"), busyPort.err);
+
         final Run unknown = inProcess("send", "--bogus");
         assertEquals(2, unknown.exitCode);
         assertEquals(2, inProcess().exitCode);
