@@ -59,7 +59,7 @@ public final class Connection implements AutoCloseable {
     /** Writes all of {@code buffer}. */
     public void writeFully(final ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
-            bytesWritten.addAndGet(channel.write(buffer));
+            addWritten(channel.write(buffer));
         }
     }
 
@@ -75,7 +75,7 @@ public final class Connection implements AutoCloseable {
                 first++;
             }
         }
-        bytesWritten.addAndGet(total);
+        addWritten(total);
         return total;
     }
 
@@ -86,7 +86,7 @@ public final class Connection implements AutoCloseable {
             if (read < 0) {
                 throw new EOFException(description + " closed by peer");
             }
-            bytesRead.addAndGet(read);
+            addRead(read);
         }
     }
 
@@ -104,7 +104,7 @@ public final class Connection implements AutoCloseable {
                 }
                 throw new EOFException(description + " closed by peer mid-message");
             }
-            bytesRead.addAndGet(read);
+            addRead(read);
         }
         return true;
     }
@@ -117,11 +117,24 @@ public final class Connection implements AutoCloseable {
             if (read < 0) {
                 throw new EOFException(description + " closed by peer mid-packet");
             }
-            bytesRead.addAndGet(read);
+            addRead(read);
             while (first < count && !buffers[first].hasRemaining()) {
                 first++;
             }
         }
+    }
+
+    /*
+     * One thread writes a connection at a time (a data connection has one sender; main-channel sends are serialised
+     * by MainChannel), and one reads it, so the counters are single-writer: an ordered store, not a locked add on
+     * every read and write call of the hot path. Any thread may read them.
+     */
+    private void addWritten(final long bytes) {
+        bytesWritten.lazySet(bytesWritten.get() + bytes);
+    }
+
+    private void addRead(final long bytes) {
+        bytesRead.lazySet(bytesRead.get() + bytes);
     }
 
     public long bytesWritten() {

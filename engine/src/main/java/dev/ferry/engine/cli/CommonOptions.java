@@ -54,6 +54,20 @@ final class CommonOptions {
         }
     }
 
+    /** The end of a run: --stats-json, --hlog, and the report (and why an unknown outcome matters) on {@code err}. */
+    void report(
+        final MigrationResult result, final java.io.PrintWriter err,
+        final java.util.function.Consumer<java.io.OutputStream> histograms) {
+        writeStats(result);
+        writeHistograms(histograms);
+        err.print(result.stats().toReport());
+        if (result.status() == dev.ferry.engine.MigrationStatus.UNKNOWN) {
+            err.println("ferry: outcome unknown: the destination holds every page but did not confirm a verified" +
+                " result; the guest was left paused. Check the destination before resuming anything.");
+        }
+        err.flush();
+    }
+
     /** 0 completed (and verified unless --verify none), else 1. */
     int exitCode(final MigrationResult result) {
         final boolean ok = result.isCompleted() && (result.verified() || verifyMode() == VerifyMode.NONE);

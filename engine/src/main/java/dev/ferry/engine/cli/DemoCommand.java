@@ -110,9 +110,7 @@ final class DemoCommand implements Callable<Integer> {
             if (null != destinationResult.memory()) {
                 destinationResult.memory().close();
             }
-            common.writeStats(sourceResult);
-            common.writeHistograms(source::writeHistogramLog);
-            err.print(sourceResult.stats().toReport());
+            common.report(sourceResult, err, source::writeHistogramLog);
             err.print(destinationResult.stats().toReport());
             return destinationResult.isCompleted() ? common.exitCode(sourceResult) : FerryCli.EXIT_FAILED;
         } finally {

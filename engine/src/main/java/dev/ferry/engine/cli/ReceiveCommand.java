@@ -64,7 +64,7 @@ final class ReceiveCommand implements Callable<Integer> {
         err.flush();
         final MigrationResult result;
         try (Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
-            interrupted -> report(interrupted, err, destination::writeHistogramLog));
+            interrupted -> common.report(interrupted, err, destination::writeHistogramLog));
              ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
             result = destination.result().join();
         }
@@ -73,16 +73,7 @@ final class ReceiveCommand implements Callable<Integer> {
             memory.blocks().forEach(dev.ferry.memory.RamBlock::force);
             memory.close();
         }
-        report(result, err, destination::writeHistogramLog);
+        common.report(result, err, destination::writeHistogramLog);
         return common.exitCode(result);
-    }
-
-    private void report(
-        final MigrationResult result, final PrintWriter err,
-        final java.util.function.Consumer<java.io.OutputStream> histograms) {
-        common.writeStats(result);
-        common.writeHistograms(histograms);
-        err.print(result.stats().toReport());
-        err.flush();
     }
 }

@@ -71,7 +71,7 @@ final class SendCommand implements Callable<Integer> {
             final MigrationResult result;
             final MigrationSource source = MigrationSource.start(context.memory(memory).guestControl(guest));
             try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
-                interrupted -> report(interrupted, err, source::writeHistogramLog));
+                interrupted -> common.report(interrupted, err, source::writeHistogramLog));
                  ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 result = source.result().join();
             } finally {
@@ -82,21 +82,8 @@ final class SendCommand implements Callable<Integer> {
             if (result.status() == MigrationStatus.COMPLETED) {
                 memory.blocks().forEach(RamBlock::force);
             }
-            report(result, err, source::writeHistogramLog);
+            common.report(result, err, source::writeHistogramLog);
             return common.exitCode(result);
         }
-    }
-
-    private void report(
-        final MigrationResult result, final PrintWriter err,
-        final java.util.function.Consumer<java.io.OutputStream> histograms) {
-        common.writeStats(result);
-        common.writeHistograms(histograms);
-        err.print(result.stats().toReport());
-        if (result.status() == MigrationStatus.UNKNOWN) {
-            err.println("ferry: outcome unknown: the destination holds every page but did not confirm a verified" +
-                " result; the guest was left paused. Check the destination before resuming anything.");
-        }
-        err.flush();
     }
 }
