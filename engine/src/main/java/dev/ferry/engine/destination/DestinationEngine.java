@@ -366,7 +366,6 @@ public final class DestinationEngine {
         for (final RamBlock block : created.blocks()) {
             written[block.id()] = new DirtyBitmap(block.pageCount());
         }
-        counters.totalPages.set(created.pageCount());
         writtenById = written;
         barrier = new Phaser(channelCount + 1);
         synchronized (this) {

@@ -89,7 +89,6 @@ public final class SourceEngine {
             ownBitmaps[b] = new PageBitmap(blocks.get(b).pageCount());
         }
         this.counters = new Counters(ctx.channels());
-        this.counters.totalPages.set(memory.pageCount());
         this.syncWritten = new Phaser(ctx.channels() + 1);
     }
 

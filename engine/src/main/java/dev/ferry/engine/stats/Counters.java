@@ -30,7 +30,6 @@ public final class Counters {
     public final AtomicLong expectedDowntimeMs = new AtomicLong();
     public final AtomicLong throttlePercent = new AtomicLong();
     public final AtomicLong mainBytes = new AtomicLong();
-    public final AtomicLong totalPages = new AtomicLong();
     private final int channels;
     private final AtomicLongArray channelBytes;
     private final AtomicLongArray channelNormalPages;
@@ -54,10 +53,6 @@ public final class Counters {
         this.channelBytes = new AtomicLongArray(Math.max(1, channels) * STRIDE);
         this.channelNormalPages = new AtomicLongArray(Math.max(1, channels) * STRIDE);
         this.channelZeroPages = new AtomicLongArray(Math.max(1, channels) * STRIDE);
-    }
-
-    public int channels() {
-        return channels;
     }
 
     /** Adds to channel {@code channel}'s counters; called only by that channel's thread. */
