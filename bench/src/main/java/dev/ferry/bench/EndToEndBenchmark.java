@@ -1,10 +1,10 @@
 package dev.ferry.bench;
 
-import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
-import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.VerifyMode;
+import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Secret;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;

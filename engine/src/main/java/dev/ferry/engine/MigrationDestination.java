@@ -1,14 +1,30 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.MemoryFactory;
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.PageApplyListener;
+import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.channel.ChannelDecorator;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+
 import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.destination.DestinationConfig;
 import dev.ferry.engine.destination.DestinationEngine;
 import dev.ferry.engine.stats.MigrationStats;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The receiving side of a migration: listens, authenticates the source's connections, creates the guest's memory
@@ -23,8 +39,9 @@ import java.util.function.Consumer;
  * MigrationResult result = destination.result().join();
  * }</pre>
  * On failure the memory it created is closed and discarded (the file deleted) and the result says why.
+ * {@link #close()} cancels a migration still running, waits for it to end and removes its counters file.
  */
-public final class MigrationDestination {
+public final class MigrationDestination implements AutoCloseable {
     private final DestinationEngine engine;
 
     private MigrationDestination(final DestinationEngine engine) {
@@ -33,15 +50,13 @@ public final class MigrationDestination {
 
     /** Validates {@code context}, binds the listening socket and starts accepting. */
     public static MigrationDestination start(final Context context) {
-        context.conclude();
-        final DestinationEngine engine = new DestinationEngine(context);
+        final DestinationConfig config = context.conclude().config();
         try {
-            engine.start();
+            return new MigrationDestination(new DestinationEngine(config));
         } catch (final IOException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot listen on " + context.listen() + ": " +
                 ex.getMessage());
         }
-        return new MigrationDestination(engine);
     }
 
     /** The address actually bound (useful with port 0). */
@@ -49,19 +64,23 @@ public final class MigrationDestination {
         return engine.localAddress();
     }
 
-    /** Completes when the migration ends, whatever the outcome (it is not completed exceptionally). */
+    /**
+     * Completes when the migration ends, whatever the outcome (it is not completed exceptionally). Each call returns
+     * a new copy: completing or cancelling it does not touch the migration (use {@link #cancel()}).
+     */
     public CompletableFuture<MigrationResult> result() {
-        return engine.result();
+        return engine.result().copy();
     }
 
     /**
      * Writes the latency histograms recorded so far (packet write or apply latency, SYNC barrier latency, bitmap
      * harvest time; nanoseconds, tagged) to {@code out} as an HdrHistogram {@code .hlog}.
      */
-    public void writeHistogramLog(final java.io.OutputStream out) {
+    public void writeHistogramLog(final OutputStream out) {
         engine.writeHistogramLog(out);
     }
 
+    /** A live snapshot of the statistics (the same counters {@code ferry stat} reads); the final one at the end. */
     public MigrationStats stats() {
         return engine.stats();
     }
@@ -81,6 +100,12 @@ public final class MigrationDestination {
         engine.cancel(reason);
     }
 
+    /** Cancels the migration if it still runs, waits for its threads to end and removes its counters file. */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
     /** Configuration of a destination, Aeron-style: fluent, validated once by {@link #conclude()}. */
     public static final class Context {
         private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
@@ -96,8 +121,12 @@ public final class MigrationDestination {
         private int digestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int maxPendingHandshakes = 16;
         private PageApplyListener pageApplyListener;
+        private ThreadFactory threadFactory = Contexts.DAEMON_THREADS;
+        private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 100_000);
+        private Path countersDirectory;
         private ChannelDecorator channelDecorator;
-        private boolean testOnlyDisableSyncHold;
+        private boolean holdAtSync = true;
+        private boolean concluded;
 
         public Context listen(final InetSocketAddress listen) {
             this.listen = listen;
@@ -223,44 +252,81 @@ public final class MigrationDestination {
             return pageApplyListener;
         }
 
-        /** Test-only: wraps each data channel's input. */
-        public Context channelDecorator(final ChannelDecorator channelDecorator) {
+        /** Makes every thread of the engine (conductor, acceptor, receivers, watchdog); default: daemon threads. */
+        public Context threadFactory(final ThreadFactory threadFactory) {
+            this.threadFactory = threadFactory;
+            return this;
+        }
+
+        public ThreadFactory threadFactory() {
+            return threadFactory;
+        }
+
+        /** Makes the idle strategy of the conductor's waits; default a short back-off. */
+        public Context idleStrategy(final Supplier<IdleStrategy> idleStrategy) {
+            this.idleStrategy = idleStrategy;
+            return this;
+        }
+
+        public Supplier<IdleStrategy> idleStrategy() {
+            return idleStrategy;
+        }
+
+        /** Publish the counters in a file in this directory, for {@code ferry stat}; default: not published. */
+        public Context countersDirectory(final Path countersDirectory) {
+            this.countersDirectory = countersDirectory;
+            return this;
+        }
+
+        public Path countersDirectory() {
+            return countersDirectory;
+        }
+
+        /** Test hook, not API: wraps each data channel's input (to delay, fragment or cut it). */
+        Context channelDecorator(final ChannelDecorator channelDecorator) {
             this.channelDecorator = channelDecorator;
             return this;
         }
 
-        public ChannelDecorator channelDecorator() {
-            return channelDecorator;
-        }
-
         /**
-         * Test-only, never in production: channels do not stop at SYNC, so pages of the next round may be applied
-         * before older copies still in flight on another channel. It exists to prove the ordering test can fail.
+         * Test hook, not API, never in production: with {@code false} channels do not stop at SYNC, so pages of the
+         * next round may be applied before older copies still in flight on another channel. It exists to prove the
+         * ordering test can fail.
          */
-        public Context testOnlyDisableSyncHold(final boolean disable) {
-            this.testOnlyDisableSyncHold = disable;
+        Context holdAtSync(final boolean hold) {
+            this.holdAtSync = hold;
             return this;
         }
 
-        public boolean testOnlyDisableSyncHold() {
-            return testOnlyDisableSyncHold;
-        }
-
-        /** Checks every value; throws a {@link FerryException} (CONFIGURATION) naming the first bad one. */
+        /**
+         * Checks every value once; throws a {@link FerryException} (CONFIGURATION) naming the first bad one, or if
+         * this context was concluded before (a context configures one migration).
+         */
         public Context conclude() {
-            MigrationSource.Context.require(null != listen, "listen address is not set");
-            MigrationSource.Context.require(null != secret,
+            Contexts.require(!concluded, "this context was concluded already: a context configures one migration");
+            Contexts.require(null != listen, "listen address is not set");
+            Contexts.require(null != secret,
                 "no secret: give a secret file, or say --insecure on both sides");
             Objects.requireNonNull(memoryFactory, "memoryFactory");
             Objects.requireNonNull(verify, "verify");
             Objects.requireNonNull(warnings, "warnings");
-            MigrationSource.Context.require(handshakeTimeoutMs > 0 && barrierTimeoutMs > 0 && verifyTimeoutMs > 0 &&
+            Contexts.require(handshakeTimeoutMs > 0 && barrierTimeoutMs > 0 && verifyTimeoutMs > 0 &&
                 idleTimeoutMs > 0,
                 "timeouts must be positive");
-            MigrationSource.Context.require(digestThreads >= 1, "digest threads " + digestThreads + " must be >= 1");
-            MigrationSource.Context.require(maxPendingHandshakes >= 1,
+            Contexts.require(digestThreads >= 1, "digest threads " + digestThreads + " must be >= 1");
+            Contexts.require(maxPendingHandshakes >= 1,
                 "max pending handshakes " + maxPendingHandshakes + " must be >= 1");
+            Objects.requireNonNull(threadFactory, "threadFactory");
+            Objects.requireNonNull(idleStrategy, "idleStrategy");
+            concluded = true;
             return this;
+        }
+
+        DestinationConfig config() {
+            return new DestinationConfig(listen, memoryFactory, secret, verify, deviceStateConsumer, warnings,
+                handshakeTimeoutMs, barrierTimeoutMs, verifyTimeoutMs, idleTimeoutMs, digestThreads,
+                maxPendingHandshakes, pageApplyListener, threadFactory, idleStrategy, countersDirectory,
+                channelDecorator, holdAtSync);
         }
     }
 }

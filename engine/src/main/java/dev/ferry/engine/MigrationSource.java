@@ -1,13 +1,26 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.GuestControl;
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.error.FerryException;
+
 import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.protocol.Protocol;
+import dev.ferry.engine.source.SourceConfig;
 import dev.ferry.engine.source.SourceEngine;
 import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.memory.GuestMemory;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
 /**
@@ -25,9 +38,10 @@ import java.util.function.Supplier;
  * After a verified completion the guest stays paused: it now lives on the destination. After a failure or cancel
  * before APPLIED it is resumed. After APPLIED, any end other than a verified RESULT, or the destination saying it
  * discarded its copy, is {@code unknown} and the guest is left paused: the embedder decides, since two running
- * copies are the worst outcome.
+ * copies are the worst outcome. {@link #close()} cancels a migration still running, waits for it to end and removes
+ * its counters file.
  */
-public final class MigrationSource {
+public final class MigrationSource implements AutoCloseable {
     private final SourceEngine engine;
 
     private MigrationSource(final SourceEngine engine) {
@@ -36,26 +50,26 @@ public final class MigrationSource {
 
     /** Validates {@code context} and starts the migration on its own thread. */
     public static MigrationSource start(final Context context) {
-        context.conclude();
-        final SourceEngine engine = new SourceEngine(context);
-        engine.start();
-        return new MigrationSource(engine);
+        return new MigrationSource(new SourceEngine(context.conclude().config()));
     }
 
-    /** Completes when the migration ends, whatever the outcome (it is not completed exceptionally). */
+    /**
+     * Completes when the migration ends, whatever the outcome (it is not completed exceptionally). Each call returns
+     * a new copy: completing or cancelling it does not touch the migration (use {@link #cancel()}).
+     */
     public CompletableFuture<MigrationResult> result() {
-        return engine.result();
+        return engine.result().copy();
     }
 
-    /** A live snapshot of the statistics. */
     /**
      * Writes the latency histograms recorded so far (packet write or apply latency, SYNC barrier latency, bitmap
      * harvest time; nanoseconds, tagged) to {@code out} as an HdrHistogram {@code .hlog}.
      */
-    public void writeHistogramLog(final java.io.OutputStream out) {
+    public void writeHistogramLog(final OutputStream out) {
         engine.writeHistogramLog(out);
     }
 
+    /** A live snapshot of the statistics (the same counters {@code ferry stat} reads); the final one at the end. */
     public MigrationStats stats() {
         return engine.stats();
     }
@@ -72,6 +86,12 @@ public final class MigrationSource {
     /** As {@link #cancel()}, with the reason the destination and the result will give. */
     public void cancel(final String reason) {
         engine.cancel(reason);
+    }
+
+    /** Cancels the migration if it still runs, waits for its threads to end and removes its counters file. */
+    @Override
+    public void close() {
+        engine.close();
     }
 
     /** Configuration of a source, Aeron-style: fluent, validated once by {@link #conclude()}. */
@@ -91,6 +111,10 @@ public final class MigrationSource {
         private long appliedTimeoutMs = 120_000;
         private long resultTimeoutMs = 300_000;
         private int digestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private ThreadFactory threadFactory = Contexts.DAEMON_THREADS;
+        private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 100_000);
+        private Path countersDirectory;
+        private boolean concluded;
 
         public Context destination(final InetSocketAddress destination) {
             this.destination = destination;
@@ -239,17 +263,51 @@ public final class MigrationSource {
             return digestThreads;
         }
 
-        /** Checks every value; throws a {@link FerryException} (CONFIGURATION) naming the first bad one. */
+        /** Makes every thread of the engine (conductor, senders, readers, watchdog); default: daemon threads. */
+        public Context threadFactory(final ThreadFactory threadFactory) {
+            this.threadFactory = threadFactory;
+            return this;
+        }
+
+        public ThreadFactory threadFactory() {
+            return threadFactory;
+        }
+
+        /** Makes the idle strategy of each sender and of the conductor's waits; default a short back-off. */
+        public Context idleStrategy(final Supplier<IdleStrategy> idleStrategy) {
+            this.idleStrategy = idleStrategy;
+            return this;
+        }
+
+        public Supplier<IdleStrategy> idleStrategy() {
+            return idleStrategy;
+        }
+
+        /** Publish the counters in a file in this directory, for {@code ferry stat}; default: not published. */
+        public Context countersDirectory(final Path countersDirectory) {
+            this.countersDirectory = countersDirectory;
+            return this;
+        }
+
+        public Path countersDirectory() {
+            return countersDirectory;
+        }
+
+        /**
+         * Checks every value once; throws a {@link FerryException} (CONFIGURATION) naming the first bad one, or if
+         * this context was concluded before (a context configures one migration).
+         */
         public Context conclude() {
+            require(!concluded, "this context was concluded already: a context configures one migration");
             require(null != destination, "destination address is not set");
             require(null != memory, "guest memory is not set");
             require(null != secret, "no secret: give a secret file, or say --insecure on both sides");
             Objects.requireNonNull(guestControl, "guestControl");
             Objects.requireNonNull(verify, "verify");
-            require(channels >= 1 && channels <= dev.ferry.engine.protocol.Protocol.MAX_CHANNELS,
-                "channels " + channels + " must be 1.." + dev.ferry.engine.protocol.Protocol.MAX_CHANNELS);
-            require(memory.blocks().size() <= dev.ferry.engine.protocol.Protocol.MAX_BLOCKS,
-                "a guest of " + memory.blocks().size() + " blocks exceeds " + dev.ferry.engine.protocol.Protocol.MAX_BLOCKS);
+            require(channels >= 1 && channels <= Protocol.MAX_CHANNELS,
+                "channels " + channels + " must be 1.." + Protocol.MAX_CHANNELS);
+            require(memory.blocks().size() <= Protocol.MAX_BLOCKS,
+                "a guest of " + memory.blocks().size() + " blocks exceeds " + Protocol.MAX_BLOCKS);
             require(maxRounds >= 1, "max rounds " + maxRounds + " must be >= 1");
             require(switchoverDirtyBytes >= -1, "switchover dirty bytes " + switchoverDirtyBytes + " must be >= -1");
             require(queueCapacity >= 4 && Integer.bitCount(queueCapacity) == 1,
@@ -257,13 +315,20 @@ public final class MigrationSource {
             require(connectTimeoutMs > 0 && barrierTimeoutMs > 0 && appliedTimeoutMs > 0 && resultTimeoutMs > 0,
                 "timeouts must be positive");
             require(digestThreads >= 1, "digest threads " + digestThreads + " must be >= 1");
+            Objects.requireNonNull(threadFactory, "threadFactory");
+            Objects.requireNonNull(idleStrategy, "idleStrategy");
+            concluded = true;
             return this;
         }
 
-        static void require(final boolean condition, final String message) {
-            if (!condition) {
-                throw new FerryException(ErrorCode.CONFIGURATION, message);
-            }
+        SourceConfig config() {
+            return new SourceConfig(destination, memory, guestControl, channels, secret, verify, maxRounds,
+                switchoverDirtyBytes, deviceState, queueCapacity, connectTimeoutMs, barrierTimeoutMs, appliedTimeoutMs,
+                resultTimeoutMs, digestThreads, threadFactory, idleStrategy, countersDirectory);
+        }
+
+        private static void require(final boolean condition, final String message) {
+            Contexts.require(condition, message);
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.error.ErrorCode;
+
 import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.Protocol;

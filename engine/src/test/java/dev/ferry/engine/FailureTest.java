@@ -1,5 +1,11 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.GuestControl;
+import dev.ferry.engine.api.MemoryFactory;
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.error.ErrorCode;
+
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.Workload;

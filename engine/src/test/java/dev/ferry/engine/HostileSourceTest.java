@@ -1,12 +1,21 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.MainChannel;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
+import dev.ferry.engine.protocol.CompleteFlyweight;
+import dev.ferry.engine.protocol.FlushFlyweight;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
+import dev.ferry.engine.protocol.SetupFlyweight;
+import dev.ferry.engine.protocol.StatusFlyweight;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,16 +64,16 @@ final class HostileSourceTest {
     private void setUp(final long blockLength) throws Exception {
         final byte[] name = "pc.ram".getBytes(StandardCharsets.UTF_8);
         main.send(MessageFlyweight.SETUP, (buffer, offset) -> {
-            buffer.putInt(offset + MessageFlyweight.SETUP_PAGE_SIZE_OFFSET, Guests.PAGE, Protocol.BYTE_ORDER);
-            buffer.putShort(offset + MessageFlyweight.SETUP_CHANNEL_COUNT_OFFSET, (short)CHANNELS, Protocol.BYTE_ORDER);
-            buffer.putShort(offset + MessageFlyweight.SETUP_BLOCK_COUNT_OFFSET, (short)1, Protocol.BYTE_ORDER);
-            buffer.putInt(offset + MessageFlyweight.SETUP_VERIFY_OFFSET, 0, Protocol.BYTE_ORDER);
-            final int at = offset + MessageFlyweight.SETUP_BLOCKS_OFFSET;
-            buffer.putShort(at + MessageFlyweight.BLOCK_ID_OFFSET, (short)0, Protocol.BYTE_ORDER);
-            buffer.putShort(at + MessageFlyweight.BLOCK_NAME_LENGTH_OFFSET, (short)name.length, Protocol.BYTE_ORDER);
-            buffer.putLong(at + MessageFlyweight.BLOCK_LENGTH_OFFSET, blockLength, Protocol.BYTE_ORDER);
-            buffer.putBytes(at + MessageFlyweight.BLOCK_NAME_OFFSET, name);
-            return MessageFlyweight.SETUP_BLOCKS_OFFSET + MessageFlyweight.BLOCK_NAME_OFFSET + name.length;
+            buffer.putInt(offset + SetupFlyweight.PAGE_SIZE_OFFSET, Guests.PAGE, Protocol.BYTE_ORDER);
+            buffer.putShort(offset + SetupFlyweight.CHANNEL_COUNT_OFFSET, (short)CHANNELS, Protocol.BYTE_ORDER);
+            buffer.putShort(offset + SetupFlyweight.BLOCK_COUNT_OFFSET, (short)1, Protocol.BYTE_ORDER);
+            buffer.putInt(offset + SetupFlyweight.VERIFY_OFFSET, 0, Protocol.BYTE_ORDER);
+            final int at = offset + SetupFlyweight.BLOCKS_OFFSET;
+            buffer.putShort(at + SetupFlyweight.BLOCK_ID_OFFSET, (short)0, Protocol.BYTE_ORDER);
+            buffer.putShort(at + SetupFlyweight.BLOCK_NAME_LENGTH_OFFSET, (short)name.length, Protocol.BYTE_ORDER);
+            buffer.putLong(at + SetupFlyweight.BLOCK_LENGTH_OFFSET, blockLength, Protocol.BYTE_ORDER);
+            buffer.putBytes(at + SetupFlyweight.BLOCK_NAME_OFFSET, name);
+            return SetupFlyweight.BLOCKS_OFFSET + SetupFlyweight.BLOCK_NAME_OFFSET + name.length;
         });
     }
 
@@ -72,7 +81,7 @@ final class HostileSourceTest {
     private void open(final long blockLength) throws Exception {
         setUp(blockLength);
         assertEquals(MessageFlyweight.SETUP_ACK, main.receive());
-        assertEquals(0, MessageFlyweight.statusCode(main.body(), 0));
+        assertEquals(0, new StatusFlyweight().wrap(main.body(), 0, main.bodyLength()).code());
     }
 
     private Connection dataChannel(final int index) throws Exception {
@@ -101,7 +110,7 @@ final class HostileSourceTest {
         while (true) {
             final int type = main.receive();
             if (type == MessageFlyweight.ERROR) {
-                return MessageFlyweight.statusText(main.body(), 0, main.bodyLength());
+                return new StatusFlyweight().wrap(main.body(), 0, main.bodyLength()).text();
             }
             assertTrue(type > 0, "main channel closed without an ERROR");
         }
@@ -186,11 +195,11 @@ final class HostileSourceTest {
             }
             main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
                 buffer.putInt(offset, 0, Protocol.BYTE_ORDER);
-                return MessageFlyweight.FLUSH_LENGTH;
+                return FlushFlyweight.LENGTH;
             });
             main.send(MessageFlyweight.COMPLETE, (buffer, offset) -> {
-                buffer.setMemory(offset, MessageFlyweight.COMPLETE_LENGTH, (byte)0);
-                return MessageFlyweight.COMPLETE_LENGTH;
+                buffer.setMemory(offset, CompleteFlyweight.LENGTH, (byte)0);
+                return CompleteFlyweight.LENGTH;
             });
             assertEquals(MessageFlyweight.APPLIED, main.receive());
             mainConnection.close();

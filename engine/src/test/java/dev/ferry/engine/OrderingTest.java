@@ -1,5 +1,9 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.GuestControl;
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.Workload;
@@ -91,7 +95,7 @@ final class OrderingTest {
         final AtomicLong backwards = new AtomicLong();
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
             .secret(Guests.SECRET)
-            .testOnlyDisableSyncHold(!hold)
+            .holdAtSync(hold)
             .channelDecorator((index, socket) -> new DelayedDeliveryChannel(socket,
                 nowNs -> (nowNs / SLOT_NS + seed) % CHANNELS == index ? DELAY_NS : 0, "ch" + index))
             .pageApplyListener((channel, block, page) -> {

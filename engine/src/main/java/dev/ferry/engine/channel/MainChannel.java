@@ -3,6 +3,7 @@ package dev.ferry.engine.channel;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.ProtocolException;
+import dev.ferry.engine.protocol.StatusFlyweight;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
@@ -25,6 +26,8 @@ public final class MainChannel implements AutoCloseable {
 
     private final Connection connection;
     private final ExpandableDirectByteBuffer sendBuffer = new ExpandableDirectByteBuffer(4096);
+    private final MessageFlyweight frame = new MessageFlyweight();
+    private final StatusFlyweight status = new StatusFlyweight();
     private final ByteBuffer receiveHeader = ByteBuffer.allocateDirect(MessageFlyweight.FRAME_HEADER_LENGTH);
     private final UnsafeBuffer receiveHeaderBuffer = new UnsafeBuffer(receiveHeader);
     private ExpandableDirectByteBuffer receiveBody = new ExpandableDirectByteBuffer(4096);
@@ -41,9 +44,7 @@ public final class MainChannel implements AutoCloseable {
     /** Sends one message whose body {@code encoder} writes. */
     public synchronized void send(final int type, final BodyEncoder encoder) throws IOException {
         final int length = null == encoder ? 0 : encoder.encode(sendBuffer, MessageFlyweight.FRAME_HEADER_LENGTH);
-        sendBuffer.putInt(MessageFlyweight.LENGTH_OFFSET, length, Protocol.BYTE_ORDER);
-        sendBuffer.putShort(MessageFlyweight.TYPE_OFFSET, (short)type, Protocol.BYTE_ORDER);
-        sendBuffer.putShort(MessageFlyweight.TYPE_OFFSET + 2, (short)0, Protocol.BYTE_ORDER);
+        frame.wrap(sendBuffer, 0).header(type, length);
         final ByteBuffer bytes = sendBuffer.byteBuffer();
         bytes.limit(MessageFlyweight.FRAME_HEADER_LENGTH + length).position(0);
         connection.writeFully(bytes);
@@ -57,7 +58,7 @@ public final class MainChannel implements AutoCloseable {
 
     /** Sends a STATUS-bodied message (SETUP_ACK, RESULT, ERROR, CANCEL). */
     public void sendStatus(final int type, final int code, final long value, final String text) throws IOException {
-        send(type, (buffer, offset) -> MessageFlyweight.encodeStatus(buffer, offset, code, value, text));
+        send(type, (buffer, offset) -> status.wrap(buffer, offset, buffer.capacity() - offset).encode(code, value, text));
     }
 
     /**
@@ -69,9 +70,8 @@ public final class MainChannel implements AutoCloseable {
         if (!connection.readFullyOrEof(receiveHeader)) {
             return -1;
         }
-        final long length = receiveHeaderBuffer.getInt(MessageFlyweight.LENGTH_OFFSET, Protocol.BYTE_ORDER) &
-            0xFFFF_FFFFL;
-        final int type = receiveHeaderBuffer.getShort(MessageFlyweight.TYPE_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF;
+        final long length = MessageFlyweight.bodyLength(receiveHeaderBuffer, 0);
+        final int type = MessageFlyweight.type(receiveHeaderBuffer, 0);
         ProtocolException.check(type >= MessageFlyweight.SETUP && type <= MessageFlyweight.CANCEL,
             "main-channel message type", type, MessageFlyweight.SETUP + ".." + MessageFlyweight.CANCEL);
         ProtocolException.check(length <= Protocol.MAX_MESSAGE_BODY_LENGTH, "main-channel message length", length,
@@ -85,6 +85,13 @@ public final class MainChannel implements AutoCloseable {
         body.clear();
         receivedLength = (int)length;
         return type;
+    }
+
+    /** The last message received, copied out of this channel's buffer so another thread may own it. */
+    public Message copyOfLast(final int type) {
+        final UnsafeBuffer copy = new UnsafeBuffer(new byte[receivedLength]);
+        copy.putBytes(0, receiveBody, 0, receivedLength);
+        return new Message(type, copy, receivedLength);
     }
 
     /** The body of the last message received. */

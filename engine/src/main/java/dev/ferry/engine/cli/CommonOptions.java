@@ -1,9 +1,9 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.ErrorCode;
-import dev.ferry.engine.FerryException;
-import dev.ferry.engine.MigrationResult;
-import dev.ferry.engine.VerifyMode;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.VerifyMode;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -61,7 +61,7 @@ final class CommonOptions {
         writeStats(result);
         writeHistograms(histograms);
         err.print(result.stats().toReport());
-        if (result.status() == dev.ferry.engine.MigrationStatus.UNKNOWN) {
+        if (result.status() == dev.ferry.engine.api.MigrationStatus.UNKNOWN) {
             err.println("ferry: outcome unknown: the destination holds every page but did not confirm a verified" +
                 " result; the guest was left paused. Check the destination before resuming anything.");
         }

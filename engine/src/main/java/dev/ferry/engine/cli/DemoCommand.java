@@ -1,11 +1,11 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.GuestControl;
-import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.api.GuestControl;
+import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
-import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.VerifyMode;
+import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.BlockSpec;

@@ -1,8 +1,8 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
-import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.GuestMemory;
 import picocli.CommandLine.Command;
@@ -47,7 +47,7 @@ final class ReceiveCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final Path directory = memoryFile.toAbsolutePath().getParent();
         if (null == directory || !java.nio.file.Files.isDirectory(directory)) {
-            throw new dev.ferry.engine.FerryException(dev.ferry.engine.ErrorCode.CONFIGURATION, "--memory-file " +
+            throw new dev.ferry.engine.error.FerryException(dev.ferry.engine.error.ErrorCode.CONFIGURATION, "--memory-file " +
                 memoryFile + ": directory " + directory + " does not exist");
         }
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()

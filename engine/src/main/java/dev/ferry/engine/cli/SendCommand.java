@@ -1,11 +1,11 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.ErrorCode;
-import dev.ferry.engine.FerryException;
-import dev.ferry.engine.GuestControl;
-import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.api.GuestControl;
+import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.MigrationStatus;
+import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;

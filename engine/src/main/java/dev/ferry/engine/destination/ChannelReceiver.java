@@ -1,13 +1,14 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.ErrorCode;
-import dev.ferry.engine.FerryException;
-import dev.ferry.engine.PageApplyListener;
+import dev.ferry.engine.api.PageApplyListener;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.LatencyHistograms;
 import dev.ferry.memory.DirtyBitmap;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.PageViews;
@@ -27,12 +28,13 @@ import java.nio.ByteBuffer;
  * receiver releases every channel on FLUSH. Pages of one channel are applied in the order they arrive.
  */
 final class ChannelReceiver implements Runnable {
-    private final DestinationEngine engine;
+    private final DestinationConductor engine;
     private final int index;
     private final Connection connection;
     private final GuestMemory memory;
     private final DirtyBitmap[] writtenById;
-    private final Counters counters;
+    private final Counters.ChannelCounters counters;
+    private final LatencyHistograms latency;
     private final PageApplyListener listener;
     private final ByteBuffer headerBytes = ByteBuffer.allocateDirect(PacketHeaderFlyweight.MAX_HEADER_AND_OFFSETS_LENGTH)
         .order(Protocol.BYTE_ORDER);
@@ -44,14 +46,15 @@ final class ChannelReceiver implements Runnable {
     private long expectedSequence;
 
     ChannelReceiver(
-        final DestinationEngine engine, final int index, final Connection connection, final GuestMemory memory,
-        final DirtyBitmap[] writtenById, final Counters counters, final PageApplyListener listener) {
+        final DestinationConductor engine, final int index, final Connection connection, final SessionSetup session,
+        final Counters counters, final PageApplyListener listener) {
         this.engine = engine;
         this.index = index;
         this.connection = connection;
-        this.memory = memory;
-        this.writtenById = writtenById;
-        this.counters = counters;
+        this.memory = session.memory();
+        this.writtenById = session.writtenById();
+        this.counters = counters.channel(index);
+        this.latency = counters.latency();
         this.listener = listener;
         this.views = new PageViews(memory, Protocol.MAX_PAGES_PER_PACKET);
     }
@@ -112,8 +115,10 @@ final class ChannelReceiver implements Runnable {
             if (normal != 0 || zero != 0 || header.payloadLength() != 0) {
                 throw invalid("SYNC page count", normal + zero, "0 pages and no payload");
             }
-            counters.addChannel(index, PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
-            engine.arriveAtSync(index, expectedRound);
+            counters.add(PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
+            if (!engine.arriveAtSync(index, expectedRound)) {
+                return false;
+            }
             expectedRound++;
             return true;
         }
@@ -147,9 +152,8 @@ final class ChannelReceiver implements Runnable {
                 Pages.zero(block, pages[i]);
             }
         }
-        counters.addChannel(index, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength,
-            normal, zero);
-        counters.recordPacketLatency(System.nanoTime() - startNs);
+        counters.add(PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength, normal, zero);
+        latency.recordPacketLatency(System.nanoTime() - startNs);
         return true;
     }
 

@@ -1,19 +1,22 @@
 package dev.ferry.engine.source;
 
 import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
+import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.LatencyHistograms;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.PageViews;
 import dev.ferry.memory.Pages;
 import dev.ferry.memory.RamBlock;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
 import org.jctools.queues.SpscArrayQueue;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
@@ -21,22 +24,29 @@ import java.util.function.BiConsumer;
  * One channel's sender: the single consumer of its work queue. Per packet it sorts zero pages from normal ones
  * (zero detection lives here, off the migration thread), writes the header, the offsets and the normal pages in one
  * gathering write whose page buffers are views of the mapped guest memory, and returns the packet to the free queue.
- * After writing a SYNC it arrives at the {@code syncWritten} phaser: that is how the migration thread learns this
+ * It runs as an Agrona {@link Agent} under an {@code AgentRunner}: each duty cycle writes at most
+ * {@link #PACKETS_PER_CYCLE} packets and returns how many, so the runner's idle strategy backs off when there is none.
+ * After writing a SYNC it arrives at the {@code syncWritten} barrier: that is how the migration thread learns this
  * channel's SYNC is on the wire (reason one to wait on a channel). The CLOSE command is reason two: when it is taken,
  * everything queued before it has been written, so the channel is drained and may be torn down.
  */
-final class ChannelSender implements Runnable {
+final class ChannelSender implements Agent {
+    /** Most packets written in one duty cycle. */
+    static final int PACKETS_PER_CYCLE = 16;
+
     private final int index;
     private final Connection connection;
     private final GuestMemory memory;
-    private final Phaser syncWritten;
-    private final Counters counters;
+    private final SyncBarrier syncWritten;
+    private final Counters.ChannelCounters counters;
+    private final LatencyHistograms latency;
     private final BiConsumer<Integer, Throwable> onFailure;
     private final SpscArrayQueue<Packet> queue;
     private final SpscArrayQueue<Packet> free;
     private final CountDownLatch drained = new CountDownLatch(1);
     private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
-    private final ByteBuffer[] iov = new ByteBuffer[1 + dev.ferry.engine.protocol.Protocol.MAX_PAGES_PER_PACKET];
+    private final ByteBuffer[] iov = new ByteBuffer[1 + Protocol.MAX_PAGES_PER_PACKET];
+    private final String roleName;
     private PageViews views;
     private int sequence;
     private volatile boolean running = true;
@@ -44,12 +54,14 @@ final class ChannelSender implements Runnable {
 
     ChannelSender(
         final int index, final Connection connection, final GuestMemory memory, final int queueCapacity,
-        final Phaser syncWritten, final Counters counters, final BiConsumer<Integer, Throwable> onFailure) {
+        final SyncBarrier syncWritten, final Counters counters, final BiConsumer<Integer, Throwable> onFailure) {
         this.index = index;
         this.connection = connection;
         this.memory = memory;
         this.syncWritten = syncWritten;
-        this.counters = counters;
+        this.counters = counters.channel(index);
+        this.latency = counters.latency();
+        this.roleName = "ferry-sender-" + index;
         this.onFailure = onFailure;
         this.queue = new SpscArrayQueue<>(queueCapacity);
         this.free = new SpscArrayQueue<>(queueCapacity);
@@ -94,37 +106,56 @@ final class ChannelSender implements Runnable {
     }
 
     @Override
-    public void run() {
-        views = new PageViews(memory, iov.length);
-        final IdleStrategy idle = new BackoffIdleStrategy(64, 16, 1_000, 1_000_000);
-        try {
-            while (running) {
-                final Packet packet = queue.poll();
-                if (null == packet) {
-                    idle.idle();
-                    continue;
-                }
-                idle.reset();
-                final int type = packet.type;
-                if (type == Packet.DATA) {
-                    sendData(packet);
-                } else if (type == Packet.SYNC) {
-                    sendSync(packet);
-                }
-                free.offer(packet);
-                if (type == Packet.CLOSE) {
-                    drained.countDown();
-                    return;
-                }
-            }
-        } catch (final Throwable ex) {
-            if (running) {
-                onFailure.accept(index, ex);
-            }
-        }
+    public String roleName() {
+        return roleName;
     }
 
-    private void sendData(final Packet packet) throws java.io.IOException {
+    @Override
+    public void onStart() {
+        views = new PageViews(memory, iov.length);
+    }
+
+    /** Writes up to {@link #PACKETS_PER_CYCLE} queued packets; ends the agent after CLOSE or a failure. */
+    @Override
+    public int doWork() {
+        if (!running) {
+            throw new AgentTerminationException("stopped");
+        }
+        int work = 0;
+        try {
+            Packet packet;
+            while (work < PACKETS_PER_CYCLE && null != (packet = queue.poll())) {
+                work++;
+                if (send(packet)) {
+                    drained.countDown();
+                    throw new AgentTerminationException("drained");
+                }
+            }
+        } catch (final AgentTerminationException ex) {
+            throw ex;
+        } catch (final Throwable ex) {
+            if (running) {
+                running = false;
+                onFailure.accept(index, ex);
+            }
+            throw new AgentTerminationException(ex);
+        }
+        return work;
+    }
+
+    /** Writes one packet and returns it to the pool; true if it was CLOSE. */
+    private boolean send(final Packet packet) throws IOException {
+        final int type = packet.type;
+        if (type == Packet.DATA) {
+            sendData(packet);
+        } else if (type == Packet.SYNC) {
+            sendSync(packet);
+        }
+        free.offer(packet);
+        return type == Packet.CLOSE;
+    }
+
+    private void sendData(final Packet packet) throws IOException {
         final RamBlock block = memory.block(packet.blockId);
         final long[] pages = packet.pages;
         final long[] zeroPages = packet.zeroPages;
@@ -152,16 +183,16 @@ final class ChannelSender implements Runnable {
         iov[0] = packet.header;
         final long startNs = System.nanoTime();
         final long bytes = connection.writeFully(iov, 0, 1 + normal);
-        counters.recordPacketLatency(System.nanoTime() - startNs);
-        counters.addChannel(index, bytes, normal, zero);
+        latency.recordPacketLatency(System.nanoTime() - startNs);
+        counters.add(bytes, normal, zero);
     }
 
-    private void sendSync(final Packet packet) throws java.io.IOException {
+    private void sendSync(final Packet packet) throws IOException {
         header.wrap(packet.headerBuffer)
             .header(PacketHeaderFlyweight.SYNC_FLAG, 0, packet.round, sequence++, 0, 0, 0);
         packet.header.clear().limit(PacketHeaderFlyweight.HEADER_LENGTH);
         connection.writeFully(packet.header);
-        counters.addChannel(index, PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
+        counters.add(PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
         lastSyncRound = packet.round;
         syncWritten.arrive();
     }

@@ -1,170 +1,263 @@
 package dev.ferry.engine.stats;
 
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramLogWriter;
-import org.HdrHistogram.Recorder;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 
-import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The live counters of one side of a migration. Each counter has one writer thread (the migration thread, or one
- * channel's thread for its slot of the per-channel arrays), so updates are ordered stores, never contended RMW;
- * any thread may read them for a snapshot.
+ * The live counters of one side of a migration, in a {@link CountersFile} that other processes can read. Each
+ * counter has one writer: the conductor for the migration's state, one channel's thread for that channel's slots,
+ * and {@link #refresh} (the engine's periodic task, then the conductor once at the end) for the aggregates. Writes
+ * are release stores, never contended read-modify-writes; any thread may take a {@link #snapshot}. The JSON, the
+ * progress line, the API's {@code stats()} and {@code ferry stat} all read these same counters.
  */
-public final class Counters {
-    /** Per-channel slots are this many longs apart, so two channels never share a cache line. */
-    private static final int STRIDE = 16;
+public final class Counters implements AutoCloseable {
+    /** Counters a side needs besides the per-channel ones. */
+    private static final int FIXED_COUNTERS = 16;
+    /** Per-channel counters: bytes, normal pages, zero pages. */
+    private static final int PER_CHANNEL = 3;
 
-    public final long startNs = System.nanoTime();
-    public final AtomicLong setupDoneNs = new AtomicLong();
-    public final AtomicLong pausedNs = new AtomicLong();
-    public final AtomicLong downtimeNs = new AtomicLong(-1);
-    public final AtomicLong verifyNs = new AtomicLong(-1);
-    public final AtomicLong endNs = new AtomicLong();
-    public final AtomicLong rounds = new AtomicLong();
-    public final AtomicLong remainingPages = new AtomicLong();
-    public final AtomicLong dirtyPagesPerSecond = new AtomicLong();
-    public final AtomicLong expectedDowntimeMs = new AtomicLong();
-    public final AtomicLong throttlePercent = new AtomicLong();
-    public final AtomicLong mainBytes = new AtomicLong();
-    private final int channels;
-    private final AtomicLongArray channelBytes;
-    private final AtomicLongArray channelNormalPages;
-    private final AtomicLongArray channelZeroPages;
-    /** Longest latency a histogram tracks; longer values are recorded as this. */
-    private static final long HIGHEST_TRACKABLE_NS = TimeUnit.MINUTES.toNanos(10);
+    private final CountersFile storage;
+    private final CountersManager manager;
+    private final LatencyHistograms latency = new LatencyHistograms();
+    private volatile long startNs = System.nanoTime();
+    private final AtomicCounter status;
+    private final AtomicCounter totalTimeMs;
+    private final AtomicCounter setupTimeMs;
+    private final AtomicCounter downtimeMs;
+    private final AtomicCounter expectedDowntimeMs;
+    private final AtomicCounter verifyTimeMs;
+    private final AtomicCounter transferredBytes;
+    private final AtomicCounter remainingBytes;
+    private final AtomicCounter totalBytes;
+    private final AtomicCounter normalPages;
+    private final AtomicCounter zeroPages;
+    private final AtomicCounter rounds;
+    private final AtomicCounter dirtyPagesRate;
+    private final AtomicCounter throttlePercent;
+    private final AtomicCounter channels;
+    private final AtomicCounter mainChannelBytes;
+    private volatile ChannelCounters[] perChannel = new ChannelCounters[0];
+    private volatile long endNs;
 
-    /*
-     * Fixed-range recorders (never auto-resizing) whose interval histograms are recycled: reading a snapshot must
-     * not make a recording thread allocate, and an auto-resizing histogram swapped in fresh by every read would.
+    /** One data channel's counters; written only by that channel's thread. */
+    public static final class ChannelCounters {
+        private final AtomicCounter bytes;
+        private final AtomicCounter normalPages;
+        private final AtomicCounter zeroPages;
+
+        ChannelCounters(final CountersManager manager, final int channel) {
+            this.bytes = counter(manager, CounterDescriptor.CHANNEL_BYTES, channel);
+            this.normalPages = counter(manager, CounterDescriptor.CHANNEL_NORMAL_PAGES, channel);
+            this.zeroPages = counter(manager, CounterDescriptor.CHANNEL_ZERO_PAGES, channel);
+        }
+
+        /** Adds one packet's figures; allocation-free. */
+        public void add(final long packetBytes, final int normal, final int zero) {
+            bytes.setRelease(bytes.getPlain() + packetBytes);
+            normalPages.setRelease(normalPages.getPlain() + normal);
+            zeroPages.setRelease(zeroPages.getPlain() + zero);
+        }
+
+        public long bytes() {
+            return bytes.get();
+        }
+    }
+
+    /**
+     * Counters for {@code role} with room for {@code maxChannels} data channels, published in {@code storage}, which
+     * these counters own from now on.
      */
-    private final Recorder packetLatencyNs = new Recorder(1, HIGHEST_TRACKABLE_NS, 3);
-    private final Recorder barrierLatencyNs = new Recorder(1, HIGHEST_TRACKABLE_NS, 3);
-    private final Recorder bitmapSyncNs = new Recorder(1, HIGHEST_TRACKABLE_NS, 3);
-    private Histogram packetLatencyInterval;
-    private Histogram barrierLatencyInterval;
-    private Histogram bitmapSyncInterval;
-
-    public Counters(final int channels) {
-        this.channels = channels;
-        this.channelBytes = new AtomicLongArray(Math.max(1, channels) * STRIDE);
-        this.channelNormalPages = new AtomicLongArray(Math.max(1, channels) * STRIDE);
-        this.channelZeroPages = new AtomicLongArray(Math.max(1, channels) * STRIDE);
+    public Counters(final CountersFile storage) {
+        this.storage = storage;
+        this.manager = storage.manager();
+        this.status = counter(manager, CounterDescriptor.STATUS, -1);
+        this.totalTimeMs = counter(manager, CounterDescriptor.TOTAL_TIME_MS, -1);
+        this.setupTimeMs = counter(manager, CounterDescriptor.SETUP_TIME_MS, -1);
+        this.downtimeMs = counter(manager, CounterDescriptor.DOWNTIME_MS, -1);
+        this.expectedDowntimeMs = counter(manager, CounterDescriptor.EXPECTED_DOWNTIME_MS, -1);
+        this.verifyTimeMs = counter(manager, CounterDescriptor.VERIFY_TIME_MS, -1);
+        this.transferredBytes = counter(manager, CounterDescriptor.TRANSFERRED_BYTES, -1);
+        this.remainingBytes = counter(manager, CounterDescriptor.REMAINING_BYTES, -1);
+        this.totalBytes = counter(manager, CounterDescriptor.TOTAL_BYTES, -1);
+        this.normalPages = counter(manager, CounterDescriptor.NORMAL_PAGES, -1);
+        this.zeroPages = counter(manager, CounterDescriptor.ZERO_PAGES, -1);
+        this.rounds = counter(manager, CounterDescriptor.ROUNDS, -1);
+        this.dirtyPagesRate = counter(manager, CounterDescriptor.DIRTY_PAGES_RATE, -1);
+        this.throttlePercent = counter(manager, CounterDescriptor.THROTTLE_PERCENT, -1);
+        this.channels = counter(manager, CounterDescriptor.CHANNELS, -1);
+        this.mainChannelBytes = counter(manager, CounterDescriptor.MAIN_CHANNEL_BYTES, -1);
+        downtimeMs.setRelease(-1);
+        verifyTimeMs.setRelease(-1);
     }
 
-    /** Adds to channel {@code channel}'s counters; called only by that channel's thread. */
-    public void addChannel(final int channel, final long bytes, final int normalPages, final int zeroPages) {
-        final int slot = channel * STRIDE;
-        channelBytes.lazySet(slot, channelBytes.get(slot) + bytes);
-        channelNormalPages.lazySet(slot, channelNormalPages.get(slot) + normalPages);
-        channelZeroPages.lazySet(slot, channelZeroPages.get(slot) + zeroPages);
+    /** How many counters a side with {@code maxChannels} channels needs: the size of its {@link CountersFile}. */
+    public static int capacity(final int maxChannels) {
+        return FIXED_COUNTERS + PER_CHANNEL * maxChannels + 1;
     }
 
-    public long channelBytes(final int channel) {
-        return channelBytes.get(channel * STRIDE);
+    private static AtomicCounter counter(final CountersManager manager, final CounterDescriptor descriptor,
+        final int channel) {
+        final String label = channel < 0 ? descriptor.label() : descriptor.label(channel);
+        return new AtomicCounter(manager.valuesBuffer(), manager.allocate(label, descriptor.typeId()), manager);
+    }
+
+    /** An extra counter of {@code descriptor} (say, the destination's refused connections). */
+    public AtomicCounter allocate(final CounterDescriptor descriptor) {
+        return counter(manager, descriptor, -1);
+    }
+
+    /** Creates the per-channel counters; called once by the conductor before any channel thread runs. */
+    public void channels(final int count) {
+        final ChannelCounters[] created = new ChannelCounters[count];
+        for (int c = 0; c < count; c++) {
+            created[c] = new ChannelCounters(manager, c);
+        }
+        channels.setRelease(count);
+        perChannel = created;
+    }
+
+    public ChannelCounters channel(final int channel) {
+        return perChannel[channel];
+    }
+
+    public LatencyHistograms latency() {
+        return latency;
+    }
+
+    public void status(final int ordinal) {
+        status.setRelease(ordinal);
+    }
+
+    public void setupDone() {
+        setupTimeMs.setRelease(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+    }
+
+    public void downtimeMs(final long ms) {
+        downtimeMs.setRelease(ms);
+    }
+
+    public long downtimeMs() {
+        return downtimeMs.get();
+    }
+
+    public void verifyTimeMs(final long ms) {
+        verifyTimeMs.setRelease(ms);
+    }
+
+    public void expectedDowntimeMs(final long ms) {
+        expectedDowntimeMs.setRelease(ms);
+    }
+
+    public void remainingBytes(final long bytes) {
+        remainingBytes.setRelease(bytes);
+    }
+
+    public long remainingBytes() {
+        return remainingBytes.get();
+    }
+
+    public void totalBytes(final long bytes) {
+        totalBytes.setRelease(bytes);
+    }
+
+    public void rounds(final long count) {
+        rounds.setRelease(count);
+    }
+
+    public long rounds() {
+        return rounds.get();
+    }
+
+    public void dirtyPagesRate(final long pagesPerSecond) {
+        dirtyPagesRate.setRelease(pagesPerSecond);
+    }
+
+    public void throttlePercent(final long percent) {
+        throttlePercent.setRelease(percent);
     }
 
     public long normalPages() {
         long sum = 0;
-        for (int c = 0; c < channels; c++) {
-            sum += channelNormalPages.get(c * STRIDE);
+        for (final ChannelCounters channel : perChannel) {
+            sum += channel.normalPages.get();
         }
         return sum;
     }
 
     public long zeroPages() {
         long sum = 0;
-        for (int c = 0; c < channels; c++) {
-            sum += channelZeroPages.get(c * STRIDE);
+        for (final ChannelCounters channel : perChannel) {
+            sum += channel.zeroPages.get();
         }
         return sum;
     }
 
-    public long transferredBytes() {
-        long sum = mainBytes.get();
-        for (int c = 0; c < channels; c++) {
-            sum += channelBytes.get(c * STRIDE);
+    /** Every byte on every data channel. */
+    public long channelBytes() {
+        long sum = 0;
+        for (final ChannelCounters channel : perChannel) {
+            sum += channel.bytes.get();
         }
         return sum;
     }
 
-    private final Histogram packetLatencyTotal = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
-    private final Histogram barrierLatencyTotal = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
-    private final Histogram bitmapSyncTotal = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
-
-    /** Packet write latency (source) or packet apply latency (destination), ns; allocation-free. */
-    public void recordPacketLatency(final long ns) {
-        packetLatencyNs.recordValue(clamp(ns));
+    /** Publishes the aggregates for readers in other processes; {@code mainBytes} is the main channel's count. */
+    public void refresh(final long mainBytes) {
+        mainChannelBytes.setRelease(mainBytes);
+        transferredBytes.setRelease(mainBytes + channelBytes());
+        normalPages.setRelease(normalPages());
+        zeroPages.setRelease(zeroPages());
+        totalTimeMs.setRelease(TimeUnit.NANOSECONDS.toMillis(elapsedNs()));
     }
 
-    /** SYNC barrier latency, ns: source SYNC queued to FLUSH written; destination first SYNC to release. */
-    public void recordBarrierLatency(final long ns) {
-        barrierLatencyNs.recordValue(clamp(ns));
+    /** Stops the clock: total time is measured to here. */
+    public void end() {
+        endNs = System.nanoTime();
     }
 
-    /** Dirty-bitmap harvest time, ns (source only). */
-    public void recordBitmapSync(final long ns) {
-        bitmapSyncNs.recordValue(clamp(ns));
+    private long elapsedNs() {
+        final long end = endNs;
+        return Math.max(1, (end != 0 ? end : System.nanoTime()) - startNs);
     }
 
-    private static long clamp(final long ns) {
-        return Math.max(1, Math.min(ns, HIGHEST_TRACKABLE_NS));
+    /** Starts the clock again: the migration begins now (the destination: when its source's SETUP arrives). */
+    public void startClock() {
+        startNs = System.nanoTime();
     }
-
-    /** Tag of the packet write (source) or apply (destination) latency histogram in an {@code .hlog}. */
-    public static final String PACKET_LATENCY_TAG = "packet-latency-ns";
-    /** Tag of the SYNC barrier latency histogram in an {@code .hlog}. */
-    public static final String BARRIER_LATENCY_TAG = "sync-barrier-latency-ns";
-    /** Tag of the dirty-bitmap harvest time histogram in an {@code .hlog}. */
-    public static final String BITMAP_SYNC_TAG = "bitmap-sync-ns";
 
     /**
-     * Writes the three histograms, everything recorded so far, to {@code out} as an HdrHistogram log
-     * ({@code .hlog}: read it with {@code HistogramLogReader} or HdrHistogram's plotting tools), one tagged entry
-     * each, nanoseconds.
+     * An immutable snapshot for the JSON, the report and the API.
+     *
+     * @param role       "source" or "destination".
+     * @param statusName the status's JSON name.
+     * @param mainBytes  bytes on the main channel.
+     * @param verified   whether both sides' digests matched.
+     * @param error      why it failed, or null.
+     * @param errorCode  the error code's name, or null.
      */
-    public synchronized void writeHistogramLog(final OutputStream out) {
-        packetLatency();
-        barrierLatency();
-        bitmapSync();
-        final HistogramLogWriter writer = new HistogramLogWriter(out);
-        final long nowMs = System.currentTimeMillis();
-        writer.outputComment("Ferry latency histograms, nanoseconds");
-        writer.outputLogFormatVersion();
-        writer.outputStartTime(nowMs);
-        writer.outputLegend();
-        write(writer, packetLatencyTotal, PACKET_LATENCY_TAG, nowMs);
-        write(writer, barrierLatencyTotal, BARRIER_LATENCY_TAG, nowMs);
-        write(writer, bitmapSyncTotal, BITMAP_SYNC_TAG, nowMs);
+    public MigrationStats snapshot(final String role, final String statusName, final long mainBytes,
+        final boolean verified, final String error, final String errorCode) {
+        final long totalNs = elapsedNs();
+        final List<Long> channelBytes = new ArrayList<>();
+        long transferred = mainBytes;
+        for (final ChannelCounters channel : perChannel) {
+            channelBytes.add(channel.bytes());
+            transferred += channel.bytes();
+        }
+        return new MigrationStats(role, statusName, TimeUnit.NANOSECONDS.toMillis(totalNs), setupTimeMs.get(),
+            downtimeMs.get(), expectedDowntimeMs.get(), verifyTimeMs.get(), transferred, remainingBytes.get(),
+            (long)(transferred * 1e9 / totalNs), totalBytes.get(), normalPages(), zeroPages(), rounds.get(),
+            dirtyPagesRate.get(), throttlePercent.get(), (int)channels.get(), channelBytes, latency.packetLatency(),
+            latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode);
     }
 
-    private static void write(final HistogramLogWriter writer, final Histogram total, final String tag,
-        final long nowMs) {
-        final Histogram copy = total.copy();
-        copy.setTag(tag);
-        copy.setStartTimeStamp(nowMs);
-        copy.setEndTimeStamp(nowMs);
-        writer.outputIntervalHistogram(copy);
-    }
-
-    public synchronized MigrationStats.Percentiles packetLatency() {
-        packetLatencyInterval = packetLatencyNs.getIntervalHistogram(packetLatencyInterval);
-        packetLatencyTotal.add(packetLatencyInterval);
-        return MigrationStats.Percentiles.of(packetLatencyTotal);
-    }
-
-    public synchronized MigrationStats.Percentiles barrierLatency() {
-        barrierLatencyInterval = barrierLatencyNs.getIntervalHistogram(barrierLatencyInterval);
-        barrierLatencyTotal.add(barrierLatencyInterval);
-        return MigrationStats.Percentiles.of(barrierLatencyTotal);
-    }
-
-    public synchronized MigrationStats.Percentiles bitmapSync() {
-        bitmapSyncInterval = bitmapSyncNs.getIntervalHistogram(bitmapSyncInterval);
-        bitmapSyncTotal.add(bitmapSyncInterval);
-        return MigrationStats.Percentiles.of(bitmapSyncTotal);
+    /** Removes the counters file (the process's migration is over). */
+    @Override
+    public void close() {
+        storage.close();
     }
 }

@@ -1,4 +1,4 @@
-package dev.ferry.engine;
+package dev.ferry.engine.error;
 
 /**
  * Stable error codes: the number travels in ERROR and CANCEL messages and lands in the stats JSON, so codes are

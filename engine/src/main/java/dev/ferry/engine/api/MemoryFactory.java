@@ -1,4 +1,4 @@
-package dev.ferry.engine;
+package dev.ferry.engine.api;
 
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;

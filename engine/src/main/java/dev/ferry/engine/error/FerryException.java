@@ -1,4 +1,4 @@
-package dev.ferry.engine;
+package dev.ferry.engine.error;
 
 /** A migration or configuration failure with a stable {@link ErrorCode} and a message that names what was wrong. */
 public class FerryException extends RuntimeException {

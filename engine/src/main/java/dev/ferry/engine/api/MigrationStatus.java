@@ -1,4 +1,4 @@
-package dev.ferry.engine;
+package dev.ferry.engine.api;
 
 /** Where a migration is, as reported in stats ({@link #jsonName()} is the contract string). */
 public enum MigrationStatus {

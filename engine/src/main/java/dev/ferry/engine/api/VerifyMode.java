@@ -1,4 +1,7 @@
-package dev.ferry.engine;
+package dev.ferry.engine.api;
+
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
 
 /** Whether the migration ends with a digest of both sides' actual memory. Both sides must agree. */
 public enum VerifyMode {

@@ -1,4 +1,4 @@
-package dev.ferry.engine;
+package dev.ferry.engine.channel;
 
 import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;

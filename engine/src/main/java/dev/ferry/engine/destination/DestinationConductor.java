@@ -1,0 +1,451 @@
+package dev.ferry.engine.destination;
+
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.channel.MainChannel;
+import dev.ferry.engine.channel.MainChannelReader;
+import dev.ferry.engine.channel.Message;
+import dev.ferry.engine.channel.SyncBarrier;
+import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.protocol.CompleteFlyweight;
+import dev.ferry.engine.protocol.FlushFlyweight;
+import dev.ferry.engine.protocol.MessageFlyweight;
+import dev.ferry.engine.protocol.ProtocolException;
+import dev.ferry.engine.protocol.StatusFlyweight;
+import dev.ferry.engine.protocol.VerifyFlyweight;
+import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.engine.verify.Verification;
+import dev.ferry.memory.GuestMemory;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The destination's conductor: the one thread that owns the migration's state, from the first connection to the
+ * outcome. The {@link Admission} hands it the main channel, whose reader posts every message to the
+ * {@link DestinationInbox}; the conductor handles them in order: SETUP, FLUSH (arriving at the barrier), DEVICE-STATE,
+ * COMPLETE (answering APPLIED), VERIFY (answering RESULT). Receivers and the liveness check post failures; an urgent
+ * post terminates the barrier so that the conductor reads it at once. State changes only in {@link #transition}.
+ * <p>
+ * The conductor finishes the migration: it joins the receivers and stops the digest before memory is closed, so
+ * memory is never unmapped under a thread still using it.
+ */
+final class DestinationConductor implements Runnable, Admission.Host {
+    private static final System.Logger LOG = System.getLogger(DestinationConductor.class.getName());
+    private static final long CLOSE_GRACE_MS = 2_000;
+    private static final long LIVENESS_CHECK_MS = 250;
+
+    private final DestinationConfig config;
+    private final Counters counters;
+    private final Watchdog watchdog;
+    private final IdleStrategy idle;
+    private final DestinationInbox inbox = new DestinationInbox();
+    private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
+    private final ReceiverGroup receivers;
+    private final AtomicLong firstSyncNs = new AtomicLong();
+    private Admission admission;
+    private DestinationDigest digest;
+    private volatile DestinationState state = DestinationState.LISTENING;
+    private volatile MainChannel main;
+    private volatile SessionSetup session;
+    private volatile SyncBarrier barrier;
+    private volatile boolean completeReceived;
+    private volatile boolean finished;
+    private volatile boolean verified;
+    private volatile FerryException reported;
+    private byte[] deviceState = new byte[0];
+    private long nextFlushRound;
+    private long appliedNs;
+    private long livenessBytes = -1;
+    private long livenessNs;
+
+    DestinationConductor(final DestinationConfig config, final Counters counters, final Watchdog watchdog) {
+        this.config = config;
+        this.counters = counters;
+        this.watchdog = watchdog;
+        this.idle = config.idleStrategy().get();
+        this.receivers = new ReceiverGroup(config, this, counters);
+        counters.status(MigrationStatus.SETUP.ordinal());
+        counters.expectedDowntimeMs(-1);
+    }
+
+    /** The door this conductor serves; set once, before the first connection can arrive. */
+    void admission(final Admission admission) {
+        this.admission = admission;
+    }
+
+    CompletableFuture<MigrationResult> result() {
+        return result;
+    }
+
+    void cancel(final String reason) {
+        inbox.post(new DestinationEvent.Cancel(reason), true);
+    }
+
+    @Override
+    public void serveMain(final Connection connection) {
+        final MainChannel channel = new MainChannel(connection);
+        inbox.post(new DestinationEvent.MainConnected(channel), false);
+        new MainChannelReader(channel, inbox).run();
+    }
+
+    @Override
+    public void serveData(final Connection connection, final int index) {
+        receivers.serve(connection, index, session);
+    }
+
+    @Override
+    public void run() {
+        try {
+            final Message setup = awaitMainAndSetup();
+            final var liveness = watchdog.every(LIVENESS_CHECK_MS, this::checkLiveness);
+            try {
+                onSetup(setup);
+                boolean done = false;
+                while (!done) {
+                    done = onEvent(nextEvent());
+                }
+            } finally {
+                liveness.cancel(false);
+            }
+        } catch (final Throwable ex) {
+            failWith(ex);
+        } finally {
+            finish();
+        }
+    }
+
+    private void transition(final DestinationState next) {
+        final DestinationState current = state;
+        if (!current.next().contains(next)) {
+            throw new FerryException(ErrorCode.INTERNAL, "illegal destination transition " + current + " -> " + next);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "destination {0} -> {1}", current, next);
+        state = next;
+        counters.status(next.status().ordinal());
+    }
+
+    /** Waits (unbounded, as a listener does) for the main channel, then for its first message. */
+    private Message awaitMainAndSetup() {
+        while (null == main) {
+            final DestinationEvent event = nextEvent();
+            if (event instanceof DestinationEvent.MainConnected connected) {
+                main = connected.channel();
+                counters.startClock();
+                transition(DestinationState.SETUP);
+            } else {
+                onEvent(event);
+            }
+        }
+        final DestinationEvent first = nextEvent();
+        if (first instanceof DestinationEvent.PeerMessage message) {
+            return message.message();
+        }
+        onEvent(first);
+        throw new ProtocolException("expected SETUP first");
+    }
+
+    private void onSetup(final Message message) throws IOException {
+        final SessionSetup created;
+        try {
+            created = SessionSetup.of(message, admission.channelCount(), config);
+        } catch (final SessionSetup.Refusal refusal) {
+            main.sendStatus(MessageFlyweight.SETUP_ACK, ErrorCode.SETUP_REFUSED.id(), 0, refusal.getMessage());
+            inbox.peerTold();
+            throw refusal;
+        }
+        session = created;
+        counters.channels(admission.channelCount());
+        counters.totalBytes(created.memory().totalBytes());
+        barrier = new SyncBarrier(admission.channelCount(), config.barrierTimeoutMs());
+        inbox.barrier(barrier);
+        admission.sessionReady();
+        main.sendStatus(MessageFlyweight.SETUP_ACK, 0, config.verify().ordinal(), "ready");
+        counters.setupDone();
+        transition(DestinationState.ACTIVE);
+    }
+
+    /** The next event; throws the migration's failure as soon as there is one. */
+    private DestinationEvent nextEvent() {
+        idle.reset();
+        while (true) {
+            final FerryException cause = inbox.failure();
+            if (null != cause) {
+                throw cause;
+            }
+            final DestinationEvent event = inbox.poll();
+            if (null != event) {
+                return event;
+            }
+            idle.idle();
+        }
+    }
+
+    /** Handles one event; true when the migration is over. */
+    private boolean onEvent(final DestinationEvent event) {
+        if (event instanceof DestinationEvent.PeerMessage message) {
+            return onMessage(message.message());
+        }
+        if (event instanceof DestinationEvent.MainLost lost) {
+            inbox.record(DestinationInbox.mainLost(lost.cause()));
+        } else if (event instanceof DestinationEvent.ChannelLost lost) {
+            inbox.channelLost(lost.channel(), lost.reason());
+        } else if (event instanceof DestinationEvent.Failed failed) {
+            inbox.record(failed.cause());
+        } else if (event instanceof DestinationEvent.Cancel cancel) {
+            inbox.record(new FerryException(ErrorCode.CANCELLED, cancel.reason()));
+        } else {
+            inbox.record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "a second main channel"));
+        }
+        return false;
+    }
+
+    private boolean onMessage(final Message message) {
+        try {
+            return dispatch(message);
+        } catch (final IOException ex) {
+            inbox.record(new FerryException(ErrorCode.CONTACT_LOST, "lost the main channel: " + ex.getMessage()));
+        } catch (final ProtocolException ex) {
+            inbox.record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " + ex.getMessage()));
+        }
+        return false;
+    }
+
+    private boolean dispatch(final Message message) throws IOException {
+        switch (message.type()) {
+            case MessageFlyweight.FLUSH:
+                onFlush(new FlushFlyweight().wrap(message.body(), 0, message.length()).round());
+                return false;
+            case MessageFlyweight.DEVICE_STATE:
+                deviceState = new byte[message.length()];
+                message.body().getBytes(0, deviceState);
+                return false;
+            case MessageFlyweight.COMPLETE:
+                onComplete(new CompleteFlyweight().wrap(message.body(), 0, message.length()));
+                return false;
+            case MessageFlyweight.VERIFY:
+                onVerify(new VerifyFlyweight().wrap(message.body(), 0, message.length()));
+                return true;
+            case MessageFlyweight.ERROR:
+            case MessageFlyweight.CANCEL:
+                final StatusFlyweight status = message.status();
+                inbox.recordFromPeer(new FerryException(message.type() == MessageFlyweight.CANCEL ?
+                    ErrorCode.CANCELLED : ErrorCode.of(status.code()), "source: " + status.text()));
+                return false;
+            default:
+                throw new ProtocolException("unexpected " + message.typeName() + " from the source");
+        }
+    }
+
+    private void onFlush(final long round) {
+        ProtocolException.check(round == nextFlushRound, "FLUSH round", round, Long.toString(nextFlushRound));
+        ProtocolException.check(!completeReceived, "FLUSH after COMPLETE, round", round, "none");
+        if (config.holdAtSync() && barrier.arriveAndAwait(round, "the main channel at the FLUSH of round " + round) ==
+            SyncBarrier.Outcome.TERMINATED) {
+            throw awaitCause();
+        }
+        final long firstNs = firstSyncNs.getAndSet(0);
+        if (firstNs != 0) {
+            counters.latency().recordBarrierLatency(System.nanoTime() - firstNs);
+        }
+        counters.rounds(round + 1);
+        nextFlushRound++;
+    }
+
+    /** A receiver read SYNC of {@code round}: stop here until every channel has, and the FLUSH is in. */
+    boolean arriveAtSync(final int channel, final long round) {
+        firstSyncNs.compareAndSet(0, System.nanoTime());
+        return !config.holdAtSync() || barrier.arriveAndAwait(round, "data channel " + channel +
+            " at the SYNC of round " + round) == SyncBarrier.Outcome.RELEASED;
+    }
+
+    private void onComplete(final CompleteFlyweight complete) throws IOException {
+        ProtocolException.check(!completeReceived, "COMPLETE after COMPLETE, round", complete.round(), "one COMPLETE");
+        ProtocolException.check(nextFlushRound > 0 && complete.round() == nextFlushRound - 1, "COMPLETE round",
+            complete.round(), "the last flushed round " + (nextFlushRound - 1));
+        ProtocolException.check(complete.normalPages() == counters.normalPages(), "COMPLETE normal page count",
+            complete.normalPages(), counters.normalPages() + " received");
+        ProtocolException.check(complete.zeroPages() == counters.zeroPages(), "COMPLETE zero page count",
+            complete.zeroPages(), counters.zeroPages() + " received");
+        completeReceived = true;
+        transition(DestinationState.DEVICE);
+        if (null != config.deviceStateConsumer()) {
+            config.deviceStateConsumer().accept(deviceState);
+        }
+        main.send(MessageFlyweight.APPLIED);
+        appliedNs = System.nanoTime();
+        transition(DestinationState.VERIFYING);
+        if (config.verify() == VerifyMode.FULL) {
+            digest = DestinationDigest.start(session.memory(), config, inbox::needsAttention);
+        }
+    }
+
+    private void onVerify(final VerifyFlyweight verify) throws IOException {
+        ProtocolException.check(completeReceived, "VERIFY before COMPLETE, length", 0, "COMPLETE first");
+        counters.downtimeMs(verify.downtimeMs());
+        if (config.verify() == VerifyMode.NONE) {
+            ProtocolException.check(verify.blockCount() == 0, "VERIFY block count", verify.blockCount(),
+                "0 (verification is off)");
+            counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appliedNs));
+            main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_NOT_VERIFIED, 0, "not verified");
+            return;
+        }
+        ProtocolException.check(verify.chunkSize() == Verification.CHUNK_BYTES, "VERIFY chunk size",
+            verify.chunkSize(), Integer.toString(Verification.CHUNK_BYTES));
+        final GuestMemory memory = session.memory();
+        final List<int[]> theirs = verify.digests(Verification.chunkCounts(memory));
+        final Verification.Verdict verdict = Verification.compare(digest.await(config.verifyTimeoutMs()), theirs,
+            memory.blocks());
+        counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appliedNs));
+        if (verdict.matches()) {
+            verified = true;
+            main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_VERIFIED, 0, verdict.text());
+        } else {
+            main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_MISMATCH, verdict.mismatchedChunks(),
+                verdict.text());
+            inbox.peerTold();
+            throw new FerryException(ErrorCode.VERIFICATION_FAILED, "verification failed: " + verdict.text());
+        }
+    }
+
+    /** The barrier was terminated: handles events until the failure that terminated it is known. */
+    private FerryException awaitCause() {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * DestinationInbox.PEER_REASON_GRACE_MS);
+        while (System.nanoTime() - deadlineNs < 0) {
+            final FerryException cause = inbox.failure();
+            if (null != cause) {
+                return cause;
+            }
+            final DestinationEvent event = inbox.poll();
+            if (null == event) {
+                idle.idle();
+            } else if (!(event instanceof DestinationEvent.PeerMessage message) ||
+                message.message().type() == MessageFlyweight.ERROR || message.message().type() == MessageFlyweight.CANCEL) {
+                onEvent(event);
+            }
+        }
+        return new FerryException(ErrorCode.INTERNAL, "barrier terminated without a cause");
+    }
+
+    private void failWith(final Throwable caught) {
+        if (null != inbox.failure()) {
+            return;
+        }
+        if (inbox.hasPending()) {
+            inbox.record(awaitCause());
+            return;
+        }
+        inbox.record(caught instanceof FerryException ? (FerryException)caught :
+            caught instanceof ProtocolException ? new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " +
+                caught.getMessage()) : new FerryException(ErrorCode.INTERNAL, String.valueOf(caught), caught));
+    }
+
+    /** Posted by receivers: a failure whose cause is known. */
+    void fail(final FerryException cause) {
+        inbox.post(new DestinationEvent.Failed(cause), true);
+    }
+
+    /** Posted by receivers: a data channel ended early or broke; the source's reason may follow. */
+    void channelLost(final int channel, final String reason) {
+        inbox.post(new DestinationEvent.ChannelLost(channel, reason), true);
+    }
+
+    boolean isCompleteReceived() {
+        return completeReceived;
+    }
+
+    /** Receivers stop reading once the migration ends or anything urgent was posted. */
+    boolean isFinished() {
+        return finished || inbox.needsAttention();
+    }
+
+    /**
+     * A source host that vanishes without closing its connections would leave every thread here blocked in a read
+     * for as long as TCP keeps the connections: fail instead when nothing at all has arrived for the idle timeout
+     * (the verification timeout while the source digests its memory, when silence is expected). Runs on the
+     * watchdog's thread, which owns the liveness fields.
+     */
+    private void checkLiveness() {
+        long bytes = 0;
+        for (final Connection connection : admission.connections()) {
+            bytes += connection.bytesRead();
+        }
+        final long nowNs = System.nanoTime();
+        if (bytes != livenessBytes) {
+            livenessBytes = bytes;
+            livenessNs = nowNs;
+            return;
+        }
+        final long limitMs = state == DestinationState.VERIFYING ? config.verifyTimeoutMs() : config.idleTimeoutMs();
+        if (nowNs - livenessNs > TimeUnit.MILLISECONDS.toNanos(limitMs) && !isFinished()) {
+            livenessNs = nowNs;
+            fail(new FerryException(ErrorCode.TIMEOUT, "nothing from the source for " + limitMs + " ms"));
+        }
+    }
+
+    /** Runs once: tells the source why if it does not know, ends every thread, keeps or discards the memory. */
+    private void finish() {
+        finished = true;
+        final FerryException cause = inbox.failure();
+        final DestinationState outcome = null == cause ? DestinationState.COMPLETED :
+            cause.code() == ErrorCode.CANCELLED ? DestinationState.CANCELLED : DestinationState.FAILED;
+        final MainChannel channel = main;
+        if (null != cause && null != channel && !inbox.failureFromPeer()) {
+            tellPeer(channel, cause);
+        }
+        admission.close();
+        final SyncBarrier current = barrier;
+        if (null != current && null != cause) {
+            current.terminate();
+        }
+        final boolean joined = receivers.join(CLOSE_GRACE_MS * 5) & (null == digest || digest.stop(CLOSE_GRACE_MS * 5));
+        final SessionSetup created = session;
+        if (null != cause && null != created) {
+            if (joined) {
+                created.memory().close();
+                config.memoryFactory().discard(created.memory());
+            } else {
+                config.warnings().accept("a receiver did not stop; guest memory left mapped");
+            }
+        }
+        watchdog.close();
+        counters.end();
+        counters.refresh(mainBytes());
+        reported = cause;
+        transition(outcome);
+        result.complete(new MigrationResult(outcome.status(), verified, null == cause ? ErrorCode.NONE : cause.code(),
+            null == cause ? null : cause.getMessage(), stats(), null == cause && null != created ? created.memory() : null));
+    }
+
+    private void tellPeer(final MainChannel channel, final FerryException cause) {
+        final var closer = watchdog.closeAfter(channel.connection(), CLOSE_GRACE_MS);
+        try {
+            channel.sendStatus(cause.code() == ErrorCode.CANCELLED ? MessageFlyweight.CANCEL : MessageFlyweight.ERROR,
+                cause.code().id(), 0, cause.getMessage());
+        } catch (final IOException | RuntimeException ignore) {
+            // the source may be gone; the outcome stands.
+        } finally {
+            closer.cancel(false);
+        }
+    }
+
+    private long mainBytes() {
+        final MainChannel channel = main;
+        return null == channel ? 0 : channel.connection().bytesRead();
+    }
+
+    MigrationStats stats() {
+        final FerryException cause = reported;
+        return counters.snapshot("destination", state.status().jsonName(), mainBytes(), verified,
+            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name());
+    }
+}

@@ -1,0 +1,57 @@
+package dev.ferry.engine.destination;
+
+import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.stats.Counters;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The data channels' receivers: each runs on the thread that authenticated its connection, and the conductor joins
+ * them all before guest memory is closed.
+ */
+final class ReceiverGroup {
+    private final DestinationConfig config;
+    private final DestinationConductor conductor;
+    private final Counters counters;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+    ReceiverGroup(final DestinationConfig config, final DestinationConductor conductor, final Counters counters) {
+        this.config = config;
+        this.conductor = conductor;
+        this.counters = counters;
+    }
+
+    /** Serves data channel {@code index} of {@code session} on this thread until it ends. */
+    void serve(final Connection connection, final int index, final SessionSetup session) {
+        threads.add(Thread.currentThread());
+        if (null != config.channelDecorator()) {
+            connection.decorateInput(config.channelDecorator().decorate(index, connection.socket()));
+        }
+        if (conductor.isFinished() || null == session) {
+            connection.close();
+            return;
+        }
+        new ChannelReceiver(conductor, index, connection, session, counters, config.pageApplyListener()).run();
+    }
+
+    /** Waits up to {@code timeoutMs} in all for every receiver but the caller; true if all ended. */
+    boolean join(final long timeoutMs) {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        boolean all = true;
+        for (final Thread thread : threads) {
+            if (thread == Thread.currentThread()) {
+                continue;
+            }
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())));
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            all &= !thread.isAlive();
+        }
+        return all;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.ferry.engine.destination;
+
+import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.channel.Message;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.protocol.MessageFlyweight;
+import dev.ferry.engine.protocol.Protocol;
+import dev.ferry.engine.protocol.ProtocolException;
+import dev.ferry.engine.protocol.SetupFlyweight;
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.DirtyBitmap;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryException;
+import dev.ferry.memory.RamBlock;
+
+import java.util.List;
+
+/**
+ * The destination's SETUP: decode and check every field, refuse a verify mode that differs from ours, and create the
+ * guest's memory (its space reserved, so a full file system is a clear refusal, never a SIGBUS later) with a
+ * written-pages bitmap per block. A refusal travels back in SETUP-ACK before the migration fails.
+ *
+ * @param memory     the guest's memory, created afresh.
+ * @param writtenById per block id, the pages a data packet wrote (zero pages need filling only there).
+ */
+record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById) {
+    /** Why a SETUP was refused: the text goes back to the source in SETUP-ACK. */
+    static final class Refusal extends FerryException {
+        private static final long serialVersionUID = 1L;
+
+        Refusal(final String reason) {
+            super(ErrorCode.SETUP_REFUSED, reason);
+        }
+    }
+
+    /**
+     * Reads {@code message} as the SETUP of a migration whose main channel announced {@code channelCount}.
+     *
+     * @throws ProtocolException naming the first bad field.
+     * @throws Refusal           when the setup is well formed but cannot be served.
+     */
+    static SessionSetup of(final Message message, final int channelCount, final DestinationConfig config) {
+        ProtocolException.check(message.type() == MessageFlyweight.SETUP, "first main-channel message, type",
+            message.type(), "SETUP (" + MessageFlyweight.SETUP + ")");
+        final SetupFlyweight setup = new SetupFlyweight().wrap(message.body(), 0, message.length());
+        final int pageSize = setup.pageSize();
+        try {
+            RamBlock.validatePageSize(pageSize);
+        } catch (final MemoryException ex) {
+            throw new ProtocolException("SETUP: " + ex.getMessage());
+        }
+        ProtocolException.check(setup.channelCount() == channelCount, "SETUP channel count", setup.channelCount(),
+            channelCount + " (from the main channel's handshake)");
+        final int verifyOrdinal = setup.verifyMode();
+        ProtocolException.check(verifyOrdinal >= 0 && verifyOrdinal < VerifyMode.values().length, "SETUP verify mode",
+            verifyOrdinal, "0 (full) or 1 (none)");
+        final List<BlockSpec> specs = setup.blocks(pageSize);
+        final VerifyMode sourceVerify = VerifyMode.values()[verifyOrdinal];
+        if (sourceVerify != config.verify()) {
+            throw new Refusal("verify mode mismatch: the source says " + sourceVerify.name().toLowerCase() +
+                ", this destination " + config.verify().name().toLowerCase() + "; give both sides the same --verify");
+        }
+        final GuestMemory created;
+        try {
+            created = config.memoryFactory().create(specs, pageSize);
+        } catch (final MemoryException ex) {
+            throw new Refusal("cannot create guest memory: " + ex.getMessage());
+        }
+        final DirtyBitmap[] written = new DirtyBitmap[Protocol.MAX_BLOCKS];
+        for (final RamBlock block : created.blocks()) {
+            written[block.id()] = new DirtyBitmap(block.pageCount());
+        }
+        return new SessionSetup(created, written);
+    }
+}

@@ -1,0 +1,376 @@
+package dev.ferry.engine.source;
+
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.channel.Handshake;
+import dev.ferry.engine.channel.MainChannel;
+import dev.ferry.engine.channel.MainChannelReader;
+import dev.ferry.engine.channel.Message;
+import dev.ferry.engine.channel.SyncBarrier;
+import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.protocol.CompleteFlyweight;
+import dev.ferry.engine.protocol.HandshakeFlyweight;
+import dev.ferry.engine.protocol.MessageFlyweight;
+import dev.ferry.engine.protocol.Protocol;
+import dev.ferry.engine.protocol.SetupFlyweight;
+import dev.ferry.engine.protocol.VerifyFlyweight;
+import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.engine.verify.Verification;
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.RamBlock;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The source's conductor: the one thread that owns the migration's state. It connects, sets up, runs the rounds
+ * through the {@link RoundScheduler}, asks the {@link SwitchoverPolicy} when to pause, waits for APPLIED, verifies,
+ * and decides the outcome. Other threads (the main-channel reader, the senders, a cancelling caller) only post to
+ * its {@link SourceInbox}; an urgent post also terminates the barrier so that the conductor stops waiting and reads
+ * it. The state changes only in {@link #transition}, which checks every move.
+ * <p>
+ * Outcome rules: a failure before APPLIED resumes the guest; after APPLIED, anything but a verified RESULT or the
+ * destination's word that it discarded its copy is {@code unknown} and leaves the guest paused; a verified completion
+ * leaves it paused (it lives on the destination now).
+ */
+final class SourceConductor implements Runnable {
+    private static final System.Logger LOG = System.getLogger(SourceConductor.class.getName());
+    private static final long CLOSE_GRACE_MS = 2_000;
+
+    private final SourceConfig config;
+    private final GuestMemory memory;
+    private final Counters counters;
+    private final SyncBarrier barrier;
+    private final Watchdog watchdog;
+    private final IdleStrategy idle;
+    private final SourceInbox inbox;
+    private final List<ChannelSender> senders = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
+    private final RoundScheduler scheduler;
+    private final SwitchoverPolicy policy;
+    private volatile SourceState state = SourceState.CONNECTING;
+    private volatile MainChannel main;
+    private volatile long failedHandshakeBytes;
+    private volatile boolean verified;
+    private volatile FerryException reported;
+    private boolean paused;
+    private long pausedNs;
+
+    SourceConductor(final SourceConfig config, final Counters counters) {
+        this.config = config;
+        this.memory = config.memory();
+        this.counters = counters;
+        this.barrier = new SyncBarrier(config.channels(), config.barrierTimeoutMs());
+        this.watchdog = new Watchdog(config.threadFactory());
+        this.idle = config.idleStrategy().get();
+        this.inbox = new SourceInbox(barrier, idle);
+        this.scheduler = new RoundScheduler(memory, senders, barrier, counters, idle, inbox);
+        this.policy = new SwitchoverPolicy(config.switchoverDirtyBytes(), config.maxRounds());
+        counters.channels(config.channels());
+        counters.totalBytes(memory.totalBytes());
+        counters.status(MigrationStatus.SETUP.ordinal());
+    }
+
+    CompletableFuture<MigrationResult> result() {
+        return result;
+    }
+
+    /** Posts a cancel; the conductor tells the destination and decides the outcome. Safe from any thread. */
+    void cancel(final String reason) {
+        inbox.post(new SourceEvent.Cancel(reason), true);
+    }
+
+    @Override
+    public void run() {
+        try {
+            connectAndSetUp();
+            migrate();
+            awaitApplied();
+            scheduler.closeChannels();
+            verify();
+        } catch (final Throwable ex) {
+            inbox.failWith(ex);
+        } finally {
+            finish();
+        }
+    }
+
+    private void transition(final SourceState next) {
+        final SourceState current = state;
+        if (!current.next().contains(next)) {
+            throw new FerryException(ErrorCode.INTERNAL, "illegal source transition " + current + " -> " + next);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "source {0} -> {1}", current, next);
+        state = next;
+        counters.status(next.status().ordinal());
+    }
+
+    private void connectAndSetUp() throws IOException {
+        final byte[] sessionId = Handshake.newSessionId();
+        final Connection connection = connect("main channel");
+        try {
+            handshake(connection, sessionId, HandshakeFlyweight.KIND_MAIN, 0);
+        } catch (final IOException | RuntimeException ex) {
+            connection.close();
+            failedHandshakeBytes = connection.bytesWritten();
+            throw ex;
+        }
+        // Only an authenticated peer becomes the main channel: nothing, not even an ERROR, goes to an impostor.
+        final MainChannel channel = new MainChannel(connection);
+        main = channel;
+        startThread(new MainChannelReader(channel, inbox), "ferry-main-reader");
+        final List<BlockSpec> blocks = new ArrayList<>();
+        for (final RamBlock block : memory.blocks()) {
+            blocks.add(new BlockSpec(block.id(), block.name(), block.lengthBytes()));
+        }
+        channel.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
+            .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(), blocks));
+        await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
+        for (int i = 0; i < config.channels(); i++) {
+            final Connection data = connect("data channel " + i);
+            senders.add(new ChannelSender(i, data, memory, config.queueCapacity(), barrier, counters,
+                (index, cause) -> inbox.post(new SourceEvent.ChannelFailed(index, cause), true)));
+            handshake(data, sessionId, HandshakeFlyweight.KIND_DATA, i);
+        }
+        for (final ChannelSender sender : senders) {
+            final AgentRunner runner = new AgentRunner(config.idleStrategy().get(), SourceConductor::onAgentError,
+                null, sender);
+            runners.add(runner);
+            AgentRunner.startOnThread(runner, config.threadFactory());
+        }
+        counters.setupDone();
+    }
+
+    /** Errors reach the conductor through the inbox; the runner only sees the agent's way of ending. */
+    private static void onAgentError(final Throwable ex) {
+        if (!(ex instanceof AgentTerminationException)) {
+            LOG.log(System.Logger.Level.WARNING, "sender agent", ex);
+        }
+    }
+
+    /** The client handshake, bounded: a peer that never answers is cut off after the connect timeout. */
+    private void handshake(final Connection connection, final byte[] sessionId, final int kind, final int index)
+        throws IOException {
+        final var deadline = watchdog.closeAfter(connection, config.connectTimeoutMs());
+        try {
+            Handshake.client(connection, config.secret(), sessionId, kind, index, config.channels());
+        } catch (final ClosedChannelException ex) {
+            inbox.check();
+            throw new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": no handshake answer within " +
+                config.connectTimeoutMs() + " ms");
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private Connection connect(final String what) {
+        inbox.check();
+        try {
+            return Connection.connect(config.destination(), (int)Math.min(Integer.MAX_VALUE, config.connectTimeoutMs()),
+                what + " to " + config.destination());
+        } catch (final IOException ex) {
+            throw new FerryException(ErrorCode.CONNECT_FAILED, "cannot connect " + what + " to " +
+                config.destination() + ": " + ex.getMessage());
+        }
+    }
+
+    /** The round loop: round 0 sends every page; later rounds what was dirtied meanwhile; the last one paused. */
+    private void migrate() throws IOException {
+        boolean last = policy.stopAndCopy();
+        if (last) {
+            pause();
+        } else {
+            transition(SourceState.ACTIVE);
+        }
+        int round = 0;
+        while (true) {
+            inbox.check();
+            scheduler.harvest(round);
+            scheduler.sendRound(round);
+            scheduler.endRound(round, main);
+            if (last) {
+                break;
+            }
+            final long dirtyBytes = scheduler.dirtyBytes();
+            counters.expectedDowntimeMs(SwitchoverPolicy.expectedDowntimeMs(dirtyBytes, scheduler.roundBytes(),
+                scheduler.roundNs()));
+            counters.remainingBytes(dirtyBytes);
+            if (policy.switchOver(round, dirtyBytes)) {
+                pause();
+                last = true;
+            }
+            round++;
+        }
+        sendDeviceStateAndComplete(round);
+    }
+
+    private void sendDeviceStateAndComplete(final int finalRound) throws IOException {
+        transition(SourceState.COMPLETING);
+        if (null != config.deviceState()) {
+            final byte[] deviceState = config.deviceState().get();
+            if (deviceState.length > Protocol.MAX_MESSAGE_BODY_LENGTH) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "device state of " + deviceState.length +
+                    " bytes exceeds " + Protocol.MAX_MESSAGE_BODY_LENGTH);
+            }
+            main.send(MessageFlyweight.DEVICE_STATE, (buffer, offset) -> {
+                buffer.putBytes(offset, deviceState);
+                return deviceState.length;
+            });
+        }
+        final long normalPages = counters.normalPages();
+        final long zeroPages = counters.zeroPages();
+        main.send(MessageFlyweight.COMPLETE, (buffer, offset) -> {
+            new CompleteFlyweight().wrap(buffer, offset, CompleteFlyweight.LENGTH)
+                .encode(finalRound, normalPages, zeroPages);
+            return CompleteFlyweight.LENGTH;
+        });
+    }
+
+    private void pause() {
+        pausedNs = System.nanoTime();
+        config.guest().pause();
+        paused = true;
+        transition(SourceState.SWITCHOVER);
+    }
+
+    private void awaitApplied() {
+        await(inbox::applied, config.appliedTimeoutMs(), "APPLIED");
+        counters.downtimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedNs));
+    }
+
+    /** Digests the paused source's actual memory and lets the destination compare it with its own. */
+    private void verify() throws IOException {
+        transition(SourceState.VERIFYING);
+        final long startNs = System.nanoTime();
+        final List<int[]> digests = config.verify() == VerifyMode.FULL ?
+            Verification.digest(memory, config.digestThreads(), inbox::needsAttention) : List.of();
+        final long downtimeMs = counters.downtimeMs();
+        main.send(MessageFlyweight.VERIFY, (buffer, offset) -> new VerifyFlyweight().wrap(buffer, offset, 0)
+            .encode(downtimeMs, Verification.CHUNK_BYTES, digests));
+        await(() -> null != inbox.result(), config.resultTimeoutMs(), "RESULT");
+        counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        final Message answer = inbox.result();
+        verified = Verification.judge(answer.status().code(), answer.status().text(), config.verify());
+    }
+
+    /** Waits for {@code condition}, reading the inbox meanwhile; the migration's failure ends the wait at once. */
+    private void await(final BooleanSupplier condition, final long timeoutMs, final String what) {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        idle.reset();
+        while (true) {
+            inbox.check();
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            if (System.nanoTime() - deadlineNs > 0) {
+                throw new FerryException(ErrorCode.TIMEOUT, "no " + what + " from the destination within " +
+                    timeoutMs + " ms");
+            }
+            idle.idle();
+        }
+    }
+
+    /** Runs once, on this thread: decides the outcome, tells the peer, resumes or not, releases everything. */
+    private void finish() {
+        inbox.drain();
+        final FerryException cause = inbox.failure();
+        final SourceState outcome = outcome(cause);
+        final MainChannel channel = main;
+        if (null != cause && null != channel && !inbox.failureFromPeer()) {
+            tellPeer(channel, outcome, cause);
+        }
+        if (paused && outcome != SourceState.COMPLETED && outcome != SourceState.UNKNOWN) {
+            config.guest().resume();
+            paused = false;
+        }
+        stopThreads(channel);
+        counters.end();
+        counters.refresh(mainBytes());
+        reported = cause;
+        transition(outcome);
+        result.complete(new MigrationResult(outcome.status(), verified, null == cause ? ErrorCode.NONE : cause.code(),
+            null == cause ? null : cause.getMessage(), stats(), null));
+    }
+
+    private SourceState outcome(final FerryException cause) {
+        if (null == cause) {
+            return SourceState.COMPLETED;
+        }
+        if (inbox.applied() && !inbox.peerDiscarded()) {
+            // The destination holds every page and has not said it threw them away: it may be running the guest
+            // (a RESULT lost on the way, a cancel racing it). Resuming here could make two running copies.
+            return SourceState.UNKNOWN;
+        }
+        return inbox.cancelRequested() || cause.code() == ErrorCode.CANCELLED ? SourceState.CANCELLED :
+            SourceState.FAILED;
+    }
+
+    private void stopThreads(final MainChannel channel) {
+        for (final ChannelSender sender : senders) {
+            sender.stop();
+            sender.connection().close();
+        }
+        if (null != channel) {
+            channel.close();
+        }
+        for (final AgentRunner runner : runners) {
+            runner.close((int)CLOSE_GRACE_MS, thread -> thread.interrupt());
+        }
+        for (final Thread thread : threads) {
+            try {
+                thread.join(CLOSE_GRACE_MS);
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        watchdog.close();
+    }
+
+    private void tellPeer(final MainChannel channel, final SourceState outcome, final FerryException cause) {
+        final var closer = watchdog.closeAfter(channel.connection(), CLOSE_GRACE_MS);
+        try {
+            channel.sendStatus(outcome == SourceState.CANCELLED ? MessageFlyweight.CANCEL : MessageFlyweight.ERROR,
+                cause.code().id(), 0, cause.getMessage());
+        } catch (final IOException | RuntimeException ignore) {
+            // the peer may be gone already; the outcome stands.
+        } finally {
+            closer.cancel(false);
+        }
+    }
+
+    private void startThread(final Runnable runnable, final String name) {
+        final Thread thread = config.threadFactory().newThread(runnable);
+        thread.setName(name);
+        threads.add(thread);
+        thread.start();
+    }
+
+    private long mainBytes() {
+        final MainChannel channel = main;
+        return failedHandshakeBytes + (null == channel ? 0 : channel.connection().bytesWritten());
+    }
+
+    /** A live snapshot of the statistics; the same counters {@code ferry stat} reads. */
+    MigrationStats stats() {
+        final FerryException cause = reported;
+        return counters.snapshot("source", state.status().jsonName(), mainBytes(), verified,
+            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name());
+    }
+}

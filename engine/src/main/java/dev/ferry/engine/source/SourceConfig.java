@@ -1,0 +1,56 @@
+package dev.ferry.engine.source;
+
+import dev.ferry.engine.api.GuestControl;
+import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.channel.Secret;
+import dev.ferry.memory.GuestMemory;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Supplier;
+
+/**
+ * Everything the source engine needs, validated: made by {@code MigrationSource.Context.conclude()}, so the engine
+ * never sees the public API's types and the packages depend one way.
+ *
+ * @param destination          where the destination listens.
+ * @param memory               the guest's memory.
+ * @param guest                pauses, resumes and throttles the guest.
+ * @param channels             data channels.
+ * @param secret               the shared secret.
+ * @param verify               whether both sides digest their memory at the end.
+ * @param maxRounds            most rounds, the final one included.
+ * @param switchoverDirtyBytes switch over once at most this much is dirty after a round (-1: never by this rule).
+ * @param deviceState          supplies the device state once paused, or null.
+ * @param queueCapacity        packets in flight per channel.
+ * @param connectTimeoutMs     longest wait to connect and authenticate a connection.
+ * @param barrierTimeoutMs     longest wait for every channel to write its SYNC, or for a free packet.
+ * @param appliedTimeoutMs     longest wait for SETUP-ACK and for APPLIED.
+ * @param resultTimeoutMs      longest wait for RESULT.
+ * @param digestThreads        threads digesting memory for verification.
+ * @param threadFactory        makes every thread of the engine.
+ * @param idleStrategy         makes the idle strategy of each sender and of the conductor's waits.
+ * @param countersDirectory    where the counters file goes, or null to keep counters in memory.
+ */
+public record SourceConfig(
+    InetSocketAddress destination,
+    GuestMemory memory,
+    GuestControl guest,
+    int channels,
+    Secret secret,
+    VerifyMode verify,
+    int maxRounds,
+    long switchoverDirtyBytes,
+    Supplier<byte[]> deviceState,
+    int queueCapacity,
+    long connectTimeoutMs,
+    long barrierTimeoutMs,
+    long appliedTimeoutMs,
+    long resultTimeoutMs,
+    int digestThreads,
+    ThreadFactory threadFactory,
+    Supplier<IdleStrategy> idleStrategy,
+    Path countersDirectory) {
+}

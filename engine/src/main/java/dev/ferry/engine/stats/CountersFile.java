@@ -1,0 +1,191 @@
+package dev.ferry.engine.stats;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Where one migration's counters live: an Agrona {@link CountersManager} over a memory-mapped file that other
+ * processes read while the migration runs ({@code ferry stat}, in the manner of AeronStat), or over direct memory
+ * when nothing is to be published.
+ * <pre>
+ * File layout: a header, then the counters' metadata, then their values
+ *  +---------------------------------------------------------------+
+ *  |                       magic "FRCT"                            |  0
+ *  +---------------------------------------------------------------+
+ *  |                         version                               |  4
+ *  +---------------------------------------------------------------+
+ *  |                  process id (8 bytes)                         |  8
+ *  +---------------------------------------------------------------+
+ *  |                  metadata length                              | 16
+ *  +---------------------------------------------------------------+
+ *  |                  values length                                | 20
+ *  +---------------------------------------------------------------+
+ *  |           role, US-ASCII, zero padded (16 bytes)              | 24
+ *  +---------------------------------------------------------------+
+ *  |        metadata: {@link CountersReader#METADATA_LENGTH} bytes per counter  | 64
+ *  +---------------------------------------------------------------+
+ *  |        values: {@link CountersReader#COUNTER_LENGTH} bytes per counter     |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * The header is written last, the magic with a release store, so a reader never sees a half-made file as valid.
+ */
+public final class CountersFile implements AutoCloseable {
+    public static final int MAGIC = 0x54435246;
+    public static final int VERSION = 1;
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int PID_OFFSET = 8;
+    public static final int METADATA_LENGTH_OFFSET = 16;
+    public static final int VALUES_LENGTH_OFFSET = 20;
+    public static final int ROLE_OFFSET = 24;
+    public static final int ROLE_LENGTH = 16;
+    public static final int HEADER_LENGTH = 64;
+    /** File names end so; {@code ferry stat} reads every such file in its directory. */
+    public static final String SUFFIX = ".counters";
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    private final Path path;
+    private final ByteBuffer mapping;
+    private final CountersManager manager;
+
+    private CountersFile(final Path path, final ByteBuffer mapping, final int counters, final String role) {
+        this.path = path;
+        this.mapping = mapping;
+        final int valuesLength = counters * CountersReader.COUNTER_LENGTH;
+        final int metadataLength = counters * CountersReader.METADATA_LENGTH;
+        final UnsafeBuffer header = new UnsafeBuffer(mapping, 0, HEADER_LENGTH);
+        this.manager = new CountersManager(new UnsafeBuffer(mapping, HEADER_LENGTH, metadataLength),
+            new UnsafeBuffer(mapping, HEADER_LENGTH + metadataLength, valuesLength), StandardCharsets.US_ASCII);
+        header.putInt(VERSION_OFFSET, VERSION);
+        header.putLong(PID_OFFSET, ProcessHandle.current().pid());
+        header.putInt(METADATA_LENGTH_OFFSET, metadataLength);
+        header.putInt(VALUES_LENGTH_OFFSET, valuesLength);
+        final byte[] name = role.getBytes(StandardCharsets.US_ASCII);
+        header.putBytes(ROLE_OFFSET, name, 0, Math.min(ROLE_LENGTH, name.length));
+        header.putIntRelease(MAGIC_OFFSET, MAGIC);
+    }
+
+    private static int length(final int counters) {
+        return HEADER_LENGTH + counters * (CountersReader.COUNTER_LENGTH + CountersReader.METADATA_LENGTH);
+    }
+
+    /** Counters in direct memory only, for {@code counters} counters. */
+    public static CountersFile inMemory(final String role, final int counters) {
+        return new CountersFile(null, ByteBuffer.allocateDirect(length(counters)), counters, role);
+    }
+
+    /** A new file in {@code directory} (created if missing), named after this process, the role and a sequence. */
+    public static CountersFile create(final Path directory, final String role, final int counters) {
+        final Path path = directory.resolve(ProcessHandle.current().pid() + "-" + role + "-" +
+            SEQUENCE.incrementAndGet() + SUFFIX);
+        try {
+            Files.createDirectories(directory);
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, length(counters));
+                return new CountersFile(path, mapping, counters, role);
+            }
+        } catch (final IOException ex) {
+            throw new UncheckedIOException("cannot create the counters file " + path + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The default directory: {@code /dev/shm/ferry-USER} where /dev/shm exists, else under the temp directory. */
+    public static Path defaultDirectory() {
+        final String user = System.getProperty("user.name", "user");
+        final Path shm = Path.of("/dev/shm");
+        return (Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"))).resolve("ferry-" + user);
+    }
+
+    public CountersManager manager() {
+        return manager;
+    }
+
+    /** The file, or null for counters in memory. */
+    public Path path() {
+        return path;
+    }
+
+    /** Unmaps and deletes the file. */
+    @Override
+    public void close() {
+        if (null != path) {
+            IoUtil.unmap(mapping);
+            try {
+                Files.deleteIfExists(path);
+            } catch (final IOException ignore) {
+                // a counters file left behind is reported as stale by ferry stat.
+            }
+        }
+    }
+
+    /** One published counter, as {@code ferry stat} shows it. */
+    public record Sample(long pid, String role, boolean alive, String label, long value) {
+    }
+
+    /** Every counter of every valid counters file in {@code directory}; a missing directory has none. */
+    public static List<Sample> readAll(final Path directory) throws IOException {
+        final List<Sample> samples = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return samples;
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            for (final Path file : (Iterable<Path>)files.sorted()::iterator) {
+                if (file.getFileName().toString().endsWith(SUFFIX)) {
+                    read(file, samples);
+                }
+            }
+        }
+        return samples;
+    }
+
+    private static void read(final Path file, final List<Sample> samples) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (channel.size() < HEADER_LENGTH) {
+                return;
+            }
+            final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+            try {
+                readMapping(new UnsafeBuffer(mapping), samples);
+            } finally {
+                IoUtil.unmap(mapping);
+            }
+        } catch (final IOException ignore) {
+            // the file went away between listing and reading: its migration ended.
+        }
+    }
+
+    private static void readMapping(final UnsafeBuffer buffer, final List<Sample> samples) {
+        if (buffer.getIntVolatile(MAGIC_OFFSET) != MAGIC || buffer.getInt(VERSION_OFFSET) != VERSION) {
+            return;
+        }
+        final long pid = buffer.getLong(PID_OFFSET);
+        final int metadataLength = buffer.getInt(METADATA_LENGTH_OFFSET);
+        final int valuesLength = buffer.getInt(VALUES_LENGTH_OFFSET);
+        if (metadataLength < 0 || valuesLength < 0 ||
+            (long)HEADER_LENGTH + metadataLength + valuesLength > buffer.capacity()) {
+            return;
+        }
+        final String role = buffer.getStringWithoutLengthAscii(ROLE_OFFSET, ROLE_LENGTH).trim().replace("\0", "");
+        final boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        final CountersReader reader = new CountersReader(new UnsafeBuffer(buffer, HEADER_LENGTH, metadataLength),
+            new UnsafeBuffer(buffer, HEADER_LENGTH + metadataLength, valuesLength), StandardCharsets.US_ASCII);
+        reader.forEach((value, id, label) -> samples.add(new Sample(pid, role, alive, label, value)));
+    }
+}
