@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Options every command shares, and the exit-code rule. */
 final class CommonOptions {
@@ -26,6 +27,18 @@ final class CommonOptions {
 
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
+
+    @Option(names = "--counters-dir", paramLabel = "DIR",
+        description = "Publish live counters for 'ferry stat' in DIR (default: $" + StatCommand.COUNTERS_ENV +
+            ", else /dev/shm/ferry-USER or the temp directory).")
+    Path countersDir;
+
+    private final AtomicBoolean reported = new AtomicBoolean();
+
+    /** Where this process publishes its counters. */
+    Path countersDirectory() {
+        return null != countersDir ? countersDir : StatCommand.defaultDirectory();
+    }
 
     VerifyMode verifyMode() {
         return VerifyMode.parse(verify);
@@ -58,6 +71,9 @@ final class CommonOptions {
     void report(
         final MigrationResult result, final java.io.PrintWriter err,
         final java.util.function.Consumer<java.io.OutputStream> histograms) {
+        if (!reported.compareAndSet(false, true)) {
+            return;
+        }
         writeStats(result);
         writeHistograms(histograms);
         err.print(result.stats().toReport());

@@ -87,26 +87,34 @@ final class DemoCommand implements Callable<Integer> {
                 .listen(new InetSocketAddress("127.0.0.1", 0))
                 .memoryFactory(MemoryFactory.file(destinationFile))
                 .secret(secret)
-                .verify(verifyMode));
+                .verify(verifyMode)
+                .countersDirectory(common.countersDirectory()));
             final MigrationSource.Context context = new MigrationSource.Context()
                 .destination(destination.localAddress())
                 .secret(secret)
-                .verify(verifyMode);
+                .verify(verifyMode)
+                .countersDirectory(common.countersDirectory());
             migration.apply(context);
             final Workload workload = migration.workload(memory.block(0));
             final MigrationResult sourceResult;
+            final MigrationResult destinationResult;
             final MigrationSource source = MigrationSource.start(context.memory(memory)
                 .guestControl(null == workload ? GuestControl.NONE : GuestControl.of(workload)));
-            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
-                interrupted -> err.print(interrupted.stats().toReport()));
+            try (destination;
+                 source;
+                 Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
+                     interrupted -> common.report(interrupted, err, source::writeHistogramLog), () -> {
+                         source.close();
+                         destination.close();
+                     });
                  ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 sourceResult = source.result().join();
+                destinationResult = destination.result().join();
             } finally {
                 if (null != workload) {
                     workload.close();
                 }
             }
-            final MigrationResult destinationResult = destination.result().join();
             if (null != destinationResult.memory()) {
                 destinationResult.memory().close();
             }

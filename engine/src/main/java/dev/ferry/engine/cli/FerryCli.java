@@ -12,7 +12,7 @@ import java.util.Arrays;
 /** {@code java -jar ferry.jar send|receive|demo ...}. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Live-migrate off-heap guest memory over several TCP channels.",
-    subcommands = {SendCommand.class, ReceiveCommand.class, DemoCommand.class})
+    subcommands = {SendCommand.class, ReceiveCommand.class, DemoCommand.class, StatCommand.class})
 public final class FerryCli implements Runnable {
     /** Exit code: completed (and verified, unless --verify none). */
     public static final int EXIT_COMPLETED = 0;

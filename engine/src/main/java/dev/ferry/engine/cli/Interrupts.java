@@ -9,7 +9,8 @@ import java.util.function.Consumer;
 /**
  * Ctrl-C (or SIGTERM) during a migration cancels it cleanly instead of killing the JVM mid-way: the peer is told,
  * the source resumes its guest, the destination deletes its partial memory file. The hook waits a few seconds for
- * that to finish and reports the outcome itself, since the JVM halts as soon as the hook returns.
+ * that to finish, reports the outcome itself (once: the command's own report is then skipped), closes the
+ * migration (removing its counters file) and halts with exit status 1, as docs/operations.md promises.
  */
 final class Interrupts implements AutoCloseable {
     static final String REASON = "interrupted (Ctrl-C or SIGTERM)";
@@ -18,28 +19,30 @@ final class Interrupts implements AutoCloseable {
 
     private Interrupts(
         final Consumer<String> cancel, final CompletableFuture<MigrationResult> result,
-        final Consumer<MigrationResult> report) {
+        final Consumer<MigrationResult> report, final Runnable close) {
         this.hook = new Thread(() -> {
             if (!result.isDone()) {
                 cancel.accept(REASON);
                 try {
                     report.accept(result.get(GRACE_MS, TimeUnit.MILLISECONDS));
+                    close.run();
                 } catch (final Exception ignore) {
                     // the JVM is going down; what could be done was done.
                 }
+                Runtime.getRuntime().halt(FerryCli.EXIT_FAILED);
             }
         }, "ferry-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
     /**
-     * Cancels with {@code cancel} if the JVM is asked to stop before {@code result} completes, then hands the
-     * result to {@code report}.
+     * Cancels with {@code cancel} if the JVM is asked to stop before {@code result} completes, hands the result to
+     * {@code report}, runs {@code close} and halts with exit status 1.
      */
     static Interrupts cancelOnShutdown(
         final Consumer<String> cancel, final CompletableFuture<MigrationResult> result,
-        final Consumer<MigrationResult> report) {
-        return new Interrupts(cancel, result, report);
+        final Consumer<MigrationResult> report, final Runnable close) {
+        return new Interrupts(cancel, result, report, close);
     }
 
     @Override

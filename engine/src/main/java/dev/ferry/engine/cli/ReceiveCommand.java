@@ -2,6 +2,8 @@ package dev.ferry.engine.cli;
 
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.GuestMemory;
@@ -47,7 +49,7 @@ final class ReceiveCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final Path directory = memoryFile.toAbsolutePath().getParent();
         if (null == directory || !java.nio.file.Files.isDirectory(directory)) {
-            throw new dev.ferry.engine.error.FerryException(dev.ferry.engine.error.ErrorCode.CONFIGURATION, "--memory-file " +
+            throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " +
                 memoryFile + ": directory " + directory + " does not exist");
         }
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
@@ -57,14 +59,16 @@ final class ReceiveCommand implements Callable<Integer> {
             .memoryFactory(MemoryFactory.file(memoryFile))
             .secret(secret.secret("receive", err))
             .verify(common.verifyMode())
+            .countersDirectory(common.countersDirectory())
             .warnings(message -> err.println("ferry: warning: " + message)));
         final java.net.InetSocketAddress bound = destination.localAddress();
         err.println("ferry: listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() +
             ", memory file " + memoryFile);
         err.flush();
         final MigrationResult result;
-        try (Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
-            interrupted -> common.report(interrupted, err, destination::writeHistogramLog));
+        try (destination;
+             Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
+                 interrupted -> common.report(interrupted, err, destination::writeHistogramLog), destination::close);
              ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
             result = destination.result().join();
         }

@@ -62,7 +62,8 @@ final class SendCommand implements Callable<Integer> {
         final MigrationSource.Context context = new MigrationSource.Context()
             .destination(Values.hostPort("--connect", connect))
             .secret(secret.secret("send", err))
-            .verify(common.verifyMode());
+            .verify(common.verifyMode())
+            .countersDirectory(common.countersDirectory());
         migration.apply(context);
         try (GuestMemory memory = GuestMemory.mapFile(memoryFile, List.of(new BlockSpec(0, "ram", size)),
             RamBlock.DEFAULT_PAGE_SIZE)) {
@@ -70,8 +71,9 @@ final class SendCommand implements Callable<Integer> {
             final GuestControl guest = null == workload ? GuestControl.NONE : GuestControl.of(workload);
             final MigrationResult result;
             final MigrationSource source = MigrationSource.start(context.memory(memory).guestControl(guest));
-            try (Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
-                interrupted -> common.report(interrupted, err, source::writeHistogramLog));
+            try (source;
+                 Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
+                     interrupted -> common.report(interrupted, err, source::writeHistogramLog), source::close);
                  ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 result = source.result().join();
             } finally {

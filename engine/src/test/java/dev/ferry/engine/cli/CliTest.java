@@ -290,4 +290,60 @@ final class CliTest {
         }
         throw new AssertionError("no '" + text + "' in " + log + ": " + Files.readString(log));
     }
+
+    @Test
+    @Timeout(120)
+    void statShowsALiveMigrationsCountersFromAnotherProcessAndFilesGoAtExit() throws Exception {
+        final Path secret = secretFile();
+        final Path counters = dir.resolve("counters");
+        final Path sourceFile = Files.write(dir.resolve("source.ram"), new byte[1 << 20]);
+        final int port = freePort();
+        final Path receiveLog = dir.resolve("receive.log");
+        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + port, "--memory-file",
+            dir.resolve("destination.ram").toString(), "--secret-file", secret.toString(), "--counters-dir",
+            counters.toString());
+        try {
+            awaitLine(receiveLog, "listening on", receiver);
+            final Path statLog = dir.resolve("stat.log");
+            final Process stat = process(statLog, "stat", counters.toString());
+            assertTrue(stat.waitFor(60, TimeUnit.SECONDS), "stat did not finish");
+            assertEquals(0, stat.exitValue());
+            final String lines = Files.readString(statLog);
+            assertTrue(lines.contains(receiver.pid() + " destination status 0"), lines);
+            assertTrue(lines.contains(receiver.pid() + " destination transferred-bytes "), lines);
+            assertTrue(lines.contains(receiver.pid() + " destination rejected-connections 0"), lines);
+            final Run send = inProcess("send", "--connect", "127.0.0.1:" + port, "--memory-file", sourceFile.toString(),
+                "--secret-file", secret.toString(), "--counters-dir", counters.toString());
+            assertEquals(0, send.exitCode, send.err);
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
+        } finally {
+            receiver.destroyForcibly();
+        }
+        try (var files = Files.list(counters)) {
+            assertEquals(List.of(), files.toList(), "each process removes its counters file when it ends");
+        }
+        assertTrue(inProcess("stat", counters.toString()).err.contains("no running migration"));
+    }
+
+    @Test
+    @Timeout(120)
+    void sigtermCancelsReportsOnceAndExitsOne() throws Exception {
+        final Path receiveLog = dir.resolve("receive.log");
+        final Path json = dir.resolve("receive.json");
+        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + freePort(),
+            "--memory-file", dir.resolve("destination.ram").toString(), "--insecure", "--stats-json", json.toString(),
+            "--counters-dir", dir.resolve("counters").toString());
+        try {
+            awaitLine(receiveLog, "listening on", receiver);
+            receiver.destroy();
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end on SIGTERM");
+            final String log = Files.readString(receiveLog);
+            assertEquals(1, receiver.exitValue(), log);
+            assertEquals(1, log.split("destination: cancelled", -1).length - 1, "one report: " + log);
+            assertTrue(Files.readString(json).contains("\"status\": \"cancelled\""));
+        } finally {
+            receiver.destroyForcibly();
+        }
+    }
 }
