@@ -62,6 +62,22 @@ public final class MainChannel implements AutoCloseable {
     }
 
     /**
+     * Tells the peer why the migration ends (CANCEL if {@code cancelled}, else ERROR, with the error code's id),
+     * giving up after {@code graceMs}: the peer may be gone or not reading, and the outcome stands either way.
+     */
+    public void tellFailure(final Watchdog watchdog, final long graceMs, final boolean cancelled, final int code,
+        final String reason) {
+        final var closer = watchdog.closeAfter(connection, graceMs);
+        try {
+            sendStatus(cancelled ? MessageFlyweight.CANCEL : MessageFlyweight.ERROR, code, 0, reason);
+        } catch (final IOException | RuntimeException ignore) {
+            // the peer may be gone already; the outcome stands.
+        } finally {
+            closer.cancel(false);
+        }
+    }
+
+    /**
      * Reads the next message; returns its type, or -1 if the peer closed the connection cleanly between messages.
      * The body is then in {@link #body()} for {@link #bodyLength()} bytes, until the next call.
      */

@@ -55,9 +55,14 @@ final class DemoCommand implements Callable<Integer> {
     DemoCommand() {
     }
 
-    @Override
-    public Integer call() throws IOException {
-        final PrintWriter err = spec.commandLine().getErr();
+    private static Secret randomSecret() {
+        final byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Secret.of(key);
+    }
+
+    /** The guest size, checked with --zero-share; the demo dirties 20,000 pages/s unless told otherwise. */
+    private long checkedSize() {
         if (migration.dirtyRate == 0 && !spec.commandLine().getParseResult().hasMatchedOption("--dirty-rate")) {
             migration.dirtyRate = 20_000;
         }
@@ -68,15 +73,20 @@ final class DemoCommand implements Callable<Integer> {
         if (!(zeroShare >= 0 && zeroShare <= 1)) {
             throw Values.bad("--zero-share", Double.toString(zeroShare), "a fraction from 0 to 1");
         }
+        return bytes;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        final PrintWriter err = spec.commandLine().getErr();
+        final long bytes = checkedSize();
         final VerifyMode verifyMode = common.verifyMode();
         final Path base = null != dir ? dir : Files.isDirectory(Path.of("/dev/shm")) ?
             Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
         final Path work = Files.createTempDirectory(base, "ferry-demo-");
         final Path sourceFile = work.resolve("source.ram");
         final Path destinationFile = work.resolve("destination.ram");
-        final byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        final Secret secret = Secret.of(key);
+        final Secret secret = randomSecret();
         try (GuestMemory memory = GuestMemory.createFile(sourceFile, List.of(new BlockSpec(0, "pc.ram", bytes)),
             RamBlock.DEFAULT_PAGE_SIZE)) {
             err.printf("ferry demo: %s guest (%.0f%% zero pages) in %s, %d channels, dirtying %d pages/s%n",

@@ -90,28 +90,10 @@ final class ChannelReceiver implements Runnable {
             return false;
         }
         final long startNs = System.nanoTime();
-        // Checks build their message only when they fail: nothing is allocated per packet.
-        if (header.magic() != Protocol.PACKET_MAGIC) {
-            throw invalid("packet magic", header.magic(), "0x" + Integer.toHexString(Protocol.PACKET_MAGIC));
-        }
-        final int flags = header.flags();
-        if ((flags & ~PacketHeaderFlyweight.KNOWN_FLAGS) != 0) {
-            throw invalid("packet flags", flags, "only known flags (0x" +
-                Integer.toHexString(PacketHeaderFlyweight.KNOWN_FLAGS) + ")");
-        }
-        if (engine.isCompleteReceived()) {
-            throw invalid("packet after COMPLETE, sequence", header.sequence(), "no packet after COMPLETE");
-        }
-        if (header.round() != expectedRound) {
-            throw invalid("packet round", header.round(), Long.toString(expectedRound));
-        }
-        if (header.sequence() != expectedSequence) {
-            throw invalid("packet sequence", header.sequence(), Long.toString(expectedSequence));
-        }
-        expectedSequence = (expectedSequence + 1) & 0xFFFF_FFFFL;
+        checkHeader();
         final int normal = header.normalCount();
         final int zero = header.zeroCount();
-        if ((flags & PacketHeaderFlyweight.SYNC_FLAG) != 0) {
+        if ((header.flags() & PacketHeaderFlyweight.SYNC_FLAG) != 0) {
             if (normal != 0 || zero != 0 || header.payloadLength() != 0) {
                 throw invalid("SYNC page count", normal + zero, "0 pages and no payload");
             }
@@ -155,6 +137,28 @@ final class ChannelReceiver implements Runnable {
         counters.add(PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength, normal, zero);
         latency.recordPacketLatency(System.nanoTime() - startNs);
         return true;
+    }
+
+    /** Magic, flags, round and sequence; checks build their message only when they fail: nothing per packet. */
+    private void checkHeader() {
+        if (header.magic() != Protocol.PACKET_MAGIC) {
+            throw invalid("packet magic", header.magic(), "0x" + Integer.toHexString(Protocol.PACKET_MAGIC));
+        }
+        final int flags = header.flags();
+        if ((flags & ~PacketHeaderFlyweight.KNOWN_FLAGS) != 0) {
+            throw invalid("packet flags", flags, "only known flags (0x" +
+                Integer.toHexString(PacketHeaderFlyweight.KNOWN_FLAGS) + ")");
+        }
+        if (engine.isCompleteReceived()) {
+            throw invalid("packet after COMPLETE, sequence", header.sequence(), "no packet after COMPLETE");
+        }
+        if (header.round() != expectedRound) {
+            throw invalid("packet round", header.round(), Long.toString(expectedRound));
+        }
+        if (header.sequence() != expectedSequence) {
+            throw invalid("packet sequence", header.sequence(), Long.toString(expectedSequence));
+        }
+        expectedSequence = (expectedSequence + 1) & 0xFFFF_FFFFL;
     }
 
     private static ProtocolException invalid(final String field, final long value, final String expected) {

@@ -19,12 +19,9 @@ import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.MigrationStats;
-import dev.ferry.engine.verify.Verification;
-import dev.ferry.memory.GuestMemory;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,7 +39,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class DestinationConductor implements Runnable, Admission.Host {
     private static final System.Logger LOG = System.getLogger(DestinationConductor.class.getName());
     private static final long CLOSE_GRACE_MS = 2_000;
-    private static final long LIVENESS_CHECK_MS = 250;
 
     private final DestinationConfig config;
     private final Counters counters;
@@ -65,8 +61,6 @@ final class DestinationConductor implements Runnable, Admission.Host {
     private byte[] deviceState = new byte[0];
     private long nextFlushRound;
     private long appliedNs;
-    private long livenessBytes = -1;
-    private long livenessNs;
 
     DestinationConductor(final DestinationConfig config, final Counters counters, final Watchdog watchdog) {
         this.config = config;
@@ -107,7 +101,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
     public void run() {
         try {
             final Message setup = awaitMainAndSetup();
-            final var liveness = watchdog.every(LIVENESS_CHECK_MS, this::checkLiveness);
+            final var liveness = watchdog.every(LivenessCheck.PERIOD_MS, new LivenessCheck(admission.connections(),
+                () -> state == DestinationState.VERIFYING ? config.verifyTimeoutMs() : config.idleTimeoutMs(), this));
             try {
                 onSetup(setup);
                 boolean done = false;
@@ -292,28 +287,13 @@ final class DestinationConductor implements Runnable, Admission.Host {
     private void onVerify(final VerifyFlyweight verify) throws IOException {
         ProtocolException.check(completeReceived, "VERIFY before COMPLETE, length", 0, "COMPLETE first");
         counters.downtimeMs(verify.downtimeMs());
-        if (config.verify() == VerifyMode.NONE) {
-            ProtocolException.check(verify.blockCount() == 0, "VERIFY block count", verify.blockCount(),
-                "0 (verification is off)");
-            counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appliedNs));
-            main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_NOT_VERIFIED, 0, "not verified");
-            return;
-        }
-        ProtocolException.check(verify.chunkSize() == Verification.CHUNK_BYTES, "VERIFY chunk size",
-            verify.chunkSize(), Integer.toString(Verification.CHUNK_BYTES));
-        final GuestMemory memory = session.memory();
-        final List<int[]> theirs = verify.digests(Verification.chunkCounts(memory));
-        final Verification.Verdict verdict = Verification.compare(digest.await(config.verifyTimeoutMs()), theirs,
-            memory.blocks());
-        counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appliedNs));
-        if (verdict.matches()) {
-            verified = true;
-            main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_VERIFIED, 0, verdict.text());
-        } else {
-            main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_MISMATCH, verdict.mismatchedChunks(),
-                verdict.text());
+        try {
+            verified = VerifyAnswer.answer(verify, config, null == digest ? null : session.memory(), digest, main);
+        } catch (final VerifyAnswer.Mismatch mismatch) {
             inbox.peerTold();
-            throw new FerryException(ErrorCode.VERIFICATION_FAILED, "verification failed: " + verdict.text());
+            throw mismatch;
+        } finally {
+            counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appliedNs));
         }
     }
 
@@ -368,30 +348,6 @@ final class DestinationConductor implements Runnable, Admission.Host {
         return finished || inbox.needsAttention();
     }
 
-    /**
-     * A source host that vanishes without closing its connections would leave every thread here blocked in a read
-     * for as long as TCP keeps the connections: fail instead when nothing at all has arrived for the idle timeout
-     * (the verification timeout while the source digests its memory, when silence is expected). Runs on the
-     * watchdog's thread, which owns the liveness fields.
-     */
-    private void checkLiveness() {
-        long bytes = 0;
-        for (final Connection connection : admission.connections()) {
-            bytes += connection.bytesRead();
-        }
-        final long nowNs = System.nanoTime();
-        if (bytes != livenessBytes) {
-            livenessBytes = bytes;
-            livenessNs = nowNs;
-            return;
-        }
-        final long limitMs = state == DestinationState.VERIFYING ? config.verifyTimeoutMs() : config.idleTimeoutMs();
-        if (nowNs - livenessNs > TimeUnit.MILLISECONDS.toNanos(limitMs) && !isFinished()) {
-            livenessNs = nowNs;
-            fail(new FerryException(ErrorCode.TIMEOUT, "nothing from the source for " + limitMs + " ms"));
-        }
-    }
-
     /** Runs once: tells the source why if it does not know, ends every thread, keeps or discards the memory. */
     private void finish() {
         finished = true;
@@ -400,7 +356,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
             cause.code() == ErrorCode.CANCELLED ? DestinationState.CANCELLED : DestinationState.FAILED;
         final MainChannel channel = main;
         if (null != cause && null != channel && !inbox.failureFromPeer()) {
-            tellPeer(channel, cause);
+            channel.tellFailure(watchdog, CLOSE_GRACE_MS, cause.code() == ErrorCode.CANCELLED, cause.code().id(),
+                cause.getMessage());
         }
         admission.close();
         final SyncBarrier current = barrier;
@@ -424,18 +381,6 @@ final class DestinationConductor implements Runnable, Admission.Host {
         transition(outcome);
         result.complete(new MigrationResult(outcome.status(), verified, null == cause ? ErrorCode.NONE : cause.code(),
             null == cause ? null : cause.getMessage(), stats(), null == cause && null != created ? created.memory() : null));
-    }
-
-    private void tellPeer(final MainChannel channel, final FerryException cause) {
-        final var closer = watchdog.closeAfter(channel.connection(), CLOSE_GRACE_MS);
-        try {
-            channel.sendStatus(cause.code() == ErrorCode.CANCELLED ? MessageFlyweight.CANCEL : MessageFlyweight.ERROR,
-                cause.code().id(), 0, cause.getMessage());
-        } catch (final IOException | RuntimeException ignore) {
-            // the source may be gone; the outcome stands.
-        } finally {
-            closer.cancel(false);
-        }
     }
 
     private long mainBytes() {

@@ -293,7 +293,8 @@ final class SourceConductor implements Runnable {
         final SourceState outcome = outcome(cause);
         final MainChannel channel = main;
         if (null != cause && null != channel && !inbox.failureFromPeer()) {
-            tellPeer(channel, outcome, cause);
+            channel.tellFailure(watchdog, CLOSE_GRACE_MS, outcome == SourceState.CANCELLED, cause.code().id(),
+                cause.getMessage());
         }
         if (paused && outcome != SourceState.COMPLETED && outcome != SourceState.UNKNOWN) {
             config.guest().resume();
@@ -341,18 +342,6 @@ final class SourceConductor implements Runnable {
             }
         }
         watchdog.close();
-    }
-
-    private void tellPeer(final MainChannel channel, final SourceState outcome, final FerryException cause) {
-        final var closer = watchdog.closeAfter(channel.connection(), CLOSE_GRACE_MS);
-        try {
-            channel.sendStatus(outcome == SourceState.CANCELLED ? MessageFlyweight.CANCEL : MessageFlyweight.ERROR,
-                cause.code().id(), 0, cause.getMessage());
-        } catch (final IOException | RuntimeException ignore) {
-            // the peer may be gone already; the outcome stands.
-        } finally {
-            closer.cancel(false);
-        }
     }
 
     private void startThread(final Runnable runnable, final String name) {
