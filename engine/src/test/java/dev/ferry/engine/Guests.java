@@ -62,12 +62,12 @@ final class Guests {
         }
     }
 
-    /** Threads of ours still alive (the shared watchdog scheduler aside). */
+    /** Threads of ours still alive: each engine's watchdog included, since it is closed with its engine. */
     static Set<String> ferryThreads() {
         return Thread.getAllStackTraces().keySet().stream()
             .filter(Thread::isAlive)
             .map(Thread::getName)
-            .filter(name -> name.startsWith("ferry-") && !name.equals("ferry-watchdog"))
+            .filter(name -> name.startsWith("ferry"))
             .collect(Collectors.toSet());
     }
 

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Options every command shares, and the exit-code rule. */
 final class CommonOptions {
@@ -33,7 +32,7 @@ final class CommonOptions {
             ", else /dev/shm/ferry-USER or the temp directory).")
     Path countersDir;
 
-    private final AtomicBoolean reported = new AtomicBoolean();
+    private boolean reported;
 
     /** Where this process publishes its counters. */
     Path countersDirectory() {
@@ -68,12 +67,15 @@ final class CommonOptions {
     }
 
     /** The end of a run: --stats-json, --hlog, and the report (and why an unknown outcome matters) on {@code err}. */
-    void report(
+    synchronized void report(
         final MigrationResult result, final java.io.PrintWriter err,
         final java.util.function.Consumer<java.io.OutputStream> histograms) {
-        if (!reported.compareAndSet(false, true)) {
+        // Once, and whole: the Ctrl-C hook and the command's own thread may both get here, and the hook halts the
+        // JVM as soon as its call returns, so the second caller waits for the first to finish.
+        if (reported) {
             return;
         }
+        reported = true;
         writeStats(result);
         writeHistograms(histograms);
         err.print(result.stats().toReport());

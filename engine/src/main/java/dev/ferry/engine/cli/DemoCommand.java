@@ -35,8 +35,9 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1g", description = "Guest size (default: ${DEFAULT-VALUE}).")
-    String size;
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1g", converter = Converters.Size.class,
+        description = "Guest size (default: ${DEFAULT-VALUE}).")
+    long sizeBytes;
 
     @Option(names = "--zero-share", paramLabel = "FRACTION", defaultValue = "0.25",
         description = "Share of zero pages in the guest (default: ${DEFAULT-VALUE}).")
@@ -66,12 +67,12 @@ final class DemoCommand implements Callable<Integer> {
         if (migration.dirtyRate == 0 && !spec.commandLine().getParseResult().hasMatchedOption("--dirty-rate")) {
             migration.dirtyRate = 20_000;
         }
-        final long bytes = Values.size("--size", size);
+        final long bytes = sizeBytes;
         if (bytes <= 0 || bytes % RamBlock.DEFAULT_PAGE_SIZE != 0) {
-            throw Values.bad("--size", size, "a positive multiple of 4k");
+            throw FerryCli.bad("--size", Long.toString(bytes), "a positive multiple of 4k");
         }
         if (!(zeroShare >= 0 && zeroShare <= 1)) {
-            throw Values.bad("--zero-share", Double.toString(zeroShare), "a fraction from 0 to 1");
+            throw FerryCli.bad("--zero-share", Double.toString(zeroShare), "a fraction from 0 to 1");
         }
         return bytes;
     }

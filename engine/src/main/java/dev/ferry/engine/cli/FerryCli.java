@@ -7,10 +7,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
-import java.util.Arrays;
 
 /** {@code java -jar ferry.jar send|receive|demo ...}. */
-@Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
+@Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = FerryCli.ManifestVersion.class,
     description = "Live-migrate off-heap guest memory over several TCP channels.",
     subcommands = {SendCommand.class, ReceiveCommand.class, DemoCommand.class, StatCommand.class})
 public final class FerryCli implements Runnable {
@@ -23,6 +22,21 @@ public final class FerryCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The version the build wrote into the jar's manifest (the POM's), or "development" outside a jar. */
+    static final class ManifestVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            final String version = FerryCli.class.getPackage().getImplementationVersion();
+            return new String[] {"ferry " + (null == version ? "development" : version)};
+        }
+    }
+
+    /** A usage error naming the option, the value and what was expected (exit status 2). */
+    static FerryException bad(final String option, final String text, final String expected) {
+        return new FerryException(ErrorCode.CONFIGURATION, "invalid value '" + text + "' for " + option + ": expected " +
+            expected);
+    }
 
     @Override
     public void run() {
@@ -38,12 +52,12 @@ public final class FerryCli implements Runnable {
         final CommandLine commandLine = new CommandLine(new FerryCli());
         commandLine.setOut(out).setErr(err);
         commandLine.setParameterExceptionHandler((ex, arguments) -> {
-            err.println("ferry: " + ex.getMessage());
+            err.println("ferry: " + usageMessage(ex));
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return EXIT_USAGE;
         });
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            final boolean verbose = Arrays.asList(args).contains("--verbose");
+            final boolean verbose = cmd.getParseResult().hasMatchedOption("--verbose");
             final Throwable cause = unwrap(ex);
             final boolean usage = cause instanceof FerryException &&
                 ((FerryException)cause).code() == ErrorCode.CONFIGURATION;
@@ -57,6 +71,16 @@ public final class FerryCli implements Runnable {
         out.flush();
         err.flush();
         return exitCode;
+    }
+
+    /** A bad value names the option, the value and what was expected, like every other usage error. */
+    private static String usageMessage(final CommandLine.ParameterException ex) {
+        if (ex.getCause() instanceof CommandLine.TypeConversionException && null != ex.getArgSpec() &&
+            ex.getArgSpec().isOption()) {
+            final String option = ((CommandLine.Model.OptionSpec)ex.getArgSpec()).longestName();
+            return bad(option, ex.getValue(), ex.getCause().getMessage()).getMessage();
+        }
+        return ex.getMessage();
     }
 
     private static Throwable unwrap(final Throwable ex) {

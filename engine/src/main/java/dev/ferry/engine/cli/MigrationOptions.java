@@ -15,9 +15,9 @@ final class MigrationOptions {
         description = "Synthetic workload writing this many pages per second while migrating (default: 0, idle).")
     long dirtyRate;
 
-    @Option(names = "--hot-set", paramLabel = "SIZE", defaultValue = "64m",
+    @Option(names = "--hot-set", paramLabel = "SIZE", defaultValue = "64m", converter = Converters.Size.class,
         description = "Size of the region the workload dirties, from the middle of memory (default: ${DEFAULT-VALUE}).")
-    String hotSet;
+    long hotSetBytes;
 
     @Option(names = "--writers", paramLabel = "N", defaultValue = "1",
         description = "Workload writer threads (default: ${DEFAULT-VALUE}).")
@@ -27,39 +27,41 @@ final class MigrationOptions {
         description = "Most rounds before switching over, the final one included (default: ${DEFAULT-VALUE}).")
     int maxRounds;
 
-    @Option(names = "--switchover-dirty", paramLabel = "SIZE", defaultValue = "16m",
+    @Option(names = "--switchover-dirty", paramLabel = "SIZE", defaultValue = "16m", converter = Converters.Size.class,
         description = "Switch over once at most this much is dirty after a round (default: ${DEFAULT-VALUE}).")
-    String switchoverDirty;
+    long switchoverDirtyBytes;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+        converter = Converters.DurationMs.class,
         description = "Longest wait to connect and authenticate each connection (default: ${DEFAULT-VALUE}).")
-    String connectTimeout;
+    long connectTimeoutMs;
 
     @Option(names = "--barrier-timeout", paramLabel = "DURATION", defaultValue = "60s",
+        converter = Converters.DurationMs.class,
         description = "Longest wait for every channel to write its SYNC, or for a stalled channel (default: "
             + "${DEFAULT-VALUE}).")
-    String barrierTimeout;
+    long barrierTimeoutMs;
 
     void apply(final MigrationSource.Context context) {
-        context.connectTimeoutMs(Values.durationMs("--connect-timeout", connectTimeout))
-            .barrierTimeoutMs(Values.durationMs("--barrier-timeout", barrierTimeout))
+        context.connectTimeoutMs(connectTimeoutMs)
+            .barrierTimeoutMs(barrierTimeoutMs)
             .channels(channels)
             .maxRounds(maxRounds)
-            .switchoverDirtyBytes(Values.size("--switchover-dirty", switchoverDirty));
+            .switchoverDirtyBytes(switchoverDirtyBytes);
     }
 
     /** The workload over the middle of {@code block}, started, or null when the dirty rate is 0. */
     Workload workload(final RamBlock block) {
         if (dirtyRate < 0) {
-            throw Values.bad("--dirty-rate", Long.toString(dirtyRate), "a rate >= 0");
+            throw FerryCli.bad("--dirty-rate", Long.toString(dirtyRate), "a rate >= 0");
         }
         if (dirtyRate == 0) {
             return null;
         }
         final long hotPages = Math.min(block.pageCount(), Math.max(1,
-            Values.size("--hot-set", hotSet) / block.pageSizeBytes()));
+            hotSetBytes / block.pageSizeBytes()));
         if (writers < 1 || writers > hotPages) {
-            throw Values.bad("--writers", Integer.toString(writers), "1.." + hotPages);
+            throw FerryCli.bad("--writers", Integer.toString(writers), "1.." + hotPages);
         }
         final long first = (block.pageCount() - hotPages) / 2;
         return new Workload(block, first, hotPages, writers, dirtyRate, 42).start();

@@ -7,6 +7,7 @@ import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.RamBlock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -29,20 +31,23 @@ final class ReceiveCommand implements Callable<Integer> {
     @Mixin
     SecretOptions secret;
 
-    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address to listen on.")
-    String listen;
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+        description = "Address to listen on.")
+    InetSocketAddress listen;
 
     @Option(names = "--memory-file", required = true, paramLabel = "PATH",
         description = "File to create (truncated if it exists), sized from the source's SETUP.")
     Path memoryFile;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+        converter = Converters.DurationMs.class,
         description = "Fail when nothing arrives from the source for this long (default: ${DEFAULT-VALUE}).")
-    String idleTimeout;
+    long idleTimeoutMs;
 
     @Option(names = "--barrier-timeout", paramLabel = "DURATION", defaultValue = "60s",
+        converter = Converters.DurationMs.class,
         description = "Longest wait at the SYNC/FLUSH barrier (default: ${DEFAULT-VALUE}).")
-    String barrierTimeout;
+    long barrierTimeoutMs;
 
     @Override
     public Integer call() {
@@ -53,28 +58,30 @@ final class ReceiveCommand implements Callable<Integer> {
                 memoryFile + ": directory " + directory + " does not exist");
         }
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
-            .listen(Values.hostPort("--listen", listen))
-            .idleTimeoutMs(Values.durationMs("--idle-timeout", idleTimeout))
-            .barrierTimeoutMs(Values.durationMs("--barrier-timeout", barrierTimeout))
+            .listen(listen)
+            .idleTimeoutMs(idleTimeoutMs)
+            .barrierTimeoutMs(barrierTimeoutMs)
             .memoryFactory(MemoryFactory.file(memoryFile))
             .secret(secret.secret("receive", err))
             .verify(common.verifyMode())
             .countersDirectory(common.countersDirectory())
             .warnings(message -> err.println("ferry: warning: " + message)));
-        final java.net.InetSocketAddress bound = destination.localAddress();
-        err.println("ferry: listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() +
-            ", memory file " + memoryFile);
-        err.flush();
         final MigrationResult result;
         try (destination;
              Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
-                 interrupted -> common.report(interrupted, err, destination::writeHistogramLog), destination::close);
-             ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
-            result = destination.result().join();
+                 interrupted -> common.report(interrupted, err, destination::writeHistogramLog), destination::close)) {
+            // Said only once Ctrl-C and SIGTERM cancel cleanly: whoever waits for this line may stop us at once.
+            final InetSocketAddress bound = destination.localAddress();
+            err.println("ferry: listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() +
+                ", memory file " + memoryFile);
+            err.flush();
+            try (ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
+                result = destination.result().join();
+            }
         }
         final GuestMemory memory = result.memory();
         if (null != memory) {
-            memory.blocks().forEach(dev.ferry.memory.RamBlock::force);
+            memory.blocks().forEach(RamBlock::force);
             memory.close();
         }
         common.report(result, err, destination::writeHistogramLog);

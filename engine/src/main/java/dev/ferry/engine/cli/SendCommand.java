@@ -19,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,8 +40,9 @@ final class SendCommand implements Callable<Integer> {
     @Mixin
     MigrationOptions migration;
 
-    @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", description = "The receiver's address.")
-    String connect;
+    @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+        description = "The receiver's address.")
+    InetSocketAddress connect;
 
     @Option(names = "--memory-file", required = true, paramLabel = "PATH",
         description = "Existing file holding the guest's memory; its size is the RAM size.")
@@ -60,7 +62,7 @@ final class SendCommand implements Callable<Integer> {
                 " bytes: expected a positive multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);
         }
         final MigrationSource.Context context = new MigrationSource.Context()
-            .destination(Values.hostPort("--connect", connect))
+            .destination(connect)
             .secret(secret.secret("send", err))
             .verify(common.verifyMode())
             .countersDirectory(common.countersDirectory());

@@ -63,6 +63,7 @@ public final class CountersFile implements AutoCloseable {
     private final Path path;
     private final ByteBuffer mapping;
     private final CountersManager manager;
+    private boolean closed;
 
     private CountersFile(final Path path, final ByteBuffer mapping, final int counters, final String role) {
         this.path = path;
@@ -122,10 +123,11 @@ public final class CountersFile implements AutoCloseable {
         return path;
     }
 
-    /** Unmaps and deletes the file. */
+    /** Unmaps and deletes the file; once, however many threads call it. */
     @Override
-    public void close() {
-        if (null != path) {
+    public synchronized void close() {
+        if (null != path && !closed) {
+            closed = true;
             IoUtil.unmap(mapping);
             try {
                 Files.deleteIfExists(path);

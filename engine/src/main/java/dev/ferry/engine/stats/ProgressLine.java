@@ -1,6 +1,9 @@
 package dev.ferry.engine.stats;
 
 import java.io.PrintWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -29,9 +32,19 @@ public final class ProgressLine implements AutoCloseable {
         }
     }
 
-    /** True when this JVM runs attached to a terminal. */
+    /**
+     * True when standard error, where the line goes, is a terminal. {@code System.console()} on JDK 17 speaks of
+     * standard input and output instead, so on Linux this asks what file descriptor 2 is; elsewhere it falls back to
+     * the console.
+     */
     public static boolean isTerminal() {
-        return null != System.console();
+        final Path stderr = Path.of("/proc/self/fd/2");
+        try {
+            final String target = Files.readSymbolicLink(stderr).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (final IOException | UnsupportedOperationException | SecurityException ex) {
+            return null != System.console();
+        }
     }
 
     private void run() {

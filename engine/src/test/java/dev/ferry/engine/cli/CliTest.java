@@ -346,4 +346,17 @@ final class CliTest {
             receiver.destroyForcibly();
         }
     }
+
+    @Test
+    void eitherASecretFileOrInsecureNotBothAndTheVersionComesFromTheBuild() throws IOException {
+        final Run both = inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file",
+            dir.resolve("d.ram").toString(), "--insecure", "--secret-file", secretFile().toString());
+        assertEquals(2, both.exitCode, both.err);
+        assertTrue(both.err.contains("mutually exclusive"), both.err);
+        final Run version = inProcess("--version");
+        assertEquals(0, version.exitCode);
+        final String expected = null == FerryCli.class.getPackage().getImplementationVersion() ? "development" :
+            FerryCli.class.getPackage().getImplementationVersion();
+        assertEquals("ferry " + expected, version.out.trim());
+    }
 }
