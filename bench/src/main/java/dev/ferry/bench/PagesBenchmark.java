@@ -1,5 +1,6 @@
 package dev.ferry.bench;
 
+import dev.ferry.memory.Fill;
 import dev.ferry.memory.Pages;
 import dev.ferry.memory.RamBlock;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,7 +38,7 @@ public class PagesBenchmark {
     public void setUp() {
         zero = RamBlock.anonymous(0, "zero", PAGES * 4096, 4096);
         random = RamBlock.anonymous(1, "random", PAGES * 4096, 4096);
-        dev.ferry.memory.Fill.random(random, 1);
+        Fill.random(random, 1);
     }
 
     @TearDown

@@ -3,28 +3,21 @@ package dev.ferry.engine;
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.PageApplyListener;
-import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.ChannelDecorator;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.destination.DestinationConfig;
 import dev.ferry.engine.destination.DestinationEngine;
 import dev.ferry.engine.stats.MigrationStats;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The receiving side of a migration: listens, authenticates the source's connections, creates the guest's memory
@@ -107,26 +100,18 @@ public final class MigrationDestination implements AutoCloseable {
     }
 
     /** Configuration of a destination, Aeron-style: fluent, validated once by {@link #conclude()}. */
-    public static final class Context {
+    public static final class Context extends EngineContext<Context> {
         private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
         private MemoryFactory memoryFactory = MemoryFactory.anonymous();
-        private Secret secret;
-        private VerifyMode verify = VerifyMode.FULL;
         private Consumer<byte[]> deviceStateConsumer;
         private Consumer<String> warnings = message -> System.err.println("ferry: warning: " + message);
         private long handshakeTimeoutMs = 10_000;
-        private long barrierTimeoutMs = 60_000;
         private long verifyTimeoutMs = 300_000;
         private long idleTimeoutMs = 60_000;
-        private int digestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int maxPendingHandshakes = 16;
         private PageApplyListener pageApplyListener;
-        private ThreadFactory threadFactory = Contexts.DAEMON_THREADS;
-        private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 100_000);
-        private Path countersDirectory;
         private ChannelDecorator channelDecorator;
         private boolean holdAtSync = true;
-        private boolean concluded;
 
         public Context listen(final InetSocketAddress listen) {
             this.listen = listen;
@@ -144,25 +129,6 @@ public final class MigrationDestination implements AutoCloseable {
 
         public MemoryFactory memoryFactory() {
             return memoryFactory;
-        }
-
-        /** The shared secret, or {@link Secret#insecure()}; required. */
-        public Context secret(final Secret secret) {
-            this.secret = secret;
-            return this;
-        }
-
-        public Secret secret() {
-            return secret;
-        }
-
-        public Context verify(final VerifyMode verify) {
-            this.verify = verify;
-            return this;
-        }
-
-        public VerifyMode verify() {
-            return verify;
         }
 
         /** Receives the device state before APPLIED is sent (empty array if the source sent none); optional. */
@@ -194,16 +160,6 @@ public final class MigrationDestination implements AutoCloseable {
             return handshakeTimeoutMs;
         }
 
-        /** Longest wait at the SYNC/FLUSH barrier; default 60 s. */
-        public Context barrierTimeoutMs(final long barrierTimeoutMs) {
-            this.barrierTimeoutMs = barrierTimeoutMs;
-            return this;
-        }
-
-        public long barrierTimeoutMs() {
-            return barrierTimeoutMs;
-        }
-
         /** Longest wait for VERIFY after APPLIED; default 300 s. */
         public Context verifyTimeoutMs(final long verifyTimeoutMs) {
             this.verifyTimeoutMs = verifyTimeoutMs;
@@ -222,15 +178,6 @@ public final class MigrationDestination implements AutoCloseable {
 
         public long idleTimeoutMs() {
             return idleTimeoutMs;
-        }
-
-        public Context digestThreads(final int digestThreads) {
-            this.digestThreads = digestThreads;
-            return this;
-        }
-
-        public int digestThreads() {
-            return digestThreads;
         }
 
         public Context maxPendingHandshakes(final int maxPendingHandshakes) {
@@ -252,36 +199,6 @@ public final class MigrationDestination implements AutoCloseable {
             return pageApplyListener;
         }
 
-        /** Makes every thread of the engine (conductor, acceptor, receivers, watchdog); default: daemon threads. */
-        public Context threadFactory(final ThreadFactory threadFactory) {
-            this.threadFactory = threadFactory;
-            return this;
-        }
-
-        public ThreadFactory threadFactory() {
-            return threadFactory;
-        }
-
-        /** Makes the idle strategy of the conductor's waits; default a short back-off. */
-        public Context idleStrategy(final Supplier<IdleStrategy> idleStrategy) {
-            this.idleStrategy = idleStrategy;
-            return this;
-        }
-
-        public Supplier<IdleStrategy> idleStrategy() {
-            return idleStrategy;
-        }
-
-        /** Publish the counters in a file in this directory, for {@code ferry stat}; default: not published. */
-        public Context countersDirectory(final Path countersDirectory) {
-            this.countersDirectory = countersDirectory;
-            return this;
-        }
-
-        public Path countersDirectory() {
-            return countersDirectory;
-        }
-
         /** Test hook, not API: wraps each data channel's input (to delay, fragment or cut it). */
         Context channelDecorator(final ChannelDecorator channelDecorator) {
             this.channelDecorator = channelDecorator;
@@ -298,34 +215,21 @@ public final class MigrationDestination implements AutoCloseable {
             return this;
         }
 
-        /**
-         * Checks every value once; throws a {@link FerryException} (CONFIGURATION) naming the first bad one, or if
-         * this context was concluded before (a context configures one migration).
-         */
-        public Context conclude() {
-            Contexts.require(!concluded, "this context was concluded already: a context configures one migration");
+        @Override
+        void concludeSide() {
             Contexts.require(null != listen, "listen address is not set");
-            Contexts.require(null != secret,
-                "no secret: give a secret file, or say --insecure on both sides");
             Objects.requireNonNull(memoryFactory, "memoryFactory");
-            Objects.requireNonNull(verify, "verify");
             Objects.requireNonNull(warnings, "warnings");
-            Contexts.require(handshakeTimeoutMs > 0 && barrierTimeoutMs > 0 && verifyTimeoutMs > 0 &&
-                idleTimeoutMs > 0,
+            Contexts.require(handshakeTimeoutMs > 0 && verifyTimeoutMs > 0 && idleTimeoutMs > 0,
                 "timeouts must be positive");
-            Contexts.require(digestThreads >= 1, "digest threads " + digestThreads + " must be >= 1");
             Contexts.require(maxPendingHandshakes >= 1,
                 "max pending handshakes " + maxPendingHandshakes + " must be >= 1");
-            Objects.requireNonNull(threadFactory, "threadFactory");
-            Objects.requireNonNull(idleStrategy, "idleStrategy");
-            concluded = true;
-            return this;
         }
 
         DestinationConfig config() {
-            return new DestinationConfig(listen, memoryFactory, secret, verify, deviceStateConsumer, warnings,
-                handshakeTimeoutMs, barrierTimeoutMs, verifyTimeoutMs, idleTimeoutMs, digestThreads,
-                maxPendingHandshakes, pageApplyListener, threadFactory, idleStrategy, countersDirectory,
+            return new DestinationConfig(listen, memoryFactory, secret(), verify(), deviceStateConsumer, warnings,
+                handshakeTimeoutMs, barrierTimeoutMs(), verifyTimeoutMs, idleTimeoutMs, digestThreads(),
+                maxPendingHandshakes, pageApplyListener, threadFactory(), idleStrategy(), countersDirectory(),
                 channelDecorator, holdAtSync);
         }
     }

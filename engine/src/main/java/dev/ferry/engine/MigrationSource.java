@@ -2,25 +2,18 @@ package dev.ferry.engine;
 
 import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.error.FerryException;
 
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.source.SourceConfig;
 import dev.ferry.engine.source.SourceEngine;
 import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.memory.GuestMemory;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
 /**
@@ -95,26 +88,18 @@ public final class MigrationSource implements AutoCloseable {
     }
 
     /** Configuration of a source, Aeron-style: fluent, validated once by {@link #conclude()}. */
-    public static final class Context {
+    public static final class Context extends EngineContext<Context> {
         private InetSocketAddress destination;
         private GuestMemory memory;
         private GuestControl guestControl = GuestControl.NONE;
         private int channels = 2;
-        private Secret secret;
-        private VerifyMode verify = VerifyMode.FULL;
         private int maxRounds = 30;
         private long switchoverDirtyBytes = 16L << 20;
         private Supplier<byte[]> deviceState;
         private int queueCapacity = 64;
         private long connectTimeoutMs = 10_000;
-        private long barrierTimeoutMs = 60_000;
         private long appliedTimeoutMs = 120_000;
         private long resultTimeoutMs = 300_000;
-        private int digestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        private ThreadFactory threadFactory = Contexts.DAEMON_THREADS;
-        private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 100_000);
-        private Path countersDirectory;
-        private boolean concluded;
 
         public Context destination(final InetSocketAddress destination) {
             this.destination = destination;
@@ -151,25 +136,6 @@ public final class MigrationSource implements AutoCloseable {
 
         public int channels() {
             return channels;
-        }
-
-        /** The shared secret, or {@link Secret#insecure()}; required. */
-        public Context secret(final Secret secret) {
-            this.secret = secret;
-            return this;
-        }
-
-        public Secret secret() {
-            return secret;
-        }
-
-        public Context verify(final VerifyMode verify) {
-            this.verify = verify;
-            return this;
-        }
-
-        public VerifyMode verify() {
-            return verify;
         }
 
         /** Most rounds, the final one included; 1 is stop-and-copy. Default 30. */
@@ -224,16 +190,6 @@ public final class MigrationSource implements AutoCloseable {
             return connectTimeoutMs;
         }
 
-        /** Longest wait for every channel to write its SYNC; default 60 s. */
-        public Context barrierTimeoutMs(final long barrierTimeoutMs) {
-            this.barrierTimeoutMs = barrierTimeoutMs;
-            return this;
-        }
-
-        public long barrierTimeoutMs() {
-            return barrierTimeoutMs;
-        }
-
         /** Longest wait for APPLIED after COMPLETE; default 120 s. */
         public Context appliedTimeoutMs(final long appliedTimeoutMs) {
             this.appliedTimeoutMs = appliedTimeoutMs;
@@ -254,56 +210,11 @@ public final class MigrationSource implements AutoCloseable {
             return resultTimeoutMs;
         }
 
-        public Context digestThreads(final int digestThreads) {
-            this.digestThreads = digestThreads;
-            return this;
-        }
-
-        public int digestThreads() {
-            return digestThreads;
-        }
-
-        /** Makes every thread of the engine (conductor, senders, readers, watchdog); default: daemon threads. */
-        public Context threadFactory(final ThreadFactory threadFactory) {
-            this.threadFactory = threadFactory;
-            return this;
-        }
-
-        public ThreadFactory threadFactory() {
-            return threadFactory;
-        }
-
-        /** Makes the idle strategy of each sender and of the conductor's waits; default a short back-off. */
-        public Context idleStrategy(final Supplier<IdleStrategy> idleStrategy) {
-            this.idleStrategy = idleStrategy;
-            return this;
-        }
-
-        public Supplier<IdleStrategy> idleStrategy() {
-            return idleStrategy;
-        }
-
-        /** Publish the counters in a file in this directory, for {@code ferry stat}; default: not published. */
-        public Context countersDirectory(final Path countersDirectory) {
-            this.countersDirectory = countersDirectory;
-            return this;
-        }
-
-        public Path countersDirectory() {
-            return countersDirectory;
-        }
-
-        /**
-         * Checks every value once; throws a {@link FerryException} (CONFIGURATION) naming the first bad one, or if
-         * this context was concluded before (a context configures one migration).
-         */
-        public Context conclude() {
-            require(!concluded, "this context was concluded already: a context configures one migration");
+        @Override
+        void concludeSide() {
             require(null != destination, "destination address is not set");
             require(null != memory, "guest memory is not set");
-            require(null != secret, "no secret: give a secret file, or say --insecure on both sides");
             Objects.requireNonNull(guestControl, "guestControl");
-            Objects.requireNonNull(verify, "verify");
             require(channels >= 1 && channels <= Protocol.MAX_CHANNELS,
                 "channels " + channels + " must be 1.." + Protocol.MAX_CHANNELS);
             require(memory.blocks().size() <= Protocol.MAX_BLOCKS,
@@ -312,19 +223,13 @@ public final class MigrationSource implements AutoCloseable {
             require(switchoverDirtyBytes >= -1, "switchover dirty bytes " + switchoverDirtyBytes + " must be >= -1");
             require(queueCapacity >= 4 && Integer.bitCount(queueCapacity) == 1,
                 "queue capacity " + queueCapacity + " must be a power of two >= 4");
-            require(connectTimeoutMs > 0 && barrierTimeoutMs > 0 && appliedTimeoutMs > 0 && resultTimeoutMs > 0,
-                "timeouts must be positive");
-            require(digestThreads >= 1, "digest threads " + digestThreads + " must be >= 1");
-            Objects.requireNonNull(threadFactory, "threadFactory");
-            Objects.requireNonNull(idleStrategy, "idleStrategy");
-            concluded = true;
-            return this;
+            require(connectTimeoutMs > 0 && appliedTimeoutMs > 0 && resultTimeoutMs > 0, "timeouts must be positive");
         }
 
         SourceConfig config() {
-            return new SourceConfig(destination, memory, guestControl, channels, secret, verify, maxRounds,
-                switchoverDirtyBytes, deviceState, queueCapacity, connectTimeoutMs, barrierTimeoutMs, appliedTimeoutMs,
-                resultTimeoutMs, digestThreads, threadFactory, idleStrategy, countersDirectory);
+            return new SourceConfig(destination, memory, guestControl, channels, secret(), verify(), maxRounds,
+                switchoverDirtyBytes, deviceState, queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs,
+                resultTimeoutMs, digestThreads(), threadFactory(), idleStrategy(), countersDirectory());
         }
 
         private static void require(final boolean condition, final String message) {

@@ -1,11 +1,11 @@
 /**
  * Ferry's embedding API: {@link dev.ferry.engine.MigrationSource} and {@link dev.ferry.engine.MigrationDestination},
- * configured by fluent {@code Context}s and ending in a {@link dev.ferry.engine.api.MigrationResult};
- * {@link dev.ferry.engine.api.GuestControl} (how the source pauses the guest), {@link dev.ferry.engine.api.MemoryFactory}
- * (how the destination creates memory), stable {@link dev.ferry.engine.error.ErrorCode}s.
+ * configured by fluent {@code Context}s (validated once by {@code conclude()}) and ending in a
+ * {@link dev.ferry.engine.api.MigrationResult}. The types they take and give live in {@code api} and {@code error}.
  * <p>
- * Sub-packages: {@code protocol} (wire formats), {@code channel} (connections, handshake), {@code source},
- * {@code destination}, {@code stats}, {@code cli}. The engine depends on {@code dev.ferry.memory}; nothing in
- * memory depends on it.
+ * The facades turn a Context into the engine's own configuration record and hold the engine; they depend on
+ * {@code source}, {@code destination} and everything below; nothing below depends on them (ArchitectureTest).
+ * Sub-packages: {@code error}, {@code protocol}, {@code channel}, {@code stats}, {@code api}, {@code verify},
+ * {@code source}, {@code destination}, {@code cli}.
  */
 package dev.ferry.engine;

@@ -3,6 +3,7 @@ package dev.ferry.engine;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import dev.ferry.engine.channel.ChannelDecorator;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,7 @@ import java.util.List;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The packages depend one way: memory <- error <- protocol <- channel <- stats <- api <- verify <- source/destination
@@ -23,9 +25,18 @@ final class ArchitectureTest {
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .importPackages("dev.ferry");
 
+    private static final ArchRule NO_CYCLES = slices().matching("dev.ferry.(**)").should().beFreeOfCycles();
+
     @Test
     void noPackageCycles() {
-        slices().matching("dev.ferry.(**)").should().beFreeOfCycles().check(CLASSES);
+        NO_CYCLES.check(CLASSES);
+    }
+
+    /** The rule has teeth: two test packages that use each other on purpose are caught. */
+    @Test
+    void theCycleRuleCatchesADeliberateCycle() {
+        final JavaClasses fixture = new ClassFileImporter().importPackages("dev.ferry.archfixture.cycle");
+        assertThrows(AssertionError.class, () -> NO_CYCLES.check(fixture));
     }
 
     @Test

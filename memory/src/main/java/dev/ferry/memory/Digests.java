@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
@@ -67,14 +68,25 @@ public final class Digests {
      */
     public static List<int[]> of(
         final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop) {
+        return of(memory, chunkBytes, threads, stop, runnable -> {
+            final Thread thread = new Thread(runnable);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** As {@link #of(GuestMemory, int, int, BooleanSupplier)}, with worker threads made by {@code threadFactory}. */
+    public static List<int[]> of(
+        final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop,
+        final ThreadFactory threadFactory) {
         final List<int[]> result = new ArrayList<>();
         for (final RamBlock block : memory.blocks()) {
             result.add(new int[chunkCount(block, chunkBytes)]);
         }
         final int workers = Math.max(1, threads);
         final ExecutorService pool = Executors.newFixedThreadPool(workers, runnable -> {
-            final Thread thread = new Thread(runnable, "ferry-digest");
-            thread.setDaemon(true);
+            final Thread thread = threadFactory.newThread(runnable);
+            thread.setName("ferry-digest");
             return thread;
         });
         try {

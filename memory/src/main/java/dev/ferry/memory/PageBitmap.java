@@ -1,5 +1,7 @@
 package dev.ferry.memory;
 
+import java.util.Arrays;
+
 /**
  * A plain, single-threaded page bitmap on the heap: the migration's own copy of the dirty set for one round.
  * {@link DirtyBitmap#syncAndClear} moves shared bits in; the migration clears a bit when it queues the page, so a
@@ -39,7 +41,7 @@ public final class PageBitmap {
 
     /** Sets every page bit (round 0 sends every page). */
     public void setAll() {
-        java.util.Arrays.fill(words, -1L);
+        Arrays.fill(words, -1L);
         final int tail = (int)(bitCount & 63);
         if (tail != 0) {
             words[words.length - 1] = (1L << tail) - 1;
@@ -47,7 +49,7 @@ public final class PageBitmap {
     }
 
     public void clearAll() {
-        java.util.Arrays.fill(words, 0L);
+        Arrays.fill(words, 0L);
     }
 
     /** The first set bit at or after {@code fromPage}, or -1. */

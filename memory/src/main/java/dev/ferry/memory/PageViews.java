@@ -1,5 +1,6 @@
 package dev.ferry.memory;
 
+import java.nio.ByteOrder;
 import java.nio.ByteBuffer;
 
 /**
@@ -57,7 +58,7 @@ public final class PageViews {
         }
         ByteBuffer view = windowViews[slot];
         if (null == view) {
-            view = block.windowByteBuffer(window).duplicate().order(java.nio.ByteOrder.nativeOrder());
+            view = block.windowByteBuffer(window).duplicate().order(ByteOrder.nativeOrder());
             windowViews[slot] = view;
         }
         view.limit(offset + length).position(offset);

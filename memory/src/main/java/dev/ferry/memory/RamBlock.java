@@ -1,5 +1,6 @@
 package dev.ferry.memory;
 
+import java.nio.charset.StandardCharsets;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.IoUtil;
@@ -178,7 +179,7 @@ public final class RamBlock implements AutoCloseable {
         if (id < 0 || id > GuestMemory.MAX_BLOCK_ID) {
             throw new MemoryException("block id " + id + " outside 0.." + GuestMemory.MAX_BLOCK_ID);
         }
-        if (name.isEmpty() || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_LENGTH) {
+        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_LENGTH) {
             throw new MemoryException("block name '" + name + "' must be 1.." + MAX_NAME_LENGTH + " UTF-8 bytes");
         }
         validatePageSize(pageSizeBytes);

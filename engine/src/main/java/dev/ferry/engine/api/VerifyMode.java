@@ -1,5 +1,6 @@
 package dev.ferry.engine.api;
 
+import java.util.Locale;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 
@@ -12,7 +13,7 @@ public enum VerifyMode {
 
     /** Parses {@code full} or {@code none}. */
     public static VerifyMode parse(final String text) {
-        switch (text.toLowerCase(java.util.Locale.ROOT)) {
+        switch (text.toLowerCase(Locale.ROOT)) {
             case "full":
                 return FULL;
             case "none":

@@ -1,7 +1,8 @@
 /**
  * Connections: a counted socket wrapper, the authenticated handshake that opens every connection, the framed main
- * channel, and a watchdog that closes what overstays a deadline.
+ * channel and its reader thread, the SYNC/FLUSH barrier both sides meet at ({@code SyncBarrier}), and an engine's
+ * {@code Watchdog}, which closes what overstays a deadline.
  * <p>
- * Depends on the protocol package; knows nothing of rounds, barriers or guest memory.
+ * Depends on protocol and error; knows nothing of rounds' content, engines or guest memory.
  */
 package dev.ferry.engine.channel;

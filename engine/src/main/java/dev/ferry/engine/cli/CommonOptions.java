@@ -1,5 +1,9 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.api.MigrationStatus;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.util.function.Consumer;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
@@ -55,11 +59,11 @@ final class CommonOptions {
     }
 
     /** Writes the histogram log with {@code writer} if --hlog was given. */
-    void writeHistograms(final java.util.function.Consumer<java.io.OutputStream> writer) {
+    void writeHistograms(final Consumer<OutputStream> writer) {
         if (null == hlog) {
             return;
         }
-        try (java.io.OutputStream out = Files.newOutputStream(hlog)) {
+        try (OutputStream out = Files.newOutputStream(hlog)) {
             writer.accept(out);
         } catch (final IOException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot write --hlog " + hlog + ": " + ex);
@@ -68,8 +72,8 @@ final class CommonOptions {
 
     /** The end of a run: --stats-json, --hlog, and the report (and why an unknown outcome matters) on {@code err}. */
     synchronized void report(
-        final MigrationResult result, final java.io.PrintWriter err,
-        final java.util.function.Consumer<java.io.OutputStream> histograms) {
+        final MigrationResult result, final PrintWriter err,
+        final Consumer<OutputStream> histograms) {
         // Once, and whole: the Ctrl-C hook and the command's own thread may both get here, and the hook halts the
         // JVM as soon as its call returns, so the second caller waits for the first to finish.
         if (reported) {
@@ -79,7 +83,7 @@ final class CommonOptions {
         writeStats(result);
         writeHistograms(histograms);
         err.print(result.stats().toReport());
-        if (result.status() == dev.ferry.engine.api.MigrationStatus.UNKNOWN) {
+        if (result.status() == MigrationStatus.UNKNOWN) {
             err.println("ferry: outcome unknown: the destination holds every page but did not confirm a verified" +
                 " result; the guest was left paused. Check the destination before resuming anything.");
         }

@@ -1,5 +1,6 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.stats.Units;
 import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
@@ -91,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
         try (GuestMemory memory = GuestMemory.createFile(sourceFile, List.of(new BlockSpec(0, "pc.ram", bytes)),
             RamBlock.DEFAULT_PAGE_SIZE)) {
             err.printf("ferry demo: %s guest (%.0f%% zero pages) in %s, %d channels, dirtying %d pages/s%n",
-                dev.ferry.engine.stats.Units.bytes(bytes), zeroShare * 100, work, migration.channels,
+                Units.bytes(bytes), zeroShare * 100, work, migration.channels,
                 migration.dirtyRate);
             Fill.mixed(memory.block(0), zeroShare, 1);
             final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()

@@ -1,5 +1,8 @@
 package dev.ferry.engine.cli;
 
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.memory.MemoryException;
@@ -85,8 +88,8 @@ public final class FerryCli implements Runnable {
 
     private static Throwable unwrap(final Throwable ex) {
         Throwable cause = ex;
-        while ((cause instanceof java.util.concurrent.CompletionException ||
-            cause instanceof java.util.concurrent.ExecutionException) && null != cause.getCause()) {
+        while ((cause instanceof CompletionException ||
+            cause instanceof ExecutionException) && null != cause.getCause()) {
             cause = cause.getCause();
         }
         return cause;
@@ -96,7 +99,7 @@ public final class FerryCli implements Runnable {
         if (cause instanceof FerryException || cause instanceof MemoryException) {
             return cause.getMessage();
         }
-        if (cause instanceof java.io.IOException) {
+        if (cause instanceof IOException) {
             return cause.getClass().getSimpleName() + ": " + cause.getMessage();
         }
         return cause.toString();

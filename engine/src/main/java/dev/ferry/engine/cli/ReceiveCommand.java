@@ -1,5 +1,6 @@
 package dev.ferry.engine.cli;
 
+import java.nio.file.Files;
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.error.ErrorCode;
@@ -53,7 +54,7 @@ final class ReceiveCommand implements Callable<Integer> {
     public Integer call() {
         final PrintWriter err = spec.commandLine().getErr();
         final Path directory = memoryFile.toAbsolutePath().getParent();
-        if (null == directory || !java.nio.file.Files.isDirectory(directory)) {
+        if (null == directory || !Files.isDirectory(directory)) {
             throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " +
                 memoryFile + ": directory " + directory + " does not exist");
         }

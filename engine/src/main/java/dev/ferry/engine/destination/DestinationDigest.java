@@ -26,7 +26,7 @@ final class DestinationDigest {
         thread = config.threadFactory().newThread(() -> {
             try {
                 digests.complete(Verification.digest(memory, config.digestThreads(),
-                    () -> stop.get() || abort.getAsBoolean()));
+                    () -> stop.get() || abort.getAsBoolean(), config.threadFactory()));
             } catch (final RuntimeException ex) {
                 digests.completeExceptionally(ex);
             }

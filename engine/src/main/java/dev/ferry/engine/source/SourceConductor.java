@@ -259,7 +259,8 @@ final class SourceConductor implements Runnable {
         transition(SourceState.VERIFYING);
         final long startNs = System.nanoTime();
         final List<int[]> digests = config.verify() == VerifyMode.FULL ?
-            Verification.digest(memory, config.digestThreads(), inbox::needsAttention) : List.of();
+            Verification.digest(memory, config.digestThreads(), inbox::needsAttention,
+                config.threadFactory()) : List.of();
         final long downtimeMs = counters.downtimeMs();
         main.send(MessageFlyweight.VERIFY, (buffer, offset) -> new VerifyFlyweight().wrap(buffer, offset, 0)
             .encode(downtimeMs, Verification.CHUNK_BYTES, digests));

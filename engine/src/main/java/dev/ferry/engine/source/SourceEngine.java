@@ -1,5 +1,6 @@
 package dev.ferry.engine.source;
 
+import java.util.concurrent.ExecutionException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
@@ -62,7 +63,7 @@ public final class SourceEngine implements AutoCloseable {
         } catch (final InterruptedException ex) {
             Thread.currentThread().interrupt();
             return;
-        } catch (final TimeoutException | java.util.concurrent.ExecutionException ex) {
+        } catch (final TimeoutException | ExecutionException ex) {
             return;
         }
         counters.close();

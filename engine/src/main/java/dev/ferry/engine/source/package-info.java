@@ -1,9 +1,10 @@
 /**
- * The source engine: one migration thread (the single producer) harvests the dirty bitmap, scans it, batches pages
- * into packets and hands them to the least-loaded channel's SPSC queue; one sender thread per channel (the single
- * consumer) detects zero pages and writes each packet with one gathering write straight from the mapped guest
- * memory. Rounds end with the SYNC/FLUSH barrier of {@code docs/design.md}.
+ * The source engine. {@code SourceConductor} owns the migration: its state machine ({@code SourceState}) and its
+ * inbox ({@code SourceInbox}), to which the main-channel reader, the senders and {@code cancel} post. It runs the
+ * rounds through {@code RoundScheduler} (harvest, forward scan, packets to the least-loaded channel's SPSC queue,
+ * SYNC/FLUSH) and asks {@code SwitchoverPolicy} when to pause. One {@code ChannelSender} per channel, an Agrona agent,
+ * detects zero pages and writes each packet with one gathering write straight from the mapped guest memory.
  * <p>
- * Depends on the protocol and channel packages, stats, and memory.
+ * Depends on memory, error, protocol, channel, stats, api and verify; never on destination or the facades.
  */
 package dev.ferry.engine.source;

@@ -9,6 +9,7 @@ import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
 
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -37,9 +38,13 @@ public final class Verification {
         }
     }
 
-    /** Digests every block of {@code memory} with {@code threads} threads; stops early (and throws) when told. */
-    public static List<int[]> digest(final GuestMemory memory, final int threads, final BooleanSupplier stop) {
-        return Digests.of(memory, CHUNK_BYTES, threads, stop);
+    /**
+     * Digests every block of {@code memory} with {@code threads} threads made by {@code threadFactory}; stops early
+     * (and throws) when told.
+     */
+    public static List<int[]> digest(final GuestMemory memory, final int threads, final BooleanSupplier stop,
+        final ThreadFactory threadFactory) {
+        return Digests.of(memory, CHUNK_BYTES, threads, stop, threadFactory);
     }
 
     /** The number of chunks per block, as the VERIFY message must carry them. */

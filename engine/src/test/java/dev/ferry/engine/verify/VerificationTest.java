@@ -24,12 +24,12 @@ final class VerificationTest {
              GuestMemory destination = GuestMemory.anonymous(specs, 4096)) {
             source.block(0).windowOfPage(768).putLong(3 << 20, 42);
             destination.block(0).windowOfPage(768).putLong(3 << 20, 42);
-            final List<int[]> ours = Verification.digest(destination, 2, () -> false);
-            assertTrue(Verification.compare(ours, Verification.digest(source, 1, () -> false), destination.blocks())
+            final List<int[]> ours = Verification.digest(destination, 2, () -> false, Thread::new);
+            assertTrue(Verification.compare(ours, Verification.digest(source, 1, () -> false, Thread::new), destination.blocks())
                 .matches());
             source.block(0).windowOfPage(512).putByte((2 << 20) + 7, (byte)1);
             final Verification.Verdict verdict = Verification.compare(ours,
-                Verification.digest(source, 1, () -> false), destination.blocks());
+                Verification.digest(source, 1, () -> false, Thread::new), destination.blocks());
             assertEquals(1, verdict.mismatchedChunks());
             assertEquals("block 'pc.ram' at offset 2097152", verdict.firstMismatch());
             assertTrue(verdict.text().startsWith("1 chunks of 1048576 bytes differ"), verdict.text());
