@@ -24,7 +24,6 @@ import org.agrona.concurrent.IdleStrategy;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The destination's conductor: the one thread that owns the migration's state, from the first connection to the
@@ -47,19 +46,17 @@ final class DestinationConductor implements Runnable, Admission.Host {
     private final DestinationInbox inbox = new DestinationInbox();
     private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
     private final ReceiverGroup receivers;
-    private final AtomicLong firstSyncNs = new AtomicLong();
     private Admission admission;
     private DestinationDigest digest;
     private volatile DestinationState state = DestinationState.LISTENING;
     private volatile MainChannel main;
     private volatile SessionSetup session;
-    private volatile SyncBarrier barrier;
+    private volatile RoundHold hold;
     private volatile boolean completeReceived;
     private volatile boolean finished;
     private volatile boolean verified;
     private volatile FerryException reported;
     private byte[] deviceState = new byte[0];
-    private long nextFlushRound;
     private long appliedNs;
 
     DestinationConductor(final DestinationConfig config, final Counters counters, final Watchdog watchdog) {
@@ -119,6 +116,18 @@ final class DestinationConductor implements Runnable, Admission.Host {
         }
     }
 
+    /**
+     * The last transition, which must happen whatever came before: an illegal one here is logged as the bug it is,
+     * and the outcome is still published, since a result that never completes would hang the embedder.
+     */
+    private void end(final DestinationState outcome) {
+        if (!state.next().contains(outcome)) {
+            LOG.log(System.Logger.Level.ERROR, "illegal final transition {0} -> {1}", state, outcome);
+        }
+        state = outcome;
+        counters.status(outcome.status().ordinal());
+    }
+
     private void transition(final DestinationState next) {
         final DestinationState current = state;
         if (!current.next().contains(next)) {
@@ -161,7 +170,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
         session = created;
         counters.channels(admission.channelCount());
         counters.totalBytes(created.memory().totalBytes());
-        barrier = new SyncBarrier(admission.channelCount(), config.barrierTimeoutMs());
+        final SyncBarrier barrier = new SyncBarrier(admission.channelCount(), config.barrierTimeoutMs());
+        hold = new RoundHold(barrier, config.holdAtSync(), counters);
         inbox.barrier(barrier);
         admission.sessionReady();
         main.sendStatus(MessageFlyweight.SETUP_ACK, 0, config.verify().ordinal(), "ready");
@@ -242,31 +252,22 @@ final class DestinationConductor implements Runnable, Admission.Host {
     }
 
     private void onFlush(final long round) {
-        ProtocolException.check(round == nextFlushRound, "FLUSH round", round, Long.toString(nextFlushRound));
         ProtocolException.check(!completeReceived, "FLUSH after COMPLETE, round", round, "none");
-        if (config.holdAtSync() && barrier.arriveAndAwait(round, "the main channel at the FLUSH of round " + round) ==
-            SyncBarrier.Outcome.TERMINATED) {
+        if (!hold.onFlush(round)) {
             throw awaitCause();
         }
-        final long firstNs = firstSyncNs.getAndSet(0);
-        if (firstNs != 0) {
-            counters.latency().recordBarrierLatency(System.nanoTime() - firstNs);
-        }
-        counters.rounds(round + 1);
-        nextFlushRound++;
     }
 
-    /** A receiver read SYNC of {@code round}: stop here until every channel has, and the FLUSH is in. */
+    /** A receiver read SYNC of {@code round}; false when the migration ended meanwhile. */
     boolean arriveAtSync(final int channel, final long round) {
-        firstSyncNs.compareAndSet(0, System.nanoTime());
-        return !config.holdAtSync() || barrier.arriveAndAwait(round, "data channel " + channel +
-            " at the SYNC of round " + round) == SyncBarrier.Outcome.RELEASED;
+        return hold.arriveAtSync(channel, round);
     }
 
     private void onComplete(final CompleteFlyweight complete) throws IOException {
         ProtocolException.check(!completeReceived, "COMPLETE after COMPLETE, round", complete.round(), "one COMPLETE");
-        ProtocolException.check(nextFlushRound > 0 && complete.round() == nextFlushRound - 1, "COMPLETE round",
-            complete.round(), "the last flushed round " + (nextFlushRound - 1));
+        final long flushed = hold.flushedRounds();
+        ProtocolException.check(flushed > 0 && complete.round() == flushed - 1, "COMPLETE round",
+            complete.round(), "the last flushed round " + (flushed - 1));
         ProtocolException.check(complete.normalPages() == counters.normalPages(), "COMPLETE normal page count",
             complete.normalPages(), counters.normalPages() + " received");
         ProtocolException.check(complete.zeroPages() == counters.zeroPages(), "COMPLETE zero page count",
@@ -324,12 +325,10 @@ final class DestinationConductor implements Runnable, Admission.Host {
             inbox.record(awaitCause());
             return;
         }
-        inbox.record(caught instanceof FerryException ? (FerryException)caught :
-            caught instanceof ProtocolException ? new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " +
-                caught.getMessage()) : new FerryException(ErrorCode.INTERNAL, String.valueOf(caught), caught));
+        inbox.record(DestinationInbox.caught(caught));
     }
 
-    /** Posted by receivers: a failure whose cause is known. */
+    /** Posted by receivers and the liveness check: a failure whose cause is known. */
     void fail(final FerryException cause) {
         inbox.post(new DestinationEvent.Failed(cause), true);
     }
@@ -360,7 +359,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
                 cause.getMessage());
         }
         admission.close();
-        final SyncBarrier current = barrier;
+        final RoundHold current = hold;
         if (null != current && null != cause) {
             current.terminate();
         }
@@ -378,7 +377,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
         counters.end();
         counters.refresh(mainBytes());
         reported = cause;
-        transition(outcome);
+        end(outcome);
         result.complete(new MigrationResult(outcome.status(), verified, null == cause ? ErrorCode.NONE : cause.code(),
             null == cause ? null : cause.getMessage(), stats(), null == cause && null != created ? created.memory() : null));
     }

@@ -13,9 +13,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * What the facade holds of a running destination: it makes the counters (published in a file when the
@@ -83,17 +80,6 @@ public final class DestinationEngine implements AutoCloseable {
     /** Cancels a running migration, waits for its end and removes the counters file. */
     @Override
     public void close() {
-        if (!conductor.result().isDone()) {
-            conductor.cancel("closed by the embedder");
-        }
-        try {
-            conductor.result().get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (final TimeoutException | ExecutionException ex) {
-            return;
-        }
-        counters.close();
+        counters.closeWhenEnded(conductor.result(), () -> conductor.cancel("closed by the embedder"), CLOSE_WAIT_MS);
     }
 }

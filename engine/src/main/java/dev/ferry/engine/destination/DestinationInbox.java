@@ -117,6 +117,17 @@ final class DestinationInbox implements MainChannelReader.Handler {
         failureFromPeer = true;
     }
 
+    /** What the conductor itself caught, as the migration's failure. */
+    static FerryException caught(final Throwable caught) {
+        if (caught instanceof FerryException) {
+            return (FerryException)caught;
+        }
+        if (caught instanceof ProtocolException) {
+            return new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " + caught.getMessage());
+        }
+        return new FerryException(ErrorCode.INTERNAL, String.valueOf(caught), caught);
+    }
+
     /** Maps a main-channel loss to the failure it means. */
     static FerryException mainLost(final Exception cause) {
         if (null == cause) {

@@ -111,6 +111,18 @@ final class SourceConductor implements Runnable {
         }
     }
 
+    /**
+     * The last transition, which must happen whatever came before: an illegal one here is logged as the bug it is,
+     * and the outcome is still published, since a result that never completes would hang the embedder.
+     */
+    private void end(final SourceState outcome) {
+        if (!state.next().contains(outcome)) {
+            LOG.log(System.Logger.Level.ERROR, "illegal final transition {0} -> {1}", state, outcome);
+        }
+        state = outcome;
+        counters.status(outcome.status().ordinal());
+    }
+
     private void transition(final SourceState next) {
         final SourceState current = state;
         if (!current.next().contains(next)) {
@@ -305,7 +317,7 @@ final class SourceConductor implements Runnable {
         counters.end();
         counters.refresh(mainBytes());
         reported = cause;
-        transition(outcome);
+        end(outcome);
         result.complete(new MigrationResult(outcome.status(), verified, null == cause ? ErrorCode.NONE : cause.code(),
             null == cause ? null : cause.getMessage(), stats(), null));
     }

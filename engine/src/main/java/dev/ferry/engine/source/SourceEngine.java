@@ -1,6 +1,5 @@
 package dev.ferry.engine.source;
 
-import java.util.concurrent.ExecutionException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
@@ -8,8 +7,6 @@ import dev.ferry.engine.stats.MigrationStats;
 
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * What the facade holds of a running source: it makes the counters (published in a file when the configuration
@@ -55,17 +52,6 @@ public final class SourceEngine implements AutoCloseable {
     /** Cancels a running migration, waits for its end and removes the counters file. */
     @Override
     public void close() {
-        if (!conductor.result().isDone()) {
-            conductor.cancel("closed by the embedder");
-        }
-        try {
-            conductor.result().get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (final TimeoutException | ExecutionException ex) {
-            return;
-        }
-        counters.close();
+        counters.closeWhenEnded(conductor.result(), () -> conductor.cancel("closed by the embedder"), CLOSE_WAIT_MS);
     }
 }

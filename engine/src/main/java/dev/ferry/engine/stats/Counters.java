@@ -5,7 +5,10 @@ import org.agrona.concurrent.status.CountersManager;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The live counters of one side of a migration, in a {@link CountersFile} that other processes can read. Each
@@ -259,5 +262,25 @@ public final class Counters implements AutoCloseable {
     @Override
     public void close() {
         storage.close();
+    }
+
+    /**
+     * Closes these counters once the migration that {@code end} completes has ended: if it still runs, {@code cancel}
+     * first, then waits up to {@code waitMs}. Counters of a migration that does not end in time stay mapped (a reader
+     * may still use them) and the method returns.
+     */
+    public void closeWhenEnded(final CompletableFuture<?> end, final Runnable cancel, final long waitMs) {
+        if (!end.isDone()) {
+            cancel.run();
+        }
+        try {
+            end.get(waitMs, TimeUnit.MILLISECONDS);
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (final TimeoutException | ExecutionException ex) {
+            return;
+        }
+        close();
     }
 }
