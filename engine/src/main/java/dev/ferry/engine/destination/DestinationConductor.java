@@ -279,6 +279,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
         }
         main.send(MessageFlyweight.APPLIED);
         appliedNs = System.nanoTime();
+        counters.transferDone();
         transition(DestinationState.VERIFYING);
         if (config.verify() == VerifyMode.FULL) {
             digest = DestinationDigest.start(session.memory(), config, inbox::needsAttention);

@@ -263,6 +263,7 @@ final class SourceConductor implements Runnable {
 
     private void awaitApplied() {
         await(inbox::applied, config.appliedTimeoutMs(), "APPLIED");
+        counters.transferDone();
         counters.downtimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedNs));
     }
 

@@ -32,7 +32,9 @@ public enum CounterDescriptor {
     /** Per data channel: pages sent as offsets only. */
     CHANNEL_ZERO_PAGES(19, "channel-zero-pages"),
     /** Connections refused at the handshake (destination). */
-    REJECTED_CONNECTIONS(20, "rejected-connections");
+    REJECTED_CONNECTIONS(20, "rejected-connections"),
+    /** Source: setup done (SETUP-ACK in, channels up) to APPLIED in; destination: SETUP-ACK sent to APPLIED sent. */
+    TRANSFER_TIME_MS(21, "transfer-time-ms");
 
     private final int typeId;
     private final String label;

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Counters implements AutoCloseable {
     /** Counters a side needs besides the per-channel ones. */
-    private static final int FIXED_COUNTERS = 16;
+    private static final int FIXED_COUNTERS = 17;
     /** Per-channel counters: bytes, normal pages, zero pages. */
     private static final int PER_CHANNEL = 3;
 
@@ -30,6 +30,7 @@ public final class Counters implements AutoCloseable {
     private final AtomicCounter status;
     private final AtomicCounter totalTimeMs;
     private final AtomicCounter setupTimeMs;
+    private final AtomicCounter transferTimeMs;
     private final AtomicCounter downtimeMs;
     private final AtomicCounter expectedDowntimeMs;
     private final AtomicCounter verifyTimeMs;
@@ -45,6 +46,7 @@ public final class Counters implements AutoCloseable {
     private final AtomicCounter mainChannelBytes;
     private volatile ChannelCounters[] perChannel = new ChannelCounters[0];
     private volatile long endNs;
+    private long transferStartNs;
 
     /** One data channel's counters; written only by that channel's thread. */
     public static final class ChannelCounters {
@@ -80,6 +82,7 @@ public final class Counters implements AutoCloseable {
         this.status = counter(manager, CounterDescriptor.STATUS, -1);
         this.totalTimeMs = counter(manager, CounterDescriptor.TOTAL_TIME_MS, -1);
         this.setupTimeMs = counter(manager, CounterDescriptor.SETUP_TIME_MS, -1);
+        this.transferTimeMs = counter(manager, CounterDescriptor.TRANSFER_TIME_MS, -1);
         this.downtimeMs = counter(manager, CounterDescriptor.DOWNTIME_MS, -1);
         this.expectedDowntimeMs = counter(manager, CounterDescriptor.EXPECTED_DOWNTIME_MS, -1);
         this.verifyTimeMs = counter(manager, CounterDescriptor.VERIFY_TIME_MS, -1);
@@ -95,6 +98,7 @@ public final class Counters implements AutoCloseable {
         this.mainChannelBytes = counter(manager, CounterDescriptor.MAIN_CHANNEL_BYTES, -1);
         downtimeMs.setRelease(-1);
         verifyTimeMs.setRelease(-1);
+        transferTimeMs.setRelease(-1);
     }
 
     /** How many counters a side with {@code maxChannels} channels needs: the size of its {@link CountersFile}. */
@@ -135,8 +139,15 @@ public final class Counters implements AutoCloseable {
         status.setRelease(ordinal);
     }
 
+    /** Setup is over: pages may move from now on, and the transfer's clock starts. */
     public void setupDone() {
-        setupTimeMs.setRelease(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        transferStartNs = System.nanoTime();
+        setupTimeMs.setRelease(TimeUnit.NANOSECONDS.toMillis(transferStartNs - startNs));
+    }
+
+    /** Every page is applied (APPLIED): the transfer's clock stops. */
+    public void transferDone() {
+        transferTimeMs.setRelease(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transferStartNs));
     }
 
     public void downtimeMs(final long ms) {
@@ -252,8 +263,8 @@ public final class Counters implements AutoCloseable {
             transferred += channel.bytes();
         }
         return new MigrationStats(role, statusName, TimeUnit.NANOSECONDS.toMillis(totalNs), setupTimeMs.get(),
-            downtimeMs.get(), expectedDowntimeMs.get(), verifyTimeMs.get(), transferred, remainingBytes.get(),
-            (long)(transferred * 1e9 / totalNs), totalBytes.get(), normalPages(), zeroPages(), rounds.get(),
+            transferTimeMs.get(), downtimeMs.get(), expectedDowntimeMs.get(), verifyTimeMs.get(), transferred,
+            remainingBytes.get(), (long)(transferred * 1e9 / totalNs), totalBytes.get(), normalPages(), zeroPages(), rounds.get(),
             dirtyPagesRate.get(), throttlePercent.get(), (int)channels.get(), channelBytes, latency.packetLatency(),
             latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode);
     }

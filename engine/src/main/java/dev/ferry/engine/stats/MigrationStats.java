@@ -11,6 +11,8 @@ import java.util.Locale;
  * @param status                 setup, active, device, verifying, completed, failed, cancelled or unknown.
  * @param totalTimeMs            source: first connect to RESULT; destination: SETUP to RESULT.
  * @param setupTimeMs            connect until every channel is up and SETUP-ACK is in.
+ * @param transferTimeMs         source: setup done to APPLIED received; destination: SETUP-ACK sent to APPLIED sent
+ *                               (-1 until known); setup + transfer + verify never exceed the total.
  * @param downtimeMs             writers paused until APPLIED received (-1 until known).
  * @param expectedDowntimeMs     what the dirty set and the measured bandwidth predict.
  * @param verifyTimeMs           APPLIED to RESULT (-1 until known or when not verified).
@@ -37,6 +39,7 @@ public record MigrationStats(
     String status,
     long totalTimeMs,
     long setupTimeMs,
+    long transferTimeMs,
     long downtimeMs,
     long expectedDowntimeMs,
     long verifyTimeMs,
@@ -82,6 +85,7 @@ public record MigrationStats(
         field(json, "status", quote(status));
         field(json, "total-time-ms", totalTimeMs);
         field(json, "setup-time-ms", setupTimeMs);
+        field(json, "transfer-time-ms", transferTimeMs);
         field(json, "downtime-ms", downtimeMs);
         field(json, "expected-downtime-ms", expectedDowntimeMs);
         field(json, "verify-time-ms", verifyTimeMs);
@@ -114,8 +118,8 @@ public record MigrationStats(
         text.append(String.format(Locale.ROOT, "%s: %s%s%n", role, status,
             null != error ? " (" + error + ")" : verified ? ", verified" : ", not verified"));
         text.append(String.format(Locale.ROOT,
-            "  total %d ms (setup %d ms), downtime %d ms, verify %d ms%n",
-            totalTimeMs, setupTimeMs, downtimeMs, verifyTimeMs));
+            "  total %d ms (setup %d ms, transfer %d ms, verify %d ms), downtime %d ms%n",
+            totalTimeMs, setupTimeMs, transferTimeMs, verifyTimeMs, downtimeMs));
         text.append(String.format(Locale.ROOT,
             "  transferred %s of a %s guest in %d rounds over %d channels: %s/s%n",
             Units.bytes(transferredBytes), Units.bytes(totalBytes), rounds, channels,

@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -29,9 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The CLI contract: commands, flags, exit codes and JSON keys, in separate processes where it matters. */
 final class CliTest {
     private static final String[] JSON_KEYS = {
-        "\"status\"", "\"total-time-ms\"", "\"setup-time-ms\"", "\"downtime-ms\"", "\"verify-time-ms\"",
-        "\"transferred-bytes\"", "\"throughput-bytes-per-sec\"", "\"normal-pages\"", "\"zero-pages\"", "\"rounds\"",
-        "\"channels\"", "\"verified\""};
+        "\"status\"", "\"total-time-ms\"", "\"setup-time-ms\"", "\"transfer-time-ms\"", "\"downtime-ms\"",
+        "\"verify-time-ms\"", "\"transferred-bytes\"", "\"throughput-bytes-per-sec\"", "\"normal-pages\"",
+        "\"zero-pages\"", "\"rounds\"", "\"channels\"", "\"verified\""};
 
     @TempDir
     Path dir;
@@ -53,6 +55,12 @@ final class CliTest {
             "-cp", System.getProperty("java.class.path"), FerryCli.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static long number(final String json, final String key) {
+        final Matcher matcher = Pattern.compile("\"" + key + "\": (-?\\d+)").matcher(json);
+        assertTrue(matcher.find(), key + " in " + json);
+        return Long.parseLong(matcher.group(1));
     }
 
     private static int freePort() throws IOException {
@@ -106,6 +114,10 @@ final class CliTest {
             }
             assertTrue(json.contains("\"status\": \"completed\""), json);
             assertTrue(json.contains("\"verified\": true"), json);
+            final long phases = number(json, "setup-time-ms") + number(json, "transfer-time-ms") +
+                number(json, "verify-time-ms");
+            assertTrue(number(json, "transfer-time-ms") >= 0 && phases <= number(json, "total-time-ms"),
+                "setup + transfer + verify <= total: " + json);
         }
     }
 

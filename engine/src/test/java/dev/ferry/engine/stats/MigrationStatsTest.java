@@ -13,14 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class MigrationStatsTest {
     private static MigrationStats stats(final String role, final String error) {
         final MigrationStats.Percentiles p = new MigrationStats.Percentiles(1, 2, 3);
-        return new MigrationStats(role, "failed", 1500, 20, 7, 5, 30, 3L << 30, 1L << 20, 2L << 30, 4L << 30, 100, 50,
+        return new MigrationStats(role, "failed", 1500, 20, 1200, 7, 5, 30, 3L << 30, 1L << 20, 2L << 30, 4L << 30, 100, 50,
             3, 1000, 0, 2, List.of(10L, 20L), p, p, p, false, error, null == error ? null : "CHANNEL_FAILED");
     }
 
     @Test
     void jsonHasTheContractKeysAndEscapesText() {
         final String json = stats("source", "bad \"quote\"\\ and\nnewline\u0001").toJson();
-        for (final String key : new String[] {"status", "total-time-ms", "setup-time-ms", "downtime-ms",
+        for (final String key : new String[] {"status", "total-time-ms", "setup-time-ms", "transfer-time-ms", "downtime-ms",
             "verify-time-ms", "transferred-bytes", "throughput-bytes-per-sec", "normal-pages", "zero-pages", "rounds",
             "channels", "verified", "error"}) {
             assertTrue(json.contains("\"" + key + "\": "), key + " missing: " + json);
