@@ -2,28 +2,41 @@ package dev.ferry.engine.api;
 
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.MemoryFiles;
+import dev.ferry.memory.RamBlock;
 
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * How the destination creates the guest's memory from the source's SETUP, and discards it after a failure. The
- * memory is created afresh with its space reserved before SETUP-ACK, so a full tmpfs or disk is a clear setup
- * error, never a SIGBUS mid-migration.
+ * How the destination gets the guest's memory for the source's SETUP, and throws it away after a failure. The
+ * memory exists, with its space reserved, before SETUP-ACK, so a full tmpfs or disk is a clear setup error, never a
+ * SIGBUS mid-migration.
  */
 public interface MemoryFactory {
     /**
-     * Creates memory for {@code specs}.
+     * Memory for {@code specs}.
      *
-     * @throws dev.ferry.memory.MemoryException naming what could not be created.
+     * @throws MemoryException naming what could not be created, or why the SETUP does not fit.
      */
     GuestMemory create(List<BlockSpec> specs, int pageSizeBytes);
 
-    /** Throws away memory this factory created (the migration failed); {@code memory} is already closed. */
+    /**
+     * Throws away memory this factory gave out, after a failed migration: closes it unless the embedder owns it, and
+     * deletes what backs it.
+     */
     void discard(GuestMemory memory);
 
-    /** One file at {@code path}, created afresh (an existing file is truncated), blocks back to back. */
+    /**
+     * Whether memory from {@link #create} holds only zeros. Then a page the source sends as a zero page needs no
+     * write (and a destination never touches a zero page it did not write); otherwise every zero page is written.
+     */
+    default boolean createsZeroedMemory() {
+        return true;
+    }
+
+    /** One file at {@code path}, created afresh at SETUP (an existing file is truncated), blocks back to back. */
     static MemoryFactory file(final Path path) {
         return new MemoryFactory() {
             @Override
@@ -33,12 +46,97 @@ public interface MemoryFactory {
 
             @Override
             public void discard(final GuestMemory memory) {
+                memory.close();
                 MemoryFiles.deleteQuietly(path);
             }
 
             @Override
             public String toString() {
                 return "file " + path;
+            }
+        };
+    }
+
+    /**
+     * One file at {@code path} of exactly {@code sizeBytes}, created afresh with its space reserved <em>now</em>,
+     * before any source connects, and with {@code prefault} every page touched now too: a destination like a VMM
+     * started with preallocated RAM, whose cost is outside the migration. The guest lands in the file, blocks back to
+     * back; a SETUP whose total size differs is refused, and then, as after any failure, the file is deleted.
+     *
+     * @throws MemoryException if the file cannot be created or touched.
+     */
+    static MemoryFactory preallocatedFile(final Path path, final long sizeBytes, final boolean prefault) {
+        MemoryFiles.createReserved(path, sizeBytes);
+        if (prefault) {
+            try {
+                MemoryFiles.touchEveryPage(path, sizeBytes, RamBlock.DEFAULT_PAGE_SIZE,
+                    Runtime.getRuntime().availableProcessors());
+            } catch (final MemoryException ex) {
+                MemoryFiles.deleteQuietly(path);
+                throw ex;
+            }
+        }
+        return new MemoryFactory() {
+            @Override
+            public GuestMemory create(final List<BlockSpec> specs, final int pageSizeBytes) {
+                final long total = specs.stream().mapToLong(BlockSpec::lengthBytes).sum();
+                if (total != sizeBytes) {
+                    MemoryFiles.deleteQuietly(path);
+                    throw new MemoryException("the source's guest is " + total + " bytes in " + specs.size() +
+                        " blocks; this destination holds exactly " + sizeBytes + " bytes in " + path);
+                }
+                return GuestMemory.mapFile(path, specs, pageSizeBytes);
+            }
+
+            @Override
+            public void discard(final GuestMemory memory) {
+                memory.close();
+                MemoryFiles.deleteQuietly(path);
+            }
+
+            @Override
+            public String toString() {
+                return (prefault ? "prefaulted " : "preallocated ") + "file " + path + " of " + sizeBytes + " bytes";
+            }
+        };
+    }
+
+    /**
+     * Memory the embedder already holds (a VMM's preallocated RAM). The SETUP must match its layout exactly (page
+     * size, block ids and lengths), else it is refused. Its content is unknown, so every zero page is written; after
+     * a failure it is left to the embedder, open and unchanged in layout.
+     */
+    static MemoryFactory existing(final GuestMemory memory) {
+        return new MemoryFactory() {
+            @Override
+            public GuestMemory create(final List<BlockSpec> specs, final int pageSizeBytes) {
+                if (pageSizeBytes != memory.pageSizeBytes() || specs.size() != memory.blocks().size()) {
+                    throw new MemoryException("the source's guest (" + specs.size() + " blocks, pages of " +
+                        pageSizeBytes + ") does not fit this destination's memory (" + memory.blocks().size() +
+                        " blocks, pages of " + memory.pageSizeBytes() + ")");
+                }
+                for (final BlockSpec spec : specs) {
+                    final RamBlock block = memory.block(spec.id());
+                    if (null == block || block.lengthBytes() != spec.lengthBytes()) {
+                        throw new MemoryException("the source's block " + spec.id() + " '" + spec.name() + "' of " +
+                            spec.lengthBytes() + " bytes has no block of that id and length in this destination's memory");
+                    }
+                }
+                return memory;
+            }
+
+            @Override
+            public void discard(final GuestMemory given) {
+            }
+
+            @Override
+            public boolean createsZeroedMemory() {
+                return false;
+            }
+
+            @Override
+            public String toString() {
+                return "existing memory of " + memory.totalBytes() + " bytes";
             }
         };
     }
@@ -53,6 +151,7 @@ public interface MemoryFactory {
 
             @Override
             public void discard(final GuestMemory memory) {
+                memory.close();
             }
 
             @Override

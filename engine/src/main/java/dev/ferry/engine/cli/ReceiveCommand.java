@@ -7,7 +7,9 @@ import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.ProgressLine;
+import dev.ferry.engine.channel.Secret;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +21,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 @Command(name = "receive", mixinStandardHelpOptions = true,
     description = "Wait for one migration and write the guest's memory to a file created afresh.")
@@ -40,6 +43,15 @@ final class ReceiveCommand implements Callable<Integer> {
         description = "File to create (truncated if it exists), sized from the source's SETUP.")
     Path memoryFile;
 
+    @Option(names = "--ram", paramLabel = "SIZE", converter = Converters.Size.class,
+        description = "Create the memory file at SIZE now, before listening (its space reserved), as a VMM with "
+            + "preallocated RAM; the source's guest must be exactly SIZE.")
+    Long ramBytes;
+
+    @Option(names = "--prefault", description = "With --ram: touch every page of the memory file before listening "
+        + "(outside the migration's timer), so no page faults in during the migration.")
+    boolean prefault;
+
     @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
         converter = Converters.DurationMs.class,
         description = "Fail when nothing arrives from the source for this long (default: ${DEFAULT-VALUE}).")
@@ -50,6 +62,31 @@ final class ReceiveCommand implements Callable<Integer> {
         description = "Longest wait at the SYNC/FLUSH barrier (default: ${DEFAULT-VALUE}).")
     long barrierTimeoutMs;
 
+    /** A fresh file at SETUP, or with --ram one made (and with --prefault touched) now, before listening. */
+    private MemoryFactory memoryFactory(final PrintWriter err) {
+        if (null == ramBytes) {
+            if (prefault) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "--prefault needs --ram SIZE: the size to prefault");
+            }
+            return MemoryFactory.file(memoryFile);
+        }
+        if (ramBytes <= 0 || ramBytes % RamBlock.DEFAULT_PAGE_SIZE != 0) {
+            throw FerryCli.bad("--ram", Long.toString(ramBytes), "a positive multiple of 4k");
+        }
+        final long startNs = System.nanoTime();
+        final MemoryFactory factory = MemoryFactory.preallocatedFile(memoryFile, ramBytes, prefault);
+        err.printf("ferry: %s %s in %d ms%n", prefault ? "prefaulted" : "reserved", memoryFile,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        return factory;
+    }
+
+    /** A file made by --ram holds no guest unless a migration completed into it. */
+    private void discardPreallocated() {
+        if (null != ramBytes) {
+            MemoryFiles.deleteQuietly(memoryFile);
+        }
+    }
+
     @Override
     public Integer call() {
         final PrintWriter err = spec.commandLine().getErr();
@@ -58,15 +95,23 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " +
                 memoryFile + ": directory " + directory + " does not exist");
         }
-        final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
-            .listen(listen)
-            .idleTimeoutMs(idleTimeoutMs)
-            .barrierTimeoutMs(barrierTimeoutMs)
-            .memoryFactory(MemoryFactory.file(memoryFile))
-            .secret(secret.secret("receive", err))
-            .verify(common.verifyMode())
-            .countersDirectory(common.countersDirectory())
-            .warnings(message -> err.println("ferry: warning: " + message)));
+        final Secret key = secret.secret("receive", err);
+        final MemoryFactory factory = memoryFactory(err);
+        final MigrationDestination destination;
+        try {
+            destination = MigrationDestination.start(new MigrationDestination.Context()
+                .listen(listen)
+                .idleTimeoutMs(idleTimeoutMs)
+                .barrierTimeoutMs(barrierTimeoutMs)
+                .memoryFactory(factory)
+                .secret(key)
+                .verify(common.verifyMode())
+                .countersDirectory(common.countersDirectory())
+                .warnings(message -> err.println("ferry: warning: " + message)));
+        } catch (final RuntimeException ex) {
+            discardPreallocated();
+            throw ex;
+        }
         final MigrationResult result;
         try (destination;
              Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
@@ -84,6 +129,9 @@ final class ReceiveCommand implements Callable<Integer> {
         if (null != memory) {
             memory.blocks().forEach(RamBlock::force);
             memory.close();
+        }
+        if (!result.isCompleted()) {
+            discardPreallocated();
         }
         common.report(result, err, destination::writeHistogramLog);
         return common.exitCode(result);

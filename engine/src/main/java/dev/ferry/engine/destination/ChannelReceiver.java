@@ -23,9 +23,10 @@ import java.nio.ByteBuffer;
  * One data channel's receiver. Per packet: read the fixed header and check every field (magic, flags, round,
  * sequence, block, counts, payload length); read the offset table and check every offset (inside the block,
  * page-aligned); only then read the payload with one scattering read whose buffers are views of the destination
- * mapping at those offsets: no intermediate buffer, no byte written anywhere unchecked. A zero page is filled only if
- * that page was ever written (fresh memory is already zero). On SYNC the receiver stops at the barrier until the main
- * receiver releases every channel on FLUSH. Pages of one channel are applied in the order they arrive.
+ * mapping at those offsets: no intermediate buffer, no byte written anywhere unchecked. In memory created zeroed a
+ * zero page is filled only if a packet ever wrote that page (so a destination never touches a zero page it did not
+ * write); in memory of unknown content, always. On SYNC the receiver stops at the barrier until the conductor
+ * releases every channel on FLUSH. Pages of one channel are applied in the order they arrive.
  */
 final class ChannelReceiver implements Runnable {
     private final DestinationConductor engine;
@@ -33,6 +34,7 @@ final class ChannelReceiver implements Runnable {
     private final Connection connection;
     private final GuestMemory memory;
     private final DirtyBitmap[] writtenById;
+    private final boolean zeroed;
     private final Counters.ChannelCounters counters;
     private final LatencyHistograms latency;
     private final PageApplyListener listener;
@@ -53,6 +55,7 @@ final class ChannelReceiver implements Runnable {
         this.connection = connection;
         this.memory = session.memory();
         this.writtenById = session.writtenById();
+        this.zeroed = session.zeroed();
         this.counters = counters.channel(index);
         this.latency = counters.latency();
         this.listener = listener;
@@ -130,7 +133,7 @@ final class ChannelReceiver implements Runnable {
             }
         }
         for (int i = normal; i < pageCount; i++) {
-            if (written.isDirty(pages[i])) {
+            if (!zeroed || written.isDirty(pages[i])) {
                 Pages.zero(block, pages[i]);
             }
         }

@@ -368,7 +368,6 @@ final class DestinationConductor implements Runnable, Admission.Host {
         final SessionSetup created = session;
         if (null != cause && null != created) {
             if (joined) {
-                created.memory().close();
                 config.memoryFactory().discard(created.memory());
             } else {
                 config.warnings().accept("a receiver did not stop; guest memory left mapped");

@@ -21,10 +21,11 @@ import java.util.List;
  * guest's memory (its space reserved, so a full file system is a clear refusal, never a SIGBUS later) with a
  * written-pages bitmap per block. A refusal travels back in SETUP-ACK before the migration fails.
  *
- * @param memory     the guest's memory, created afresh.
- * @param writtenById per block id, the pages a data packet wrote (zero pages need filling only there).
+ * @param memory      the guest's memory.
+ * @param writtenById per block id, the pages a data packet wrote.
+ * @param zeroed      the memory held only zeros when created: a zero page needs writing only where a packet wrote.
  */
-record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById) {
+record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroed) {
     /** Why a SETUP was refused: the text goes back to the source in SETUP-ACK. */
     static final class Refusal extends FerryException {
         private static final long serialVersionUID = 1L;
@@ -71,6 +72,6 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById) {
         for (final RamBlock block : created.blocks()) {
             written[block.id()] = new DirtyBitmap(block.pageCount());
         }
-        return new SessionSetup(created, written);
+        return new SessionSetup(created, written, config.memoryFactory().createsZeroedMemory());
     }
 }

@@ -21,9 +21,7 @@ import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.engine.verify.Verification;
-import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.RamBlock;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
@@ -147,12 +145,8 @@ final class SourceConductor implements Runnable {
         final MainChannel channel = new MainChannel(connection);
         main = channel;
         startThread(new MainChannelReader(channel, inbox), "ferry-main-reader");
-        final List<BlockSpec> blocks = new ArrayList<>();
-        for (final RamBlock block : memory.blocks()) {
-            blocks.add(new BlockSpec(block.id(), block.name(), block.lengthBytes()));
-        }
         channel.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
-            .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(), blocks));
+            .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(), memory.specs()));
         await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
         for (int i = 0; i < config.channels(); i++) {
             final Connection data = connect("data channel " + i);

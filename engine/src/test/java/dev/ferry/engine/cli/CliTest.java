@@ -38,17 +38,17 @@ final class CliTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
+    record Run(int exitCode, String out, String err) {
     }
 
-    private static Run inProcess(final String... args) {
+    static Run inProcess(final String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
         final int code = FerryCli.run(new PrintWriter(out), new PrintWriter(err), args);
         return new Run(code, out.toString(), err.toString());
     }
 
-    private static Process process(final Path log, final String... args) throws IOException {
+    static Process process(final Path log, final String... args) throws IOException {
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
@@ -57,19 +57,24 @@ final class CliTest {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static long number(final String json, final String key) {
+    static long number(final String json, final String key) {
         final Matcher matcher = Pattern.compile("\"" + key + "\": (-?\\d+)").matcher(json);
         assertTrue(matcher.find(), key + " in " + json);
         return Long.parseLong(matcher.group(1));
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }
 
     private Path secretFile() throws IOException {
+        return secretFile(dir);
+    }
+
+    /** A secret file of 40 random bytes (a newline among them: the bytes are the key exactly) in {@code dir}. */
+    static Path secretFile(final Path dir) throws IOException {
         final byte[] key = new byte[40];
         new SecureRandom().nextBytes(key);
         key[39] = '\n';
@@ -284,7 +289,7 @@ final class CliTest {
         assertTrue(counts.get("sync-barrier-latency-ns") >= 1, counts.toString());
     }
 
-    private static void awaitLine(final Path log, final String text, final Process process) throws Exception {
+    static void awaitLine(final Path log, final String text, final Process process) throws Exception {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (Files.exists(log)) {
@@ -301,74 +306,5 @@ final class CliTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no '" + text + "' in " + log + ": " + Files.readString(log));
-    }
-
-    @Test
-    @Timeout(120)
-    void statShowsALiveMigrationsCountersFromAnotherProcessAndFilesGoAtExit() throws Exception {
-        final Path secret = secretFile();
-        final Path counters = dir.resolve("counters");
-        final Path sourceFile = Files.write(dir.resolve("source.ram"), new byte[1 << 20]);
-        final int port = freePort();
-        final Path receiveLog = dir.resolve("receive.log");
-        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + port, "--memory-file",
-            dir.resolve("destination.ram").toString(), "--secret-file", secret.toString(), "--counters-dir",
-            counters.toString());
-        try {
-            awaitLine(receiveLog, "listening on", receiver);
-            final Path statLog = dir.resolve("stat.log");
-            final Process stat = process(statLog, "stat", counters.toString());
-            assertTrue(stat.waitFor(60, TimeUnit.SECONDS), "stat did not finish");
-            assertEquals(0, stat.exitValue());
-            final String lines = Files.readString(statLog);
-            assertTrue(lines.contains(receiver.pid() + " destination status 0"), lines);
-            assertTrue(lines.contains(receiver.pid() + " destination transferred-bytes "), lines);
-            assertTrue(lines.contains(receiver.pid() + " destination rejected-connections 0"), lines);
-            final Run send = inProcess("send", "--connect", "127.0.0.1:" + port, "--memory-file", sourceFile.toString(),
-                "--secret-file", secret.toString(), "--counters-dir", counters.toString());
-            assertEquals(0, send.exitCode, send.err);
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
-        } finally {
-            receiver.destroyForcibly();
-        }
-        try (var files = Files.list(counters)) {
-            assertEquals(List.of(), files.toList(), "each process removes its counters file when it ends");
-        }
-        assertTrue(inProcess("stat", counters.toString()).err.contains("no running migration"));
-    }
-
-    @Test
-    @Timeout(120)
-    void sigtermCancelsReportsOnceAndExitsOne() throws Exception {
-        final Path receiveLog = dir.resolve("receive.log");
-        final Path json = dir.resolve("receive.json");
-        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + freePort(),
-            "--memory-file", dir.resolve("destination.ram").toString(), "--insecure", "--stats-json", json.toString(),
-            "--counters-dir", dir.resolve("counters").toString());
-        try {
-            awaitLine(receiveLog, "listening on", receiver);
-            receiver.destroy();
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end on SIGTERM");
-            final String log = Files.readString(receiveLog);
-            assertEquals(1, receiver.exitValue(), log);
-            assertEquals(1, log.split("destination: cancelled", -1).length - 1, "one report: " + log);
-            assertTrue(Files.readString(json).contains("\"status\": \"cancelled\""));
-        } finally {
-            receiver.destroyForcibly();
-        }
-    }
-
-    @Test
-    void eitherASecretFileOrInsecureNotBothAndTheVersionComesFromTheBuild() throws IOException {
-        final Run both = inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file",
-            dir.resolve("d.ram").toString(), "--insecure", "--secret-file", secretFile().toString());
-        assertEquals(2, both.exitCode, both.err);
-        assertTrue(both.err.contains("mutually exclusive"), both.err);
-        final Run version = inProcess("--version");
-        assertEquals(0, version.exitCode);
-        final String expected = null == FerryCli.class.getPackage().getImplementationVersion() ? "development" :
-            FerryCli.class.getPackage().getImplementationVersion();
-        assertEquals("ferry " + expected, version.out.trim());
     }
 }
