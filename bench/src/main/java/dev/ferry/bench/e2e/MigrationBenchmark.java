@@ -1,0 +1,167 @@
+package dev.ferry.bench.e2e;
+
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.Fill;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryFiles;
+import dev.ferry.memory.RamBlock;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The end-to-end benchmark: Ferry's CLI in two processes on loopback (as an operator runs it, cold JVMs), beside the
+ * raw N-socket baseline ({@link RawTransfer}) and iperf3, interleaved, in one run.
+ * <pre>
+ * java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]
+ *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--growth]
+ * </pre>
+ * Prints a table of medians (and the spread) with the ratios, writes {@code results.json}, {@code throughput.png}
+ * and {@code channels.png} into the output directory. {@code --growth} instead times 256 MiB to 8 GiB guests and
+ * fits total = a + b x size.
+ */
+public final class MigrationBenchmark {
+    private MigrationBenchmark() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final Options options = Options.parse(args);
+        final Path work = Files.createTempDirectory(Options.scratch(), "ferry-e2e-");
+        try {
+            if (options.growth) {
+                new Growth(options, work).run();
+            } else {
+                new Matrix(options, work).run();
+            }
+        } finally {
+            try (var files = Files.list(work)) {
+                files.forEach(MemoryFiles::deleteQuietly);
+            }
+            Files.deleteIfExists(work);
+        }
+    }
+
+    /** Writes a source file of {@code size} with {@code content}: random, zeros (written) or half (50% zero pages). */
+    static Path source(final Path work, final String content, final long size) {
+        final Path file = work.resolve("source-" + content + "-" + size + ".ram");
+        try (GuestMemory memory = GuestMemory.createFile(file, List.of(new BlockSpec(0, "ram", size)),
+            RamBlock.DEFAULT_PAGE_SIZE)) {
+            switch (content) {
+                case "random":
+                    Fill.random(memory.block(0), 1);
+                    break;
+                case "zeros":
+                    Fill.zero(memory.block(0));
+                    break;
+                case "half":
+                    Fill.mixed(memory.block(0), 0.5, 1);
+                    break;
+                default:
+                    throw new IllegalArgumentException("content " + content + ": random, zeros or half");
+            }
+        }
+        return file;
+    }
+
+    static Path secret(final Path work) throws Exception {
+        final byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Files.write(work.resolve("secret"), key);
+    }
+
+    /** Options of a run. */
+    static final class Options {
+        long sizeBytes = 2L << 30;
+        int runs = 5;
+        List<Integer> channels = List.of(1, 2, 4);
+        List<String> contents = List.of("random", "zeros", "half");
+        List<String> destinations = List.of("fresh", "prefault");
+        Path out = Path.of("bench-results");
+        Path ferryJar = Path.of("engine/target/ferry.jar");
+        boolean growth;
+
+        static Options parse(final String[] args) {
+            final Options options = new Options();
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "e2e":
+                        break;
+                    case "--size":
+                        options.sizeBytes = size(args[++i]);
+                        break;
+                    case "--runs":
+                        options.runs = Integer.parseInt(args[++i]);
+                        break;
+                    case "--channels":
+                        options.channels = new ArrayList<>();
+                        for (final String n : args[++i].split(",")) {
+                            options.channels.add(Integer.parseInt(n));
+                        }
+                        break;
+                    case "--content":
+                        options.contents = List.of(args[++i].split(","));
+                        break;
+                    case "--destination":
+                        options.destinations = List.of(args[++i].split(","));
+                        break;
+                    case "--out":
+                        options.out = Path.of(args[++i]);
+                        break;
+                    case "--ferry-jar":
+                        options.ferryJar = Path.of(args[++i]);
+                        break;
+                    case "--growth":
+                        options.growth = true;
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (!Files.isRegularFile(options.ferryJar)) {
+                throw new IllegalArgumentException(options.ferryJar + " is missing: mvn -q -DskipTests package first");
+            }
+            return options;
+        }
+
+        static long size(final String text) {
+            final String lower = text.toLowerCase(Locale.ROOT);
+            final long number = Long.parseLong(lower.replaceAll("[kmg]$", ""));
+            return lower.endsWith("g") ? number << 30 : lower.endsWith("m") ? number << 20 :
+                lower.endsWith("k") ? number << 10 : number;
+        }
+
+        static Path scratch() {
+            return Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") :
+                Path.of(System.getProperty("java.io.tmpdir"));
+        }
+
+        /** Fails before any run when the scratch file system cannot hold {@code bytes}. */
+        static void requireRoom(final long bytes) throws Exception {
+            final long usable = Files.getFileStore(scratch()).getUsableSpace();
+            if (usable < bytes) {
+                throw new IllegalStateException(scratch() + " has " + usable / (1 << 20) + " MiB free; this run needs " +
+                    bytes / (1 << 20) + " MiB (the sources and one destination)");
+            }
+            System.out.printf(Locale.ROOT, "%s: %d MiB free, %d MiB needed%n", scratch(), usable >> 20, bytes >> 20);
+        }
+    }
+
+    /** A label and its samples, in order of the run. */
+    static final class Series {
+        final Map<String, List<Double>> samples = new LinkedHashMap<>();
+
+        void add(final String key, final double value) {
+            samples.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        }
+
+        double[] of(final String key) {
+            return samples.getOrDefault(key, List.of()).stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.ferry.bench.e2e;
+
+import dev.ferry.engine.stats.CountersFile;
+import dev.ferry.memory.MemoryFiles;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** One run of each thing the benchmark times: Ferry's CLI, the raw baseline, iperf3. */
+final class Participants {
+    private final Path work;
+    private final Path ferryJar;
+    private final Path secret;
+
+    Participants(final Path work, final Path ferryJar) throws Exception {
+        this.work = work;
+        this.ferryJar = ferryJar;
+        this.secret = MigrationBenchmark.secret(work);
+    }
+
+    /** Ferry's figures of one migration, seconds: total, setup, transfer, verify (the source's JSON). */
+    record FerryRun(double total, double setup, double transfer, double verify, List<double[]> channelSamples) {
+    }
+
+    /**
+     * Migrates {@code source} with {@code send} and {@code receive} in two fresh JVMs. With {@code sampleChannels},
+     * also reads the sender's live counters every 50 ms (as {@code ferry stat} does): time (s) and bytes per channel.
+     */
+    FerryRun ferry(final Path source, final long size, final String destination, final int channels,
+        final boolean sampleChannels) throws Exception {
+        final Path target = work.resolve("destination.ram");
+        final Path counters = Files.createDirectories(work.resolve("counters"));
+        final int port = Runs.freePort();
+        final List<String> receive = new ArrayList<>(List.of("-jar", ferryJar.toString(), "receive", "--listen",
+            "127.0.0.1:" + port, "--memory-file", target.toString(), "--secret-file", secret.toString(),
+            "--stats-json", work.resolve("receive.json").toString(), "--counters-dir", counters.toString()));
+        if ("prefault".equals(destination)) {
+            receive.addAll(List.of("--ram", Long.toString(size), "--prefault"));
+        }
+        final Path receiveLog = work.resolve("receive.log");
+        final Process receiver = Runs.java(receiveLog, receive);
+        List<double[]> samples;
+        try {
+            Runs.awaitLine(receiveLog, "listening on", receiver);
+            samples = List.of();
+            final Path sendLog = work.resolve("send.log");
+            final Process sender = Runs.java(sendLog, List.of("-jar", ferryJar.toString(), "send", "--connect",
+                "127.0.0.1:" + port, "--memory-file", source.toString(), "--channels", Integer.toString(channels),
+                "--secret-file", secret.toString(), "--stats-json", work.resolve("send.json").toString(),
+                "--counters-dir", counters.toString()));
+            samples = sampleChannels ? sample(sender, counters, channels) : List.of();
+            Runs.await(sender, sendLog);
+            Runs.await(receiver, receiveLog);
+        } finally {
+            receiver.destroyForcibly();
+            MemoryFiles.deleteQuietly(target);
+        }
+        final String json = Files.readString(work.resolve("send.json"));
+        if (!json.contains("\"verified\": true")) {
+            throw new IllegalStateException("not verified: " + json);
+        }
+        return new FerryRun(Runs.number(json, "total-time-ms") / 1e3, Runs.number(json, "setup-time-ms") / 1e3,
+            Runs.number(json, "transfer-time-ms") / 1e3, Runs.number(json, "verify-time-ms") / 1e3, samples);
+    }
+
+    private List<double[]> sample(final Process sender, final Path counters, final int channels) throws Exception {
+        final List<double[]> samples = new ArrayList<>();
+        final long startNs = System.nanoTime();
+        while (sender.isAlive()) {
+            final Map<Integer, Long> bytes = new TreeMap<>();
+            for (final CountersFile.Sample sample : CountersFile.readAll(counters)) {
+                if (sample.pid() == sender.pid() && sample.label().startsWith("channel-bytes[")) {
+                    bytes.put(Integer.parseInt(sample.label().replaceAll("\\D", "")), sample.value());
+                }
+            }
+            if (bytes.size() == channels) {
+                final double[] row = new double[channels + 1];
+                row[0] = (System.nanoTime() - startNs) / 1e9;
+                bytes.forEach((channel, value) -> row[channel + 1] = value);
+                samples.add(row);
+            }
+            Thread.sleep(50);
+        }
+        return samples;
+    }
+
+    /** The raw baseline's transfer time, seconds: sendfile ({@code transferTo}) or writes from the mapping. */
+    double raw(final Path source, final long size, final String destination, final int channels,
+        final boolean transferTo) throws Exception {
+        final int port = Runs.freePort();
+        final String classpath = System.getProperty("java.class.path");
+        final Path receiveLog = work.resolve("raw-receive.log");
+        final Process receiver = Runs.java(receiveLog, List.of("-cp", classpath, RawTransfer.class.getName(),
+            "receive", Integer.toString(port), Integer.toString(channels), work.resolve("raw.ram").toString(),
+            Long.toString(size), destination));
+        try {
+            Runs.awaitLine(receiveLog, "listening", receiver);
+            final Path sendLog = work.resolve("raw-send.log");
+            Runs.await(Runs.java(sendLog, List.of("-cp", classpath, RawTransfer.class.getName(), "send",
+                Integer.toString(port), Integer.toString(channels), source.toString(),
+                transferTo ? "transferTo" : "write")), sendLog);
+            Runs.await(receiver, receiveLog);
+        } finally {
+            receiver.destroyForcibly();
+        }
+        return Runs.number(Files.readString(receiveLog), "transfer-ns") / 1e9;
+    }
+
+    /** iperf3 moving {@code size} bytes over {@code channels} streams, seconds; with {@code zeroCopy}, -Z. */
+    double iperf(final long size, final int channels, final boolean zeroCopy) throws Exception {
+        final int port = Runs.freePort();
+        final Path serverLog = work.resolve("iperf-server.log");
+        final Process server = Runs.start(serverLog, List.of("iperf3", "-s", "-1", "-B", "127.0.0.1", "-p",
+            Integer.toString(port)));
+        try {
+            Thread.sleep(200);
+            final Path clientLog = work.resolve("iperf-client.json");
+            final List<String> client = new ArrayList<>(List.of("iperf3", "-c", "127.0.0.1", "-p",
+                Integer.toString(port), "-P", Integer.toString(channels), "-n", Long.toString(size), "-J"));
+            if (zeroCopy) {
+                client.add("-Z");
+            }
+            Runs.await(Runs.start(clientLog, client), clientLog);
+            final String json = Files.readString(clientLog);
+            final String end = json.substring(json.lastIndexOf("\"sum_received\""));
+            return Double.parseDouble(end.replaceAll("(?s).*?\"seconds\":\\s*([0-9.eE+-]+).*", "$1"));
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    /** Installs iperf3 from Debian's packages when it is missing; false if it cannot be had. */
+    static boolean ensureIperf(final Path work) throws Exception {
+        if (exits0(work, List.of("iperf3", "--version"))) {
+            return true;
+        }
+        System.out.println("installing iperf3 (Debian's package) for the baseline");
+        if (!exits0(work, List.of("apt-get", "install", "-y", "iperf3"))) {
+            exits0(work, List.of("apt-get", "update"));
+            exits0(work, List.of("apt-get", "install", "-y", "iperf3"));
+        }
+        return exits0(work, List.of("iperf3", "--version"));
+    }
+
+    private static boolean exits0(final Path work, final List<String> command) {
+        try {
+            final Process process = Runs.start(work.resolve("command.log"), command);
+            return process.waitFor() == 0;
+        } catch (final Exception ex) {
+            return false;
+        }
+    }
+}

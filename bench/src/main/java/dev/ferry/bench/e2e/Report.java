@@ -1,0 +1,111 @@
+package dev.ferry.bench.e2e;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The end-to-end benchmark's outputs: a table on the terminal, results.json, and two PNG charts. */
+final class Report {
+    private static final double GB = 1e9;
+
+    private final MigrationBenchmark.Options options;
+    private final MigrationBenchmark.Series series;
+    private final boolean iperf;
+
+    Report(final MigrationBenchmark.Options options, final MigrationBenchmark.Series series, final boolean iperf) {
+        this.options = options;
+        this.series = series;
+        this.iperf = iperf;
+    }
+
+    void print(final List<String[]> scenarios, final List<double[]> channelSamples) throws Exception {
+        Files.createDirectories(options.out);
+        final StringBuilder json = new StringBuilder("{\n  \"size-bytes\": ").append(options.sizeBytes)
+            .append(",\n  \"runs\": ").append(options.runs).append(",\n  \"scenarios\": [\n");
+        final List<String> names = new ArrayList<>();
+        final List<Double> ferry = new ArrayList<>();
+        final List<Double> raw = new ArrayList<>();
+        final List<Double> net = new ArrayList<>();
+        System.out.printf(Locale.ROOT, "%n%s guest, medians of %d runs [min-max]; GB/s = 10^9 bytes / transfer time%n",
+            options.sizeBytes >= 1L << 30 ? options.sizeBytes / (1L << 30) + " GiB" :
+                options.sizeBytes / (1 << 20) + " MiB", options.runs);
+        System.out.println("scenario                  total s          setup  transfer verify  ferry GB/s  raw GB/s" +
+            "  iperf3 GB/s  ferry/raw  ferry/iperf3");
+        for (final String[] scenario : scenarios) {
+            final String key = Matrix.key(scenario[0], scenario[1], Integer.parseInt(scenario[2]));
+            final double transfer = Runs.median(series.of(key + " transfer"));
+            final double rawBest = Math.min(Runs.median(series.of(key + " raw transferTo")),
+                Runs.median(series.of(key + " raw write")));
+            final double iperfBest = iperf ? Math.min(Runs.median(series.of("iperf3 -P" + scenario[2])),
+                Runs.median(series.of("iperf3 -Z -P" + scenario[2]))) : Double.NaN;
+            final double[] totals = series.of(key + " total");
+            final double ferryGbs = options.sizeBytes / transfer / GB;
+            final double rawGbs = options.sizeBytes / rawBest / GB;
+            final double iperfGbs = options.sizeBytes / iperfBest / GB;
+            System.out.printf(Locale.ROOT, "%-22s %6.3f [%.2f-%.2f] %6.3f %7.3f %6.3f %9.2f %9.2f %10.2f %10.2f %12.2f%n",
+                key, Runs.median(totals), Runs.min(totals), Runs.max(totals), Runs.median(series.of(key + " setup")),
+                transfer, Runs.median(series.of(key + " verify")), ferryGbs, rawGbs, iperfGbs, ferryGbs / rawGbs,
+                ferryGbs / iperfGbs);
+            json.append(String.format(Locale.ROOT, "    {\"content\": \"%s\", \"destination\": \"%s\", " +
+                    "\"channels\": %s, \"total-s\": %.4f, \"total-min-s\": %.4f, \"total-max-s\": %.4f, " +
+                    "\"setup-s\": %.4f, \"transfer-s\": %.4f, \"verify-s\": %.4f, \"raw-transfer-s\": %.4f, " +
+                    "\"iperf3-s\": %.4f, \"ferry-vs-raw\": %.3f, \"ferry-vs-iperf3\": %.3f},%n", scenario[0],
+                scenario[1], scenario[2], Runs.median(totals), Runs.min(totals), Runs.max(totals),
+                Runs.median(series.of(key + " setup")), transfer, Runs.median(series.of(key + " verify")), rawBest,
+                iperfBest, ferryGbs / rawGbs, ferryGbs / iperfGbs));
+            names.add(key);
+            ferry.add(ferryGbs);
+            raw.add(rawGbs);
+            net.add(Double.isNaN(iperfGbs) ? 0 : iperfGbs);
+        }
+        json.setLength(json.length() - 2);
+        json.append("\n  ]\n}\n");
+        Files.writeString(options.out.resolve("results.json"), json.toString());
+        throughputChart(names, ferry, raw, net);
+        channelChart(channelSamples);
+        System.out.println("wrote " + options.out.resolve("results.json") + ", throughput.png, channels.png");
+    }
+
+    private void throughputChart(final List<String> names, final List<Double> ferry, final List<Double> raw,
+        final List<Double> net) throws Exception {
+        final CategoryChart chart = new CategoryChartBuilder().width(1400).height(600)
+            .title("Transfer throughput, two processes on loopback (GB/s, medians)").yAxisTitle("GB/s").build();
+        chart.getStyler().setXAxisLabelRotation(60);
+        chart.addSeries("Ferry", names, ferry);
+        chart.addSeries("raw N sockets", names, raw);
+        if (iperf) {
+            chart.addSeries("iperf3 (better of -P, -Z -P)", names, net);
+        }
+        BitmapEncoder.saveBitmap(chart, options.out.resolve("throughput.png").toString(),
+            BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private void channelChart(final List<double[]> samples) throws Exception {
+        if (samples.size() < 2) {
+            return;
+        }
+        final XYChart chart = new XYChartBuilder().width(900).height(450)
+            .title("Ferry, 2 channels, random guest, fresh destination: throughput per channel").xAxisTitle("s")
+            .yAxisTitle("MB/s").build();
+        final int channels = samples.get(0).length - 1;
+        for (int c = 1; c <= channels; c++) {
+            final List<Double> time = new ArrayList<>();
+            final List<Double> rate = new ArrayList<>();
+            for (int i = 1; i < samples.size(); i++) {
+                final double dt = samples.get(i)[0] - samples.get(i - 1)[0];
+                time.add(samples.get(i)[0]);
+                rate.add((samples.get(i)[c] - samples.get(i - 1)[c]) / dt / 1e6);
+            }
+            chart.addSeries("channel " + (c - 1), time, rate);
+        }
+        BitmapEncoder.saveBitmap(chart, options.out.resolve("channels.png").toString(),
+            BitmapEncoder.BitmapFormat.PNG);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.ferry.bench.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Processes, waits and figures for the end-to-end benchmark. */
+final class Runs {
+    private static final long PROCESS_TIMEOUT_S = 600;
+
+    private Runs() {
+    }
+
+    /** The java of this JVM running {@code args}, standard output and error into {@code log}. */
+    static Process java(final Path log, final List<String> args) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+            .toString(), "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"));
+        command.addAll(args);
+        return start(log, command);
+    }
+
+    static Process start(final Path log, final List<String> command) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Waits for {@code process} and fails, with its log, unless it exits 0. */
+    static void await(final Process process, final Path log) throws Exception {
+        if (!process.waitFor(PROCESS_TIMEOUT_S, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("a benchmark process did not end within " + PROCESS_TIMEOUT_S + " s: " +
+                Files.readString(log));
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException("a benchmark process exited " + process.exitValue() + ": " +
+                Files.readString(log));
+        }
+    }
+
+    /** Waits until {@code log} holds {@code text}, failing if {@code process} ends first. */
+    static void awaitLine(final Path log, final String text, final Process process) throws Exception {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(PROCESS_TIMEOUT_S);
+        while (System.nanoTime() < deadlineNs) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("ended before '" + text + "': " + Files.readString(log));
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("no '" + text + "' within " + PROCESS_TIMEOUT_S + " s");
+    }
+
+    /** A whole number in a JSON document or a log: {@code "key": N} or {@code key N}. */
+    static long number(final String text, final String key) {
+        final Matcher matcher = Pattern.compile("\"?" + Pattern.quote(key) + "\"?:? (-?\\d+(?:\\.\\d+)?)")
+            .matcher(text);
+        if (!matcher.find()) {
+            throw new IllegalStateException("no " + key + " in " + text);
+        }
+        return (long)Double.parseDouble(matcher.group(1));
+    }
+
+    static double median(final double[] values) {
+        final double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        final int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    static double min(final double[] values) {
+        return Arrays.stream(values).min().orElse(Double.NaN);
+    }
+
+    static double max(final double[] values) {
+        return Arrays.stream(values).max().orElse(Double.NaN);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
