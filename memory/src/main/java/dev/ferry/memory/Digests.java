@@ -1,5 +1,6 @@
 package dev.ferry.memory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -18,6 +19,8 @@ import java.util.zip.CRC32C;
 public final class Digests {
     /** Default chunk: 1 MiB, 1024 digests per GiB of guest. */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+    /** Zeros to digest a hole from; read-only, shared. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     private Digests() {
     }
@@ -42,6 +45,21 @@ public final class Digests {
     /** The number of chunks of {@code chunkBytes} that cover {@code block}. */
     public static int chunkCount(final RamBlock block, final int chunkBytes) {
         return (int)((block.lengthBytes() + chunkBytes - 1) / chunkBytes);
+    }
+
+    /** The CRC32C of {@code length} zero bytes, as a hole reads. */
+    static int zeros(final long length) {
+        final CRC32C crc = new CRC32C();
+        zeros(crc, length);
+        return (int)crc.getValue();
+    }
+
+    private static void zeros(final CRC32C crc, final long length) {
+        final ByteBuffer zeros = ZEROS.duplicate();
+        for (long left = length; left > 0; left -= zeros.capacity()) {
+            zeros.clear().limit((int)Math.min(zeros.capacity(), left));
+            crc.update(zeros);
+        }
     }
 
     /** CRC32C of chunk {@code chunk} of {@code block}. */
@@ -79,6 +97,24 @@ public final class Digests {
     public static List<int[]> of(
         final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop,
         final ThreadFactory threadFactory) {
+        return of(memory, chunkBytes, threads, stop, threadFactory, false);
+    }
+
+    /**
+     * As {@link #of(GuestMemory, int, int, BooleanSupplier, ThreadFactory)}; with {@code skipHoles}, a chunk of a
+     * file-backed block that the file system reports as all hole ({@link FileExtents}) is digested as the zeros it
+     * reads as, without touching the mapping: no page of it is faulted in (allocated and cleared) just to be read.
+     */
+    public static List<int[]> of(
+        final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop,
+        final ThreadFactory threadFactory, final boolean skipHoles) {
+        final boolean[][] data = new boolean[memory.blocks().size()][];
+        for (int b = 0; skipHoles && b < data.length; b++) {
+            final RamBlock block = memory.blocks().get(b);
+            if (block.isFileBacked()) {
+                data[b] = FileExtents.dataChunks(block.path(), block.fileOffsetOf(0), block.lengthBytes(), chunkBytes);
+            }
+        }
         final List<int[]> result = new ArrayList<>();
         for (final RamBlock block : memory.blocks()) {
             result.add(new int[chunkCount(block, chunkBytes)]);
@@ -101,7 +137,8 @@ public final class Digests {
                             if (stop.getAsBoolean()) {
                                 throw new MemoryException("digest stopped");
                             }
-                            digests[c] = chunk(block, chunkBytes, c);
+                            digests[c] = null == data[b] || data[b][c] ? chunk(block, chunkBytes, c) :
+                                zeros(Math.min(chunkBytes, block.lengthBytes() - (long)c * chunkBytes));
                         }
                     }
                 }));

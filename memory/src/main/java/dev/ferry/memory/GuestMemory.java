@@ -79,6 +79,15 @@ public final class GuestMemory implements AutoCloseable {
      * nothing is left behind.
      */
     public static GuestMemory createFile(final Path path, final List<BlockSpec> specs, final int pageSizeBytes) {
+        return createFile(path, specs, pageSizeBytes, true);
+    }
+
+    /**
+     * As {@link #createFile(Path, List, int)}; with {@code reserve} false the file is sparse
+     * ({@link MemoryFiles#createSparse}): created at once, each page allocated when first written.
+     */
+    public static GuestMemory createFile(
+        final Path path, final List<BlockSpec> specs, final int pageSizeBytes, final boolean reserve) {
         RamBlock.validatePageSize(pageSizeBytes);
         long total = 0;
         for (final BlockSpec spec : specs) {
@@ -88,7 +97,11 @@ public final class GuestMemory implements AutoCloseable {
             }
             total += spec.lengthBytes();
         }
-        MemoryFiles.createReserved(path, total);
+        if (reserve) {
+            MemoryFiles.createReserved(path, total);
+        } else {
+            MemoryFiles.createSparse(path, total);
+        }
         try {
             return mapFile(path, specs, pageSizeBytes);
         } catch (final RuntimeException ex) {

@@ -1,6 +1,7 @@
 package dev.ferry.memory;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
@@ -51,6 +52,41 @@ public final class MemoryFiles {
             }
             if (!fallocate(path, lengthBytes)) {
                 writeZeros(path, lengthBytes);
+            }
+        } catch (final IOException ex) {
+            deleteQuietly(path);
+            throw new MemoryException("cannot create memory file " + path + " of " + lengthBytes + " bytes: " +
+                ex.getMessage(), ex);
+        } catch (final MemoryException ex) {
+            deleteQuietly(path);
+            throw ex;
+        }
+    }
+
+    /**
+     * Creates {@code path} afresh (an existing file is truncated) at {@code lengthBytes}, sparse: no page is
+     * allocated until written, so creating costs nothing and a page never written is never allocated. The file
+     * store must have the space when this is called (else a clear error), but nothing reserves it: a writer into the
+     * mapping must treat running out of space as an error of its own (a failed read into the mapping is an
+     * {@code IOException}; a failed store through it, an {@code InternalError}).
+     *
+     * @throws MemoryException naming the path, the size needed and the space there is, if the space is not there.
+     */
+    public static void createSparse(final Path path, final long lengthBytes) {
+        try {
+            final Path parent = path.toAbsolutePath().getParent();
+            if (null != parent && !Files.isDirectory(parent)) {
+                throw new MemoryException("directory " + parent + " of memory file " + path + " does not exist");
+            }
+            try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+                file.setLength(0);
+                final FileStore store = Files.getFileStore(path);
+                final long usable = store.getUsableSpace();
+                if (usable < lengthBytes) {
+                    throw new MemoryException("not enough space for memory file " + path + ": need " + lengthBytes +
+                        " bytes, " + store + " has " + usable + " usable");
+                }
+                file.setLength(lengthBytes);
             }
         } catch (final IOException ex) {
             deleteQuietly(path);

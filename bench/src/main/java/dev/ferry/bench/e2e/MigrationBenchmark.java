@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,10 +41,9 @@ public final class MigrationBenchmark {
                 new Matrix(options, work).run();
             }
         } finally {
-            try (var files = Files.list(work)) {
-                files.forEach(MemoryFiles::deleteQuietly);
+            try (var files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(MemoryFiles::deleteQuietly);
             }
-            Files.deleteIfExists(work);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.ferry.bench.e2e;
 
 import dev.ferry.engine.stats.CountersFile;
 import dev.ferry.memory.MemoryFiles;
+import dev.ferry.memory.RamBlock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ final class Participants {
      */
     FerryRun ferry(final Path source, final long size, final String destination, final int channels,
         final boolean sampleChannels) throws Exception {
+        warmAllocator(size, destination);
         final Path target = work.resolve("destination.ram");
         final Path counters = Files.createDirectories(work.resolve("counters"));
         final int port = Runs.freePort();
@@ -88,9 +90,27 @@ final class Participants {
         return samples;
     }
 
+    /**
+     * Before a fresh destination, makes {@code size} of the guest's free memory resident again by touching and
+     * deleting a scratch file. This VM hands memory that stayed free for a while back to its host, and the first
+     * touch of such memory costs about three times a touch of memory freed a moment ago (measured: 2 GiB into a
+     * fresh tmpfs mapping took 6.1-6.5 s after 45 idle seconds, 2.4-2.5 s right after another run). Without this,
+     * whoever runs right after another participant freed its memory wins; with it every fresh run starts alike.
+     */
+    private void warmAllocator(final long size, final String destination) {
+        if (!"fresh".equals(destination)) {
+            return;
+        }
+        final Path scratch = work.resolve("allocator-warm-up.ram");
+        MemoryFiles.createSparse(scratch, size);
+        MemoryFiles.touchEveryPage(scratch, size, RamBlock.DEFAULT_PAGE_SIZE, 2);
+        MemoryFiles.deleteQuietly(scratch);
+    }
+
     /** The raw baseline's transfer time, seconds: sendfile ({@code transferTo}) or writes from the mapping. */
     double raw(final Path source, final long size, final String destination, final int channels,
         final boolean transferTo) throws Exception {
+        warmAllocator(size, destination);
         final int port = Runs.freePort();
         final String classpath = System.getProperty("java.class.path");
         final Path receiveLog = work.resolve("raw-receive.log");

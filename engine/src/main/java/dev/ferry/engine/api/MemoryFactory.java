@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * How the destination gets the guest's memory for the source's SETUP, and throws it away after a failure. The
- * memory exists, with its space reserved, before SETUP-ACK, so a full tmpfs or disk is a clear setup error, never a
- * SIGBUS mid-migration.
+ * memory exists before SETUP-ACK, and the space for it was there then, so a full tmpfs or disk is a clear setup
+ * error; a file system that fills up later (something else wrote to it) fails the migration with a clear MEMORY
+ * error naming the file, never a JVM crash.
  */
 public interface MemoryFactory {
     /**
@@ -36,12 +37,16 @@ public interface MemoryFactory {
         return true;
     }
 
-    /** One file at {@code path}, created afresh at SETUP (an existing file is truncated), blocks back to back. */
+    /**
+     * One file at {@code path}, created afresh at SETUP (an existing file is truncated), blocks back to back. It is
+     * sparse: creating it costs nothing, a page is allocated (and cleared, once) by the kernel when a packet first
+     * writes it, and a page never written is never allocated, not even by the verification's digest.
+     */
     static MemoryFactory file(final Path path) {
         return new MemoryFactory() {
             @Override
             public GuestMemory create(final List<BlockSpec> specs, final int pageSizeBytes) {
-                return GuestMemory.createFile(path, specs, pageSizeBytes);
+                return GuestMemory.createFile(path, specs, pageSizeBytes, false);
             }
 
             @Override

@@ -18,6 +18,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 
 /**
  * One data channel's receiver. Per packet: read the fixed header and check every field (magic, flags, round,
@@ -120,11 +121,23 @@ final class ChannelReceiver implements Runnable {
             throw invalid("payload length", header.payloadLength(), payloadLength + " (" + normal + " pages)");
         }
         readOffsets(block, pageCount);
+        apply(block, normal, pageCount);
+        counters.add(PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength, normal, zero);
+        latency.recordPacketLatency(System.nanoTime() - startNs);
+        return true;
+    }
+
+    /** Reads the normal pages straight into the mapping, then fills the zero pages that need it. */
+    private void apply(final RamBlock block, final int normal, final int pageCount) throws IOException {
         final int blockId = block.id();
         for (int i = 0; i < normal; i++) {
             iov[i] = views.page(blockId, pages[i], i);
         }
-        connection.readFully(iov, normal);
+        try {
+            connection.readFully(iov, normal);
+        } catch (final IOException ex) {
+            throw outOfSpaceOr(ex, block, normal);
+        }
         final DirtyBitmap written = writtenById[blockId];
         for (int i = 0; i < normal; i++) {
             written.markDirty(pages[i]);
@@ -137,9 +150,6 @@ final class ChannelReceiver implements Runnable {
                 Pages.zero(block, pages[i]);
             }
         }
-        counters.add(PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength, normal, zero);
-        latency.recordPacketLatency(System.nanoTime() - startNs);
-        return true;
     }
 
     /** Magic, flags, round and sequence; checks build their message only when they fail: nothing per packet. */
@@ -162,6 +172,29 @@ final class ChannelReceiver implements Runnable {
             throw invalid("packet sequence", header.sequence(), Long.toString(expectedSequence));
         }
         expectedSequence = (expectedSequence + 1) & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * A read into a file mapping whose file system is full fails with EFAULT ("Bad address"): that is the memory,
+     * not the network, and is said so, naming the file. Any other I/O error is the connection's.
+     */
+    private static IOException outOfSpaceOr(final IOException ex, final RamBlock block, final int pages) {
+        if (!block.isFileBacked()) {
+            return ex;
+        }
+        long usable = -1;
+        try {
+            usable = Files.getFileStore(block.path()).getUsableSpace();
+        } catch (final IOException ignore) {
+            // the message below says so.
+        }
+        if (String.valueOf(ex.getMessage()).contains("Bad address") ||
+            usable >= 0 && usable < (long)pages * block.pageSizeBytes()) {
+            throw new FerryException(ErrorCode.MEMORY, "memory file " + block.path() + " ran out of space on its " +
+                "file system while receiving block '" + block.name() + "' (" + usable + " bytes usable; the guest's " +
+                "pages are allocated as they arrive): " + ex.getMessage());
+        }
+        return ex;
     }
 
     private static ProtocolException invalid(final String field, final long value, final String expected) {

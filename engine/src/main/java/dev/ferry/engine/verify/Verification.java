@@ -40,11 +40,13 @@ public final class Verification {
 
     /**
      * Digests every block of {@code memory} with {@code threads} threads made by {@code threadFactory}; stops early
-     * (and throws) when told.
+     * (and throws) when told. A chunk of a memory file that its file system reports as all hole is taken as the zeros
+     * it reads as, without faulting its pages in ({@code FileExtents}: lseek SEEK_DATA/SEEK_HOLE): it is still the
+     * actual memory, as the file system holds it.
      */
     public static List<int[]> digest(final GuestMemory memory, final int threads, final BooleanSupplier stop,
         final ThreadFactory threadFactory) {
-        return Digests.of(memory, CHUNK_BYTES, threads, stop, threadFactory);
+        return Digests.of(memory, CHUNK_BYTES, threads, stop, threadFactory, true);
     }
 
     /** The number of chunks per block, as the VERIFY message must carry them. */
