@@ -50,6 +50,30 @@ public final class PageViews {
         return range(block, window, block.offsetInWindow(firstPage), pageCount << block.pageShift(), slot);
     }
 
+    /**
+     * Puts into {@code iov}, from index {@code first}, views of the {@code count} pages of block {@code blockId}
+     * listed in {@code pages}: one view per run of consecutive pages inside one window, so that a gathering write or
+     * a scattering read handles a few large buffers instead of one per page. Each view is held in the slot of its
+     * index in {@code iov}. Returns the index after the last view. Allocates nothing once warm.
+     */
+    public int runs(final int blockId, final long[] pages, final int count, final ByteBuffer[] iov, final int first) {
+        final RamBlock block = blocksById[blockId];
+        int next = first;
+        int i = 0;
+        while (i < count) {
+            final long start = pages[i];
+            final int window = block.windowOf(start);
+            int run = 1;
+            while (i + run < count && pages[i + run] == start + run && block.windowOf(start + run) == window) {
+                run++;
+            }
+            iov[next] = range(block, window, block.offsetInWindow(start), run << block.pageShift(), next);
+            next++;
+            i += run;
+        }
+        return next;
+    }
+
     private ByteBuffer range(final RamBlock block, final int window, final int offset, final int length, final int slot) {
         ByteBuffer[] windowViews = views[block.id()][window];
         if (null == windowViews) {

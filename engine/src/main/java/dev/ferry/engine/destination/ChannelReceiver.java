@@ -130,11 +130,9 @@ final class ChannelReceiver implements Runnable {
     /** Reads the normal pages straight into the mapping, then fills the zero pages that need it. */
     private void apply(final RamBlock block, final int normal, final int pageCount) throws IOException {
         final int blockId = block.id();
-        for (int i = 0; i < normal; i++) {
-            iov[i] = views.page(blockId, pages[i], i);
-        }
+        final int buffers = views.runs(blockId, pages, normal, iov, 0);
         try {
-            connection.readFully(iov, normal);
+            connection.readFully(iov, buffers);
         } catch (final IOException ex) {
             throw outOfSpaceOr(ex, block, normal);
         }

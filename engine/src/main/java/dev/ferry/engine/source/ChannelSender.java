@@ -174,15 +174,15 @@ final class ChannelSender implements Agent {
             .header(0, packet.blockId, packet.round, sequence++, normal, zero, normal << shift);
         for (int i = 0; i < normal; i++) {
             header.pageOffset(i, pages[i] << shift);
-            iov[1 + i] = views.page(packet.blockId, pages[i], i);
         }
         for (int i = 0; i < zero; i++) {
             header.pageOffset(normal + i, zeroPages[i] << shift);
         }
         packet.header.clear().limit(PacketHeaderFlyweight.headerAndOffsetsLength(normal + zero));
         iov[0] = packet.header;
+        final int buffers = views.runs(packet.blockId, pages, normal, iov, 1);
         final long startNs = System.nanoTime();
-        final long bytes = connection.writeFully(iov, 0, 1 + normal);
+        final long bytes = connection.writeFully(iov, 0, buffers);
         latency.recordPacketLatency(System.nanoTime() - startNs);
         counters.add(bytes, normal, zero);
     }
