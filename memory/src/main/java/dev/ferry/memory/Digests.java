@@ -47,29 +47,6 @@ public final class Digests {
         return (int)((block.lengthBytes() + chunkBytes - 1) / chunkBytes);
     }
 
-    /**
-     * CRC32C of chunk {@code chunk} of a file-backed block, reading only what the file system holds as data and
-     * feeding zeros for its holes: a hole is never faulted in. Falls back to reading the whole chunk when the file
-     * system cannot say.
-     */
-    static int chunkByExtents(final RamBlock block, final int chunkBytes, final int chunk) {
-        final long from = (long)chunk * chunkBytes;
-        final long length = Math.min(chunkBytes, block.lengthBytes() - from);
-        final long[] extents = FileExtents.dataExtents(block.path(), block.fileOffsetOf(0) + from, length);
-        if (null == extents) {
-            return chunk(block, chunkBytes, chunk);
-        }
-        final CRC32C crc = new CRC32C();
-        long at = 0;
-        for (int e = 0; e < extents.length; e += 2) {
-            zeros(crc, extents[e] - at);
-            Pages.update(crc, block, from + extents[e], extents[e + 1] - extents[e]);
-            at = extents[e + 1];
-        }
-        zeros(crc, length - at);
-        return (int)crc.getValue();
-    }
-
     /** The CRC32C of {@code length} zero bytes, as a hole reads. */
     static int zeros(final long length) {
         final CRC32C crc = new CRC32C();
@@ -160,8 +137,7 @@ public final class Digests {
                             if (stop.getAsBoolean()) {
                                 throw new MemoryException("digest stopped");
                             }
-                            digests[c] = null == data[b] ? chunk(block, chunkBytes, c) : data[b][c] ?
-                                chunkByExtents(block, chunkBytes, c) :
+                            digests[c] = null == data[b] || data[b][c] ? chunk(block, chunkBytes, c) :
                                 zeros(Math.min(chunkBytes, block.lengthBytes() - (long)c * chunkBytes));
                         }
                     }

@@ -6,7 +6,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.function.IntFunction;
 
 /**
  * Which parts of a file hold data and which are holes, in the file system's own words: {@code lseek(SEEK_DATA)}
@@ -50,6 +50,11 @@ public final class FileExtents {
      * be read.
      */
     public static boolean[] dataChunks(final Path path, final long offset, final long length, final int chunkBytes) {
+        return withFile(path, fd -> chunks(fd, offset, length, chunkBytes));
+    }
+
+    /** Runs {@code query} on a read-only descriptor of {@code path}; null if JNA, the file or a call fails. */
+    private static <T> T withFile(final Path path, final IntFunction<T> query) {
         if (null == LIBC) {
             return null;
         }
@@ -60,7 +65,7 @@ public final class FileExtents {
             return null;
         }
         try {
-            return chunks(fd, offset, length, chunkBytes);
+            return query.apply(fd);
         } catch (final LastErrorException ex) {
             return null;
         } finally {
@@ -93,61 +98,5 @@ public final class FileExtents {
             at = (long)(chunk + 1) * chunkBytes;
         }
         return data;
-    }
-
-    /**
-     * The data extents of {@code length} bytes of {@code path} from {@code offset}, relative to {@code offset}:
-     * {@code start0, end0, start1, end1, ...} in order; everything between them is hole. Null when the file system
-     * cannot say: then all of it must be taken as data.
-     */
-    public static long[] dataExtents(final Path path, final long offset, final long length) {
-        if (null == LIBC) {
-            return null;
-        }
-        final int fd;
-        try {
-            fd = LIBC.open(path.toString(), O_RDONLY);
-        } catch (final LastErrorException ex) {
-            return null;
-        }
-        try {
-            return extents(fd, offset, length);
-        } catch (final LastErrorException ex) {
-            return null;
-        } finally {
-            try {
-                LIBC.close(fd);
-            } catch (final LastErrorException ignore) {
-                // a read-only descriptor: nothing was lost.
-            }
-        }
-    }
-
-    private static long[] extents(final int fd, final long offset, final long length) {
-        long[] extents = new long[16];
-        int count = 0;
-        long at = 0;
-        while (at < length) {
-            final long start;
-            try {
-                start = LIBC.lseek(fd, offset + at, SEEK_DATA) - offset;
-            } catch (final LastErrorException ex) {
-                if (ex.getErrorCode() == ENXIO) {
-                    break;
-                }
-                throw ex;
-            }
-            if (start >= length) {
-                break;
-            }
-            final long end = Math.min(length, LIBC.lseek(fd, offset + start, SEEK_HOLE) - offset);
-            if (count + 2 > extents.length) {
-                extents = Arrays.copyOf(extents, extents.length * 2);
-            }
-            extents[count++] = start;
-            extents[count++] = end;
-            at = end;
-        }
-        return Arrays.copyOf(extents, count);
     }
 }

@@ -34,33 +34,7 @@ public final class MemoryFiles {
      * @throws MemoryException naming the path, the size needed and the space there is, if the space is not there.
      */
     public static void createReserved(final Path path, final long lengthBytes) {
-        try {
-            final Path parent = path.toAbsolutePath().getParent();
-            if (null != parent && !Files.isDirectory(parent)) {
-                throw new MemoryException("directory " + parent + " of memory file " + path + " does not exist");
-            }
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.force(false);
-            }
-            final FileStore store = Files.getFileStore(path);
-            final long usable = store.getUsableSpace();
-            if (usable < lengthBytes) {
-                Files.deleteIfExists(path);
-                throw new MemoryException("not enough space for memory file " + path + ": need " + lengthBytes +
-                    " bytes, " + store + " has " + usable + " usable");
-            }
-            if (!fallocate(path, lengthBytes)) {
-                writeZeros(path, lengthBytes);
-            }
-        } catch (final IOException ex) {
-            deleteQuietly(path);
-            throw new MemoryException("cannot create memory file " + path + " of " + lengthBytes + " bytes: " +
-                ex.getMessage(), ex);
-        } catch (final MemoryException ex) {
-            deleteQuietly(path);
-            throw ex;
-        }
+        create(path, lengthBytes, true);
     }
 
     /**
@@ -73,6 +47,10 @@ public final class MemoryFiles {
      * @throws MemoryException naming the path, the size needed and the space there is, if the space is not there.
      */
     public static void createSparse(final Path path, final long lengthBytes) {
+        create(path, lengthBytes, false);
+    }
+
+    private static void create(final Path path, final long lengthBytes, final boolean reserve) {
         try {
             final Path parent = path.toAbsolutePath().getParent();
             if (null != parent && !Files.isDirectory(parent)) {
@@ -86,7 +64,12 @@ public final class MemoryFiles {
                     throw new MemoryException("not enough space for memory file " + path + ": need " + lengthBytes +
                         " bytes, " + store + " has " + usable + " usable");
                 }
-                file.setLength(lengthBytes);
+                if (!reserve) {
+                    file.setLength(lengthBytes);
+                }
+            }
+            if (reserve && !fallocate(path, lengthBytes)) {
+                writeZeros(path, lengthBytes);
             }
         } catch (final IOException ex) {
             deleteQuietly(path);
