@@ -4,7 +4,10 @@ import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.protocol.HandshakeFlyweight;
 
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
@@ -234,6 +237,23 @@ final class FailureTest {
             assertEquals(ErrorCode.CONNECT_FAILED, result.errorCode());
             assertTrue(result.error().contains("127.0.0.1:" + port), result.error());
         }
+        Guests.assertNoFerryThreads();
+    }
+
+    /** An authenticated source that never sends SETUP must not hold the destination forever. */
+    @Test
+    @Timeout(30)
+    void aSourceSilentBeforeSetupTimesOut() throws Exception {
+        final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+            .secret(Guests.SECRET).idleTimeoutMs(500));
+        try (Connection connection = Connection.connect(destination.localAddress(), 5_000, "silent main")) {
+            Handshake.client(connection, Guests.SECRET, Handshake.newSessionId(), HandshakeFlyweight.KIND_MAIN, 0, 2);
+            final MigrationResult result = destination.result().get(20, TimeUnit.SECONDS);
+            assertEquals(MigrationStatus.FAILED, result.status());
+            assertEquals(ErrorCode.TIMEOUT, result.errorCode(), result.error());
+            assertTrue(result.error().contains("nothing from the source for 500 ms"), result.error());
+        }
+        destination.close();
         Guests.assertNoFerryThreads();
     }
 }

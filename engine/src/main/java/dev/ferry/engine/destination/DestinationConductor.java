@@ -23,6 +23,7 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -96,30 +97,28 @@ final class DestinationConductor implements Runnable, Admission.Host {
 
     @Override
     public void run() {
+        ScheduledFuture<?> liveness = null;
         try {
-            final Message setup = awaitMainAndSetup();
-            final var liveness = watchdog.every(LivenessCheck.PERIOD_MS, new LivenessCheck(admission.connections(),
+            awaitMain();
+            // From the main channel on, a source that falls silent (even before SETUP) fails the migration.
+            liveness = watchdog.every(LivenessCheck.PERIOD_MS, new LivenessCheck(admission.connections(),
                 () -> state == DestinationState.VERIFYING ? config.verifyTimeoutMs() : config.idleTimeoutMs(), this));
-            try {
-                onSetup(setup);
-                boolean done = false;
-                while (!done) {
-                    done = onEvent(nextEvent());
-                }
-            } finally {
-                liveness.cancel(false);
+            onSetup(awaitSetup());
+            boolean done = false;
+            while (!done) {
+                done = onEvent(nextEvent());
             }
         } catch (final Throwable ex) {
             failWith(ex);
         } finally {
+            if (null != liveness) {
+                liveness.cancel(false);
+            }
             finish();
         }
     }
 
-    /**
-     * The last transition, which must happen whatever came before: an illegal one here is logged as the bug it is,
-     * and the outcome is still published, since a result that never completes would hang the embedder.
-     */
+    /** The last transition happens whatever came before: an illegal one is logged, the outcome still published. */
     private void end(final DestinationState outcome) {
         if (!state.next().contains(outcome)) {
             LOG.log(System.Logger.Level.ERROR, "illegal final transition {0} -> {1}", state, outcome);
@@ -138,8 +137,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
         counters.status(next.status().ordinal());
     }
 
-    /** Waits (unbounded, as a listener does) for the main channel, then for its first message. */
-    private Message awaitMainAndSetup() {
+    /** Waits, unbounded as a listener does, for the main channel (or a cancel). */
+    private void awaitMain() {
         while (null == main) {
             final DestinationEvent event = nextEvent();
             if (event instanceof DestinationEvent.MainConnected connected) {
@@ -150,6 +149,10 @@ final class DestinationConductor implements Runnable, Admission.Host {
                 onEvent(event);
             }
         }
+    }
+
+    /** The first message, which must be SETUP. */
+    private Message awaitSetup() {
         final DestinationEvent first = nextEvent();
         if (first instanceof DestinationEvent.PeerMessage message) {
             return message.message();
