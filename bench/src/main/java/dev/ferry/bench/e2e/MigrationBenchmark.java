@@ -5,6 +5,7 @@ import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
+import org.agrona.SystemUtil;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ public final class MigrationBenchmark {
                     case "e2e":
                         break;
                     case "--size":
-                        options.sizeBytes = size(args[++i]);
+                        options.sizeBytes = SystemUtil.parseSize("--size", args[++i]);
                         break;
                     case "--runs":
                         options.runs = Integer.parseInt(args[++i]);
@@ -127,13 +128,6 @@ public final class MigrationBenchmark {
                 throw new IllegalArgumentException(options.ferryJar + " is missing: mvn -q -DskipTests package first");
             }
             return options;
-        }
-
-        static long size(final String text) {
-            final String lower = text.toLowerCase(Locale.ROOT);
-            final long number = Long.parseLong(lower.replaceAll("[kmg]$", ""));
-            return lower.endsWith("g") ? number << 30 : lower.endsWith("m") ? number << 20 :
-                lower.endsWith("k") ? number << 10 : number;
         }
 
         static Path scratch() {

@@ -119,12 +119,6 @@ public final class MainChannel implements AutoCloseable {
         return receivedLength;
     }
 
-    /** Fails unless the last body is at least {@code minimum} bytes. */
-    public void requireBodyLength(final int type, final int minimum) {
-        ProtocolException.check(receivedLength >= minimum, MessageFlyweight.typeName(type) + " body length",
-            receivedLength, ">= " + minimum);
-    }
-
     @Override
     public void close() {
         connection.close();

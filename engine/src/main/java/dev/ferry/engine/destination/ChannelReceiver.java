@@ -134,7 +134,11 @@ final class ChannelReceiver implements Runnable {
         try {
             connection.readFully(iov, buffers);
         } catch (final IOException ex) {
-            throw outOfSpaceOr(ex, block, normal);
+            final FerryException outOfSpace = outOfSpace(ex, block, normal);
+            if (null != outOfSpace) {
+                throw outOfSpace;
+            }
+            throw ex;
         }
         final DirtyBitmap written = writtenById[blockId];
         for (int i = 0; i < normal; i++) {
@@ -174,11 +178,11 @@ final class ChannelReceiver implements Runnable {
 
     /**
      * A read into a file mapping whose file system is full fails with EFAULT ("Bad address"): that is the memory,
-     * not the network, and is said so, naming the file. Any other I/O error is the connection's.
+     * not the network, and is said so, naming the file; null for any other I/O error, which is the connection's.
      */
-    private static IOException outOfSpaceOr(final IOException ex, final RamBlock block, final int pages) {
+    private static FerryException outOfSpace(final IOException ex, final RamBlock block, final int pages) {
         if (!block.isFileBacked()) {
-            return ex;
+            return null;
         }
         long usable = -1;
         try {
@@ -188,11 +192,11 @@ final class ChannelReceiver implements Runnable {
         }
         if (String.valueOf(ex.getMessage()).contains("Bad address") ||
             usable >= 0 && usable < (long)pages * block.pageSizeBytes()) {
-            throw new FerryException(ErrorCode.MEMORY, "memory file " + block.path() + " ran out of space on its " +
+            return new FerryException(ErrorCode.MEMORY, "memory file " + block.path() + " ran out of space on its " +
                 "file system while receiving block '" + block.name() + "' (" + usable + " bytes usable; the guest's " +
                 "pages are allocated as they arrive): " + ex.getMessage());
         }
-        return ex;
+        return null;
     }
 
     private static ProtocolException invalid(final String field, final long value, final String expected) {
