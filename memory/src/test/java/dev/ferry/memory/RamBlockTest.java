@@ -62,6 +62,27 @@ final class RamBlockTest {
     }
 
     @Test
+    void runsOfConsecutivePagesBecomeOneViewEachAndNeverCrossAWindow() {
+        final int window = 1 << 20;
+        final long edge = window / PAGE;
+        try (GuestMemory memory = new GuestMemory(List.of(
+            RamBlock.anonymous(5, "ram", 4L << 20, PAGE, window)))) {
+            final PageViews views = new PageViews(memory, 8);
+            final ByteBuffer[] iov = new ByteBuffer[8];
+            final long[] pages = {10, 11, 12, 20, edge - 2, edge - 1, edge, edge + 1};
+            assertEquals(5, views.runs(5, pages, pages.length, iov, 1), "4 runs from slot 1: 10-12, 20, two at the edge");
+            assertEquals(3 * PAGE, iov[1].remaining());
+            assertEquals(10 * PAGE, iov[1].position());
+            assertEquals(PAGE, iov[2].remaining());
+            assertEquals(2 * PAGE, iov[3].remaining(), "the run stops at the window's end");
+            assertEquals((int)(edge - 2) * PAGE, iov[3].position());
+            assertEquals(2 * PAGE, iov[4].remaining(), "and starts again in the next window");
+            assertEquals(0, iov[4].position());
+            assertEquals(1, views.runs(5, pages, 0, iov, 1), "no pages, no views");
+        }
+    }
+
+    @Test
     void viewsWriteThroughToTheFileAndAllocateNothingOnceWarm() throws IOException {
         final Path file = dir.resolve("small.ram");
         final long length = 8L << 20;
