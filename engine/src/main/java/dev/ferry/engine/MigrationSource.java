@@ -12,6 +12,7 @@ import dev.ferry.memory.GuestMemory;
 
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -81,6 +82,24 @@ public final class MigrationSource implements AutoCloseable {
         engine.cancel(reason);
     }
 
+    /** Changes the downtime limit of the running migration from its next round on. */
+    public void downtimeLimit(final Duration limit) {
+        engine.downtimeLimitMs(limit.toMillis());
+    }
+
+    /** Changes the bandwidth cap of the running migration, bytes per second across all channels; 0 lifts it. */
+    public void maxBandwidth(final long bytesPerSecond) {
+        engine.maxBandwidth(bytesPerSecond);
+    }
+
+    /**
+     * Forces a switchover now, whatever the downtime: the current round ends early and the guest is paused for the
+     * final round (an operator's last resort). Without effect once the guest is paused.
+     */
+    public void forceSwitchover() {
+        engine.forceSwitchover();
+    }
+
     /** Cancels the migration if it still runs, waits for its threads to end and removes its counters file. */
     @Override
     public void close() {
@@ -93,8 +112,12 @@ public final class MigrationSource implements AutoCloseable {
         private GuestMemory memory;
         private GuestControl guestControl = GuestControl.NONE;
         private int channels = 2;
-        private int maxRounds = 30;
+        private int maxRounds;
         private long switchoverDirtyBytes = 16L << 20;
+        private long downtimeLimitMs = 300;
+        private boolean autoConverge = true;
+        private long maxBandwidthBytesPerSec;
+        private long timeoutMs = 600_000;
         private Supplier<byte[]> deviceState;
         private int queueCapacity = 64;
         private long connectTimeoutMs = 10_000;
@@ -138,7 +161,10 @@ public final class MigrationSource implements AutoCloseable {
             return channels;
         }
 
-        /** Most rounds, the final one included; 1 is stop-and-copy. Default 30. */
+        /**
+         * Most rounds, the final one included; reaching it switches over whatever the downtime limit. 1 is
+         * stop-and-copy; 0 (the default) is no limit.
+         */
         public Context maxRounds(final int maxRounds) {
             this.maxRounds = maxRounds;
             return this;
@@ -159,6 +185,56 @@ public final class MigrationSource implements AutoCloseable {
 
         public long switchoverDirtyBytes() {
             return switchoverDirtyBytes;
+        }
+
+        /**
+         * Switch over once the dirty set, at the measured bandwidth, fits this downtime (default 300 ms); one more
+         * round is taken when it is predicted to halve the downtime and the dirty set still shrinks. 0 turns this
+         * rule off (tests that need a fixed number of rounds).
+         */
+        public Context downtimeLimitMs(final long downtimeLimitMs) {
+            this.downtimeLimitMs = downtimeLimitMs;
+            return this;
+        }
+
+        public long downtimeLimitMs() {
+            return downtimeLimitMs;
+        }
+
+        /**
+         * Auto-converge (default on): when the guest dirties memory faster than the channels send it, throttle it
+         * through {@link GuestControl#throttle(int)}, as much as the measured rates call for, corrected each round.
+         */
+        public Context autoConverge(final boolean autoConverge) {
+            this.autoConverge = autoConverge;
+            return this;
+        }
+
+        public boolean autoConverge() {
+            return autoConverge;
+        }
+
+        /** Cap across all data channels, bytes per second; 0 (the default) is unlimited. */
+        public Context maxBandwidthBytesPerSec(final long maxBandwidthBytesPerSec) {
+            this.maxBandwidthBytesPerSec = maxBandwidthBytesPerSec;
+            return this;
+        }
+
+        public long maxBandwidthBytesPerSec() {
+            return maxBandwidthBytesPerSec;
+        }
+
+        /**
+         * A migration not switched over and applied by then fails with {@code NOT_CONVERGED} and the guest runs on,
+         * unthrottled; default 10 minutes.
+         */
+        public Context timeoutMs(final long timeoutMs) {
+            this.timeoutMs = timeoutMs;
+            return this;
+        }
+
+        public long timeoutMs() {
+            return timeoutMs;
         }
 
         /** Supplies the device state, called once with the guest paused after the final FLUSH; optional. */
@@ -219,7 +295,10 @@ public final class MigrationSource implements AutoCloseable {
                 "channels " + channels + " must be 1.." + Protocol.MAX_CHANNELS);
             require(memory.blocks().size() <= Protocol.MAX_BLOCKS,
                 "a guest of " + memory.blocks().size() + " blocks exceeds " + Protocol.MAX_BLOCKS);
-            require(maxRounds >= 1, "max rounds " + maxRounds + " must be >= 1");
+            require(maxRounds >= 0, "max rounds " + maxRounds + " must be >= 0 (0: no limit)");
+            require(downtimeLimitMs >= 0, "downtime limit " + downtimeLimitMs + " ms must be >= 0");
+            require(maxBandwidthBytesPerSec >= 0, "bandwidth cap " + maxBandwidthBytesPerSec + " must be >= 0");
+            require(timeoutMs > 0, "timeout " + timeoutMs + " ms must be positive");
             require(switchoverDirtyBytes >= -1, "switchover dirty bytes " + switchoverDirtyBytes + " must be >= -1");
             require(queueCapacity >= 4 && Integer.bitCount(queueCapacity) == 1,
                 "queue capacity " + queueCapacity + " must be a power of two >= 4");
@@ -228,8 +307,9 @@ public final class MigrationSource implements AutoCloseable {
 
         SourceConfig config() {
             return new SourceConfig(destination, memory, guestControl, channels, secret(), verify(), maxRounds,
-                switchoverDirtyBytes, deviceState, queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs,
-                resultTimeoutMs, digestThreads(), threadFactory(), idleStrategy(), countersDirectory());
+                switchoverDirtyBytes, downtimeLimitMs, autoConverge, maxBandwidthBytesPerSec, timeoutMs, deviceState,
+                queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs, resultTimeoutMs,
+                digestThreads(), threadFactory(), idleStrategy(), countersDirectory());
         }
 
         private static void require(final boolean condition, final String message) {

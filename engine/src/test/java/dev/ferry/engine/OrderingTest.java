@@ -118,7 +118,8 @@ final class OrderingTest {
         try {
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(CHANNELS)
-                .guestControl(GuestControl.of(workload)).maxRounds(40).switchoverDirtyBytes(-1));
+                .guestControl(GuestControl.of(workload)).maxRounds(40).switchoverDirtyBytes(-1)
+                .downtimeLimitMs(0).autoConverge(false));
             final MigrationResult sourceResult = migration.result().get();
             final MigrationResult destinationResult = destination.result().get();
             return new Outcome(sourceResult, destinationResult, channelSwitches.get(), backwards.get(), source);

@@ -57,6 +57,16 @@ public final class Pacer {
         return intoSlice >= activeNs ? THROTTLE_SLICE_NS - intoSlice : 0;
     }
 
+    /**
+     * After a throttle sleep: the writes that fell due while asleep are dropped, so a throttled writer loses the
+     * time it slept (as a throttled vCPU does) instead of catching up at the start of the next working part.
+     */
+    public void forgive(final long nowNs) {
+        if (nextDueNs < nowNs) {
+            nextDueNs = nowNs;
+        }
+    }
+
     /** Takes up to {@code max} writes that are due at {@code nowNs}; returns how many to do now. */
     public int acquire(final long nowNs, final int max) {
         if (intervalNs == Double.POSITIVE_INFINITY) {

@@ -48,6 +48,10 @@ public final class Workload implements AutoCloseable {
     private final List<Pacer> pacers = new ArrayList<>();
     private final AtomicLongArray writesByWriter;
     private long pauseStamp;
+    private long startedAtNs;
+    private long throttledAtNs;
+    private long writesBeforeThrottle;
+    private int throttlePercent;
     private volatile boolean running;
 
     /**
@@ -102,6 +106,7 @@ public final class Workload implements AutoCloseable {
             return this;
         }
         final long startNs = clock.nanoTime();
+        startedAtNs = startNs;
         for (int w = 0; w < writerCount; w++) {
             final Pacer pacer = new Pacer(pagesPerSecond / writerCount, startNs);
             pacers.add(pacer);
@@ -123,6 +128,7 @@ public final class Workload implements AutoCloseable {
                 final long sleepNs = pacer.throttleSleepNs(nowNs);
                 if (sleepNs > 0) {
                     LockSupport.parkNanos(sleepNs);
+                    pacer.forgive(clock.nanoTime());
                     continue;
                 }
                 final int permits = pacer.acquire(nowNs, BATCH);
@@ -207,14 +213,41 @@ public final class Workload implements AutoCloseable {
         return pauseStamp != 0;
     }
 
-    /** Writers sleep {@code percent} (0..99) of each 10 ms slice. */
+    /**
+     * Writers sleep {@code percent} (0..99) of each 10 ms slice and do not make up for it afterwards, as throttled
+     * vCPUs do not: the rate falls to (100 - percent)% of the target.
+     */
     public synchronized void throttle(final int percent) {
         if (percent < 0 || percent > 99) {
             throw new IllegalArgumentException("throttle " + percent + "% must be 0..99");
         }
+        if (percent > 0 && throttledAtNs == 0) {
+            throttledAtNs = clock.nanoTime();
+            writesBeforeThrottle = writes();
+        }
         for (final Pacer pacer : pacers) {
             pacer.throttlePercent(percent);
         }
+        throttlePercent = percent;
+    }
+
+    /** The throttle in force, percent. */
+    public synchronized int throttlePercent() {
+        return throttlePercent;
+    }
+
+    /**
+     * Page writes per second from {@link #start()} until the first throttle (or until now if never throttled); -1
+     * when it never ran.
+     */
+    public synchronized long unthrottledWritesPerSecond() {
+        if (startedAtNs == 0 || pagesPerSecond == 0) {
+            return -1;
+        }
+        final boolean throttled = throttledAtNs != 0;
+        final long endNs = throttled ? throttledAtNs : clock.nanoTime();
+        final long count = throttled ? writesBeforeThrottle : writes();
+        return (long)(count * 1e9 / Math.max(1, endNs - startedAtNs));
     }
 
     /** Page writes done so far. */

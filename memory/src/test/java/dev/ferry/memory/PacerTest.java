@@ -57,4 +57,21 @@ final class PacerTest {
         assertEquals(10 * MS - 100_000, pacer.throttleSleepNs(200 * MS + 100_000));
         assertThrows(IllegalArgumentException.class, () -> pacer.throttlePercent(100));
     }
+
+    @Test
+    void aThrottledWriterLosesTheTimeItSlept() {
+        // 1000 writes/s at 70%: each 10 ms slice works 3 ms and sleeps 7; over a second, 300 writes, not 1000.
+        final Pacer pacer = new Pacer(1000, 0);
+        pacer.throttlePercent(70);
+        long total = 0;
+        for (long t = 0; t < 1000; t++) {
+            final long nowNs = t * MS;
+            if (pacer.throttleSleepNs(nowNs) > 0) {
+                pacer.forgive(nowNs + pacer.throttleSleepNs(nowNs));
+                continue;
+            }
+            total += pacer.acquire(nowNs, 100);
+        }
+        assertEquals(300, total, 3);
+    }
 }

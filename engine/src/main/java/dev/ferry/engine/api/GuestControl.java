@@ -4,8 +4,12 @@ import dev.ferry.memory.Workload;
 
 /**
  * How the source engine controls the running guest: a VMM implements it over its vCPUs, the CLI over its
- * synthetic workload. Calls come from the migration thread, except {@link #resume()}, which may come from
- * whichever thread observes a failure.
+ * synthetic workload. Calls come from the migration's conductor thread.
+ * <p>
+ * Auto-converge calls {@link #throttle(int)} when the guest dirties memory faster than the channels can send it.
+ * A VMM implements it as QEMU's CPU throttle does: each vCPU sleeps {@code percent} of every short slice (say 10 ms)
+ * and runs the rest, losing the time it slept rather than catching up afterwards. The engine lifts the throttle
+ * ({@code throttle(0)}) whenever the migration ends, whichever way.
  */
 public interface GuestControl {
     /** Stops every writer of guest memory; returns only when none is mid-write. Switchover starts here. */
@@ -14,8 +18,13 @@ public interface GuestControl {
     /** Lets writers run again after a failed or cancelled migration. */
     void resume();
 
-    /** Slows writers to (100 - percent)% of their time (auto-converge); optional. */
+    /** Slows writers to (100 - percent)% of their time (auto-converge), percent 0..99; 0 lifts it. Optional. */
     default void throttle(final int percent) {
+    }
+
+    /** Page writes per second the guest achieved before any throttle, or -1 when it cannot tell (the default). */
+    default long unthrottledWritesPerSecond() {
+        return -1;
     }
 
     /** The synthetic {@link Workload} as a guest: paused, resumed and throttled through it. */
@@ -34,6 +43,11 @@ public interface GuestControl {
             @Override
             public void throttle(final int percent) {
                 workload.throttle(percent);
+            }
+
+            @Override
+            public long unthrottledWritesPerSecond() {
+                return workload.unthrottledWritesPerSecond();
             }
         };
     }

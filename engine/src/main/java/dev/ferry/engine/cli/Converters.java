@@ -71,6 +71,26 @@ final class Converters {
         }
     }
 
+    /**
+     * A rate in bytes per second: a {@link Size} followed by {@code /s} ({@code 20m/s}; the {@code /s} may be left
+     * out), or {@code 0} or {@code unlimited} for no limit (0).
+     */
+    static final class Rate implements ITypeConverter<Long> {
+        @Override
+        public Long convert(final String text) {
+            final String trimmed = text.trim().toLowerCase(Locale.ROOT);
+            if ("unlimited".equals(trimmed)) {
+                return 0L;
+            }
+            final String size = trimmed.endsWith("/s") ? trimmed.substring(0, trimmed.length() - 2) : trimmed;
+            try {
+                return new Size().convert(size);
+            } catch (final TypeConversionException ex) {
+                throw new TypeConversionException("a rate such as 20m/s or 1g/s, or unlimited");
+            }
+        }
+    }
+
     /** {@code HOST:PORT}, {@code [::1]:PORT}. */
     static final class HostPort implements ITypeConverter<InetSocketAddress> {
         @Override

@@ -101,36 +101,12 @@ final class DemoCommand implements Callable<Integer> {
                 .secret(secret)
                 .verify(verifyMode)
                 .countersDirectory(common.countersDirectory()));
-            final MigrationSource.Context context = new MigrationSource.Context()
-                .destination(destination.localAddress())
-                .secret(secret)
-                .verify(verifyMode)
-                .countersDirectory(common.countersDirectory());
-            migration.apply(context);
-            final Workload workload = migration.workload(memory.block(0));
-            final MigrationResult sourceResult;
-            final MigrationResult destinationResult;
-            final MigrationSource source = MigrationSource.start(context.memory(memory)
-                .guestControl(null == workload ? GuestControl.NONE : GuestControl.of(workload)));
-            try (destination;
-                 source;
-                 Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
-                     interrupted -> common.report(interrupted, err, source::writeHistogramLog), () -> {
-                         source.close();
-                         destination.close();
-                     });
-                 ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
-                sourceResult = source.result().join();
-                destinationResult = destination.result().join();
-            } finally {
-                if (null != workload) {
-                    workload.close();
-                }
-            }
+            final MigrationResult[] results = migrate(memory, destination, secret, verifyMode, err);
+            final MigrationResult sourceResult = results[0];
+            final MigrationResult destinationResult = results[1];
             if (null != destinationResult.memory()) {
                 destinationResult.memory().close();
             }
-            common.report(sourceResult, err, source::writeHistogramLog);
             err.print(destinationResult.stats().toReport());
             return destinationResult.isCompleted() ? common.exitCode(sourceResult) : FerryCli.EXIT_FAILED;
         } finally {
@@ -138,5 +114,39 @@ final class DemoCommand implements Callable<Integer> {
             MemoryFiles.deleteQuietly(destinationFile);
             Files.deleteIfExists(work);
         }
+    }
+
+    /** Runs the source against {@code destination}; returns the source's and the destination's results. */
+    private MigrationResult[] migrate(final GuestMemory memory, final MigrationDestination destination,
+        final Secret secret, final VerifyMode verifyMode, final PrintWriter err) {
+        final MigrationSource.Context context = new MigrationSource.Context()
+            .destination(destination.localAddress())
+            .secret(secret)
+            .verify(verifyMode)
+            .countersDirectory(common.countersDirectory());
+        migration.apply(context);
+        final Workload workload = migration.workload(memory.block(0));
+        final MigrationSource source = MigrationSource.start(context.memory(memory)
+            .guestControl(null == workload ? GuestControl.NONE : GuestControl.of(workload)));
+        final MigrationResult sourceResult;
+        final MigrationResult destinationResult;
+        try (destination;
+             source;
+             Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
+                 interrupted -> common.report(interrupted, err, source::writeHistogramLog), () -> {
+                     source.close();
+                     destination.close();
+                 });
+             SwitchoverSignal forcing = SwitchoverSignal.install(source::forceSwitchover, err);
+             ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
+            sourceResult = source.result().join();
+            destinationResult = destination.result().join();
+        } finally {
+            if (null != workload) {
+                workload.close();
+            }
+        }
+        common.report(sourceResult, err, source::writeHistogramLog);
+        return new MigrationResult[] {sourceResult, destinationResult};
     }
 }

@@ -23,9 +23,32 @@ final class MigrationOptions {
         description = "Workload writer threads (default: ${DEFAULT-VALUE}).")
     int writers;
 
-    @Option(names = "--max-rounds", paramLabel = "N", defaultValue = "30",
-        description = "Most rounds before switching over, the final one included (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-rounds", paramLabel = "N", defaultValue = "0",
+        description = "Most rounds, the final one included; reaching it switches over whatever the downtime "
+            + "(default: 0, no limit; 1 is stop-and-copy).")
     int maxRounds;
+
+    @Option(names = "--downtime-limit", paramLabel = "DURATION", defaultValue = "300ms",
+        converter = Converters.DurationMs.class,
+        description = "Switch over once the dirty set fits this downtime at the measured bandwidth (default: "
+            + "${DEFAULT-VALUE}).")
+    long downtimeLimitMs;
+
+    @Option(names = "--auto-converge", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Throttle a guest that dirties memory faster than the channels send it (default: on; "
+            + "--no-auto-converge turns it off).")
+    boolean autoConverge;
+
+    @Option(names = "--max-bandwidth", paramLabel = "SIZE/s", defaultValue = "unlimited",
+        converter = Converters.Rate.class,
+        description = "Cap across all data channels, e.g. 20m/s (default: ${DEFAULT-VALUE}); the paused final round "
+            + "runs uncapped.")
+    long maxBandwidth;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = Converters.DurationMs.class,
+        description = "Fail the migration if it has not converged and switched over by then; the guest runs on "
+            + "(default: ${DEFAULT-VALUE}).")
+    long timeoutMs;
 
     @Option(names = "--switchover-dirty", paramLabel = "SIZE", defaultValue = "16m", converter = Converters.Size.class,
         description = "Switch over once at most this much is dirty after a round (default: ${DEFAULT-VALUE}).")
@@ -47,7 +70,11 @@ final class MigrationOptions {
             .barrierTimeoutMs(barrierTimeoutMs)
             .channels(channels)
             .maxRounds(maxRounds)
-            .switchoverDirtyBytes(switchoverDirtyBytes);
+            .switchoverDirtyBytes(switchoverDirtyBytes)
+            .downtimeLimitMs(downtimeLimitMs)
+            .autoConverge(autoConverge)
+            .maxBandwidthBytesPerSec(maxBandwidth)
+            .timeoutMs(timeoutMs);
     }
 
     /** The workload over the middle of {@code block}, started, or null when the dirty rate is 0. */

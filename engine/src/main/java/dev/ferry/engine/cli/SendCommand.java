@@ -76,6 +76,7 @@ final class SendCommand implements Callable<Integer> {
             try (source;
                  Interrupts interrupts = Interrupts.cancelOnShutdown(source::cancel, source.result(),
                      interrupted -> common.report(interrupted, err, source::writeHistogramLog), source::close);
+                 SwitchoverSignal forcing = SwitchoverSignal.install(source::forceSwitchover, err);
                  ProgressLine progress = new ProgressLine(source::stats, err, ProgressLine.isTerminal())) {
                 result = source.result().join();
             } finally {

@@ -18,6 +18,7 @@ import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.engine.stats.MigrationStats;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -339,6 +340,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
 
     /** Posted by receivers: a data channel ended early or broke; the source's reason may follow. */
     void channelLost(final int channel, final String reason) {
+        FlightEvents.channelFailure("destination", channel, reason);
         inbox.post(new DestinationEvent.ChannelLost(channel, reason), true);
     }
 
@@ -393,6 +395,6 @@ final class DestinationConductor implements Runnable, Admission.Host {
     MigrationStats stats() {
         final FerryException cause = reported;
         return counters.snapshot("destination", state.status().jsonName(), mainBytes(), verified,
-            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name());
+            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name(), null);
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.FlightEvents;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,15 +36,21 @@ final class RoundHold {
     /** The conductor read FLUSH of {@code round}: checks it is the next one and waits for every channel; false if ended. */
     boolean onFlush(final long round) {
         ProtocolException.check(round == nextFlushRound, "FLUSH round", round, Long.toString(nextFlushRound));
+        final FlightEvents.BarrierWait wait = new FlightEvents.BarrierWait();
+        wait.begin();
         if (hold && barrier.arriveAndAwait(round, "the main channel at the FLUSH of round " + round) ==
             SyncBarrier.Outcome.TERMINATED) {
             return false;
         }
+        wait.side = "destination";
+        wait.round = (int)round;
+        wait.commit();
         final long firstNs = firstSyncNs.getAndSet(0);
         if (firstNs != 0) {
             counters.latency().recordBarrierLatency(System.nanoTime() - firstNs);
         }
         counters.rounds(round + 1);
+        counters.latency().endInterval();
         nextFlushRound++;
         return true;
     }

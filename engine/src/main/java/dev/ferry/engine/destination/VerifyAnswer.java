@@ -8,6 +8,7 @@ import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.engine.protocol.VerifyFlyweight;
+import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.engine.verify.Verification;
 import dev.ferry.memory.GuestMemory;
 
@@ -38,6 +39,18 @@ final class VerifyAnswer {
      */
     static boolean answer(final VerifyFlyweight verify, final DestinationConfig config, final GuestMemory memory,
         final DestinationDigest digest, final MainChannel main) throws IOException {
+        final FlightEvents.Verification event = FlightEvents.Verification.start("destination");
+        boolean verified = false;
+        try {
+            verified = compareAndAnswer(verify, config, memory, digest, main);
+            return verified;
+        } finally {
+            event.end(verified);
+        }
+    }
+
+    private static boolean compareAndAnswer(final VerifyFlyweight verify, final DestinationConfig config,
+        final GuestMemory memory, final DestinationDigest digest, final MainChannel main) throws IOException {
         if (config.verify() == VerifyMode.NONE) {
             ProtocolException.check(verify.blockCount() == 0, "VERIFY block count", verify.blockCount(),
                 "0 (verification is off)");

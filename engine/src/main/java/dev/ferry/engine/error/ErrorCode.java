@@ -21,7 +21,9 @@ public enum ErrorCode {
     MEMORY(13, "resources"),
     TIMEOUT(14, "network"),
     CONTACT_LOST(15, "network"),
-    INTERNAL(16, "bug");
+    INTERNAL(16, "bug"),
+    /** The source's {@code --timeout} passed before the migration converged and switched over. */
+    NOT_CONVERGED(17, "workload");
 
     private static final ErrorCode[] BY_ID = new ErrorCode[32];
 

@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * One channel's sender: the single consumer of its work queue. Per packet it sorts zero pages from normal ones
@@ -41,6 +42,8 @@ final class ChannelSender implements Agent {
     private final Counters.ChannelCounters counters;
     private final LatencyHistograms latency;
     private final BiConsumer<Integer, Throwable> onFailure;
+    private final BandwidthLimiter limiter;
+    private final BooleanSupplier isRunning;
     private final SpscArrayQueue<Packet> queue;
     private final SpscArrayQueue<Packet> free;
     private final CountDownLatch drained = new CountDownLatch(1);
@@ -54,7 +57,10 @@ final class ChannelSender implements Agent {
 
     ChannelSender(
         final int index, final Connection connection, final GuestMemory memory, final int queueCapacity,
-        final SyncBarrier syncWritten, final Counters counters, final BiConsumer<Integer, Throwable> onFailure) {
+        final SyncBarrier syncWritten, final Counters counters, final BandwidthLimiter limiter,
+        final BiConsumer<Integer, Throwable> onFailure) {
+        this.limiter = limiter;
+        this.isRunning = () -> running;
         this.index = index;
         this.connection = connection;
         this.memory = memory;
@@ -181,6 +187,7 @@ final class ChannelSender implements Agent {
         packet.header.clear().limit(PacketHeaderFlyweight.headerAndOffsetsLength(normal + zero));
         iov[0] = packet.header;
         final int buffers = views.runs(packet.blockId, pages, normal, iov, 1);
+        limiter.acquire(PacketHeaderFlyweight.headerAndOffsetsLength(normal + zero) + ((long)normal << shift), isRunning);
         final long startNs = System.nanoTime();
         final long bytes = connection.writeFully(iov, 0, buffers);
         latency.recordPacketLatency(System.nanoTime() - startNs);

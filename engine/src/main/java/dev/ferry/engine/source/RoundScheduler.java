@@ -7,6 +7,7 @@ import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.FlushFlyweight;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.PageBitmap;
 import dev.ferry.memory.RamBlock;
@@ -15,6 +16,7 @@ import org.agrona.concurrent.IdleStrategy;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The rounds, on the conductor's thread (the single producer of every channel's queue): harvest the shared dirty
@@ -63,8 +65,11 @@ final class RoundScheduler {
         this.barrierTimeoutMs = barrier.timeoutMs();
     }
 
-    /** Moves the shared dirty bits into the own bitmaps (round 0: every page) and starts the round's clock. */
-    void harvest(final int round) {
+    /**
+     * Moves the shared dirty bits into the own bitmaps (round 0: every page) and starts the round's clock; returns
+     * the pages harvested (round 0: every page).
+     */
+    long harvest(final int round) {
         final long startNs = System.nanoTime();
         long pages = 0;
         for (int b = 0; b < blocks.size(); b++) {
@@ -83,10 +88,14 @@ final class RoundScheduler {
         counters.rounds(round + 1);
         roundStartNs = System.nanoTime();
         roundBytesStart = counters.channelBytes();
+        return pages;
     }
 
-    /** Queues every page of this round once. */
-    void sendRound(final int round) {
+    /**
+     * Queues every page of this round once, or stops early, between packets, once {@code stop} says so (a forced
+     * switchover): the pages not queued keep their bits in the own bitmaps, and the next harvest adds to them.
+     */
+    void sendRound(final int round, final BooleanSupplier stop) {
         for (int b = 0; b < blocks.size(); b++) {
             final PageBitmap bitmap = own[b];
             final int blockId = blocks.get(b).id();
@@ -94,6 +103,9 @@ final class RoundScheduler {
             Packet packet = null;
             for (long page = bitmap.nextSet(0); page >= 0; page = bitmap.nextSet(page + 1)) {
                 if (null == packet) {
+                    if (stop.getAsBoolean()) {
+                        return;
+                    }
                     sender = leastLoadedSender();
                     packet = takeFree(sender).data(blockId, round);
                 }
@@ -117,15 +129,21 @@ final class RoundScheduler {
      */
     void endRound(final int round, final MainChannel main) throws IOException {
         final long startNs = System.nanoTime();
+        final FlightEvents.BarrierWait wait = new FlightEvents.BarrierWait();
+        wait.begin();
         for (final ChannelSender sender : senders) {
             enqueue(sender, takeFree(sender).control(Packet.SYNC, round));
         }
         awaitSyncWritten(round);
+        wait.side = "source";
+        wait.round = round;
+        wait.commit();
         main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
             flush.wrap(buffer, offset, FlushFlyweight.LENGTH).round(round);
             return FlushFlyweight.LENGTH;
         });
         counters.latency().recordBarrierLatency(System.nanoTime() - startNs);
+        counters.latency().endInterval();
     }
 
     private void awaitSyncWritten(final int round) {

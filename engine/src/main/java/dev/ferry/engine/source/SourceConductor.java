@@ -19,6 +19,7 @@ import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.SetupFlyweight;
 import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.engine.verify.Verification;
 import dev.ferry.memory.GuestMemory;
@@ -31,6 +32,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -61,13 +63,14 @@ final class SourceConductor implements Runnable {
     private final List<Thread> threads = new ArrayList<>();
     private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
     private final RoundScheduler scheduler;
-    private final SwitchoverPolicy policy;
+    private final Convergence convergence;
     private volatile SourceState state = SourceState.CONNECTING;
     private volatile MainChannel main;
     private volatile long failedHandshakeBytes;
     private volatile boolean verified;
     private volatile FerryException reported;
     private boolean paused;
+    private ScheduledFuture<?> deadline;
     private long pausedNs;
 
     SourceConductor(final SourceConfig config, final Counters counters) {
@@ -79,7 +82,7 @@ final class SourceConductor implements Runnable {
         this.idle = config.idleStrategy().get();
         this.inbox = new SourceInbox(barrier, idle);
         this.scheduler = new RoundScheduler(memory, senders, barrier, counters, idle, inbox);
-        this.policy = new SwitchoverPolicy(config.switchoverDirtyBytes(), config.maxRounds());
+        this.convergence = new Convergence(config, counters);
         counters.channels(config.channels());
         counters.totalBytes(memory.totalBytes());
         counters.status(MigrationStatus.SETUP.ordinal());
@@ -87,6 +90,11 @@ final class SourceConductor implements Runnable {
 
     CompletableFuture<MigrationResult> result() {
         return result;
+    }
+
+    /** What an operator may change while the migration runs. */
+    Convergence convergence() {
+        return convergence;
     }
 
     /** Posts a cancel; the conductor tells the destination and decides the outcome. Safe from any thread. */
@@ -97,6 +105,9 @@ final class SourceConductor implements Runnable {
     @Override
     public void run() {
         try {
+            deadline = watchdog.after(config.timeoutMs(), () -> inbox.post(new SourceEvent.Failed(
+                convergence.notConverged(config.timeoutMs())), true));
+            watchdog.every(Convergence.SAMPLE_PERIOD_MS, convergence::sample);
             connectAndSetUp();
             migrate();
             awaitApplied();
@@ -151,7 +162,10 @@ final class SourceConductor implements Runnable {
         for (int i = 0; i < config.channels(); i++) {
             final Connection data = connect("data channel " + i);
             senders.add(new ChannelSender(i, data, memory, config.queueCapacity(), barrier, counters,
-                (index, cause) -> inbox.post(new SourceEvent.ChannelFailed(index, cause), true)));
+                convergence.limiter(), (index, cause) -> {
+                    FlightEvents.channelFailure("source", index, cause);
+                    inbox.post(new SourceEvent.ChannelFailed(index, cause), true);
+                }));
             handshake(data, sessionId, HandshakeFlyweight.KIND_DATA, i);
         }
         for (final ChannelSender sender : senders) {
@@ -198,27 +212,27 @@ final class SourceConductor implements Runnable {
 
     /** The round loop: round 0 sends every page; later rounds what was dirtied meanwhile; the last one paused. */
     private void migrate() throws IOException {
-        boolean last = policy.stopAndCopy();
+        boolean last = convergence.stopAndCopy();
         if (last) {
-            pause();
+            pause(ConvergencePolicy.Reason.MAX_ROUNDS, 0);
         } else {
             transition(SourceState.ACTIVE);
         }
         int round = 0;
         while (true) {
             inbox.check();
-            scheduler.harvest(round);
-            scheduler.sendRound(round);
+            final long pages = scheduler.harvest(round);
+            convergence.roundStarted(pages);
+            scheduler.sendRound(round, last ? () -> false : convergence::forced);
             scheduler.endRound(round, main);
             if (last) {
+                convergence.finalRound(round, pages, scheduler.roundNs(), scheduler.roundBytes());
                 break;
             }
-            final long dirtyBytes = scheduler.dirtyBytes();
-            counters.expectedDowntimeMs(SwitchoverPolicy.expectedDowntimeMs(dirtyBytes, scheduler.roundBytes(),
-                scheduler.roundNs()));
-            counters.remainingBytes(dirtyBytes);
-            if (policy.switchOver(round, dirtyBytes)) {
-                pause();
+            final ConvergencePolicy.Reason reason = convergence.afterRound(round, pages, scheduler.roundNs(),
+                scheduler.roundBytes(), scheduler.dirtyBytes());
+            if (null != reason) {
+                pause(reason, round + 1);
                 last = true;
             }
             round++;
@@ -248,8 +262,9 @@ final class SourceConductor implements Runnable {
         });
     }
 
-    private void pause() {
+    private void pause(final ConvergencePolicy.Reason reason, final int finalRound) {
         pausedNs = System.nanoTime();
+        convergence.switchingOver(reason, finalRound);
         config.guest().pause();
         paused = true;
         transition(SourceState.SWITCHOVER);
@@ -257,6 +272,8 @@ final class SourceConductor implements Runnable {
 
     private void awaitApplied() {
         await(inbox::applied, config.appliedTimeoutMs(), "APPLIED");
+        deadline.cancel(false);
+        convergence.applied();
         counters.transferDone();
         counters.downtimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedNs));
     }
@@ -265,6 +282,7 @@ final class SourceConductor implements Runnable {
     private void verify() throws IOException {
         transition(SourceState.VERIFYING);
         final long startNs = System.nanoTime();
+        final FlightEvents.Verification event = FlightEvents.Verification.start("source");
         final List<int[]> digests = config.verify() == VerifyMode.FULL ?
             Verification.digest(memory, config.digestThreads(), inbox::needsAttention,
                 config.threadFactory()) : List.of();
@@ -275,6 +293,7 @@ final class SourceConductor implements Runnable {
         counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
         final Message answer = inbox.result();
         verified = Verification.judge(answer.status().code(), answer.status().text(), config.verify());
+        event.end(verified);
     }
 
     /** Waits for {@code condition}, reading the inbox meanwhile; the migration's failure ends the wait at once. */
@@ -304,6 +323,7 @@ final class SourceConductor implements Runnable {
             channel.tellFailure(watchdog, CLOSE_GRACE_MS, outcome == SourceState.CANCELLED, cause.code().id(),
                 cause.getMessage());
         }
+        convergence.lift();
         if (paused && outcome != SourceState.COMPLETED && outcome != SourceState.UNKNOWN) {
             config.guest().resume();
             paused = false;
@@ -368,6 +388,6 @@ final class SourceConductor implements Runnable {
     MigrationStats stats() {
         final FerryException cause = reported;
         return counters.snapshot("source", state.status().jsonName(), mainBytes(), verified,
-            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name());
+            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name(), convergence.stats());
     }
 }

@@ -21,8 +21,12 @@ import java.util.function.Supplier;
  * @param channels             data channels.
  * @param secret               the shared secret.
  * @param verify               whether both sides digest their memory at the end.
- * @param maxRounds            most rounds, the final one included.
+ * @param maxRounds            most rounds, the final one included; 0 for no limit.
  * @param switchoverDirtyBytes switch over once at most this much is dirty after a round (-1: never by this rule).
+ * @param downtimeLimitMs      switch over once the dirty set fits this downtime at the measured bandwidth.
+ * @param autoConverge         throttle a guest that dirties faster than the channels send.
+ * @param maxBandwidthBytesPerSec the cap across all data channels, 0 for none.
+ * @param timeoutMs            the migration fails if it has not switched over and been applied by then.
  * @param deviceState          supplies the device state once paused, or null.
  * @param queueCapacity        packets in flight per channel.
  * @param connectTimeoutMs     longest wait to connect and authenticate a connection.
@@ -43,6 +47,10 @@ public record SourceConfig(
     VerifyMode verify,
     int maxRounds,
     long switchoverDirtyBytes,
+    long downtimeLimitMs,
+    boolean autoConverge,
+    long maxBandwidthBytesPerSec,
+    long timeoutMs,
     Supplier<byte[]> deviceState,
     int queueCapacity,
     long connectTimeoutMs,

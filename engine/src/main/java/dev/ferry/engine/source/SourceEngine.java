@@ -45,6 +45,18 @@ public final class SourceEngine implements AutoCloseable {
         conductor.cancel(reason);
     }
 
+    public void downtimeLimitMs(final long limitMs) {
+        conductor.convergence().downtimeLimitMs(limitMs);
+    }
+
+    public void maxBandwidth(final long bytesPerSecond) {
+        conductor.convergence().maxBandwidth(bytesPerSecond);
+    }
+
+    public void forceSwitchover() {
+        conductor.convergence().force();
+    }
+
     public void writeHistogramLog(final OutputStream out) {
         counters.latency().writeLog(out);
     }

@@ -1,6 +1,7 @@
 package dev.ferry.engine.source;
 
 import dev.ferry.engine.channel.Message;
+import dev.ferry.engine.error.FerryException;
 
 /** What other threads report to the source's conductor through its inbox; nobody else acts on them. */
 sealed interface SourceEvent {
@@ -14,6 +15,10 @@ sealed interface SourceEvent {
 
     /** A data channel's sender failed. */
     record ChannelFailed(int channel, Throwable cause) implements SourceEvent {
+    }
+
+    /** A failure whose cause is decided (the migration's timeout). */
+    record Failed(FerryException cause) implements SourceEvent {
     }
 
     /** The embedder or an operator cancelled. */

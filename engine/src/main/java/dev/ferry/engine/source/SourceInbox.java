@@ -100,6 +100,8 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             onMainLost(lost.cause());
         } else if (event instanceof SourceEvent.ChannelFailed failed) {
             onChannelFailed(failed.channel(), failed.cause());
+        } else if (event instanceof SourceEvent.Failed failed) {
+            record(failed.cause());
         } else if (event instanceof SourceEvent.Cancel cancel) {
             cancelRequested = true;
             record(new FerryException(ErrorCode.CANCELLED, cancel.reason()));

@@ -34,7 +34,11 @@ public enum CounterDescriptor {
     /** Connections refused at the handshake (destination). */
     REJECTED_CONNECTIONS(20, "rejected-connections"),
     /** Source: setup done (SETUP-ACK in, channels up) to APPLIED in; destination: SETUP-ACK sent to APPLIED sent. */
-    TRANSFER_TIME_MS(21, "transfer-time-ms");
+    TRANSFER_TIME_MS(21, "transfer-time-ms"),
+    /** Source: the bandwidth cap across all data channels, bytes per second; 0 when unlimited. */
+    MAX_BANDWIDTH_BYTES_PER_SEC(22, "max-bandwidth-bytes-per-sec"),
+    /** Source: the downtime limit in force. */
+    DOWNTIME_LIMIT_MS(23, "downtime-limit-ms");
 
     private final int typeId;
     private final String label;

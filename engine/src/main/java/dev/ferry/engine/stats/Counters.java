@@ -20,6 +20,8 @@ import java.util.concurrent.TimeoutException;
 public final class Counters implements AutoCloseable {
     /** Counters a side needs besides the per-channel ones. */
     private static final int FIXED_COUNTERS = 17;
+    /** Room for counters a side {@link #allocate allocates} itself: refused connections, or the source's limits. */
+    private static final int EXTRA_COUNTERS = 2;
     /** Per-channel counters: bytes, normal pages, zero pages. */
     private static final int PER_CHANNEL = 3;
 
@@ -103,7 +105,7 @@ public final class Counters implements AutoCloseable {
 
     /** How many counters a side with {@code maxChannels} channels needs: the size of its {@link CountersFile}. */
     public static int capacity(final int maxChannels) {
-        return FIXED_COUNTERS + PER_CHANNEL * maxChannels + 1;
+        return FIXED_COUNTERS + PER_CHANNEL * maxChannels + EXTRA_COUNTERS;
     }
 
     private static AtomicCounter counter(final CountersManager manager, final CounterDescriptor descriptor,
@@ -164,6 +166,10 @@ public final class Counters implements AutoCloseable {
 
     public void expectedDowntimeMs(final long ms) {
         expectedDowntimeMs.setRelease(ms);
+    }
+
+    public long expectedDowntimeMs() {
+        return expectedDowntimeMs.get();
     }
 
     public void remainingBytes(final long bytes) {
@@ -252,9 +258,10 @@ public final class Counters implements AutoCloseable {
      * @param verified   whether both sides' digests matched.
      * @param error      why it failed, or null.
      * @param errorCode  the error code's name, or null.
+     * @param convergence the source's convergence figures, or null on the destination.
      */
     public MigrationStats snapshot(final String role, final String statusName, final long mainBytes,
-        final boolean verified, final String error, final String errorCode) {
+        final boolean verified, final String error, final String errorCode, final ConvergenceStats convergence) {
         final long totalNs = elapsedNs();
         final List<Long> channelBytes = new ArrayList<>();
         long transferred = mainBytes;
@@ -266,7 +273,7 @@ public final class Counters implements AutoCloseable {
             transferTimeMs.get(), downtimeMs.get(), expectedDowntimeMs.get(), verifyTimeMs.get(), transferred,
             remainingBytes.get(), (long)(transferred * 1e9 / totalNs), totalBytes.get(), normalPages(), zeroPages(), rounds.get(),
             dirtyPagesRate.get(), throttlePercent.get(), (int)channels.get(), channelBytes, latency.packetLatency(),
-            latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode);
+            latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode, convergence);
     }
 
     /** Removes the counters file (the process's migration is over). */

@@ -5,6 +5,8 @@ import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;
 
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,15 +27,24 @@ public final class LatencyHistograms {
      * Fixed-range recorders (never auto-resizing) whose interval histograms are recycled: reading a snapshot must
      * not make a recording thread allocate, and an auto-resizing histogram swapped in fresh by every read would.
      */
-    private final Series packet = new Series();
-    private final Series barrier = new Series();
-    private final Series bitmapSync = new Series();
+    private final Series packet = new Series(PACKET_LATENCY_TAG);
+    private final Series barrier = new Series(BARRIER_LATENCY_TAG);
+    private final Series bitmapSync = new Series(BITMAP_SYNC_TAG);
+    private final long startMs = System.currentTimeMillis();
+    private final List<Histogram> intervals = new ArrayList<>();
+    private long intervalStartMs = startMs;
 
-    /** One recorded distribution and everything read from it so far. */
+    /** One recorded distribution, everything read from it so far, and what was read since the last interval. */
     private static final class Series {
+        final String tag;
         final Recorder recorder = new Recorder(1, HIGHEST_TRACKABLE_NS, 3);
         final Histogram total = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
+        final Histogram current = new Histogram(1, HIGHEST_TRACKABLE_NS, 3);
         Histogram interval;
+
+        Series(final String tag) {
+            this.tag = tag;
+        }
 
         void record(final long ns) {
             recorder.recordValue(Math.max(1, Math.min(ns, HIGHEST_TRACKABLE_NS)));
@@ -42,7 +53,19 @@ public final class LatencyHistograms {
         Histogram drain() {
             interval = recorder.getIntervalHistogram(interval);
             total.add(interval);
+            current.add(interval);
             return total;
+        }
+
+        /** What was recorded since the last call, tagged and stamped, and a fresh start. */
+        Histogram takeCurrent(final long fromMs, final long toMs) {
+            drain();
+            final Histogram copy = current.copy();
+            current.reset();
+            copy.setTag(tag);
+            copy.setStartTimeStamp(fromMs);
+            copy.setEndTimeStamp(toMs);
+            return copy;
         }
     }
 
@@ -74,28 +97,42 @@ public final class LatencyHistograms {
     }
 
     /**
-     * Writes the three histograms, everything recorded so far, to {@code out} as an HdrHistogram log
-     * ({@code .hlog}: read it with {@code HistogramLogReader} or HdrHistogram's plotting tools), one tagged entry
-     * each, nanoseconds.
+     * Closes the current interval (one per round: the source calls it when a round ends, the destination when a
+     * FLUSH releases the channels). Allocates three histograms per round, never per packet.
+     */
+    public synchronized void endInterval() {
+        final long nowMs = System.currentTimeMillis();
+        intervals.add(packet.takeCurrent(intervalStartMs, nowMs));
+        intervals.add(barrier.takeCurrent(intervalStartMs, nowMs));
+        intervals.add(bitmapSync.takeCurrent(intervalStartMs, nowMs));
+        intervalStartMs = nowMs;
+    }
+
+    /**
+     * Writes the histograms to {@code out} as an HdrHistogram log ({@code .hlog}, nanoseconds): one interval per
+     * round for each of the three tags, then what was recorded after the last round. Read it with
+     * {@code HistogramLogReader} or {@code HistogramLogProcessor} (docs/operations.md).
      */
     public synchronized void writeLog(final OutputStream out) {
         final HistogramLogWriter writer = new HistogramLogWriter(out);
-        final long nowMs = System.currentTimeMillis();
-        writer.outputComment("Ferry latency histograms, nanoseconds");
+        writer.outputComment("Ferry latency histograms, nanoseconds, one interval per round");
         writer.outputLogFormatVersion();
-        writer.outputStartTime(nowMs);
+        writer.setBaseTime(startMs);
+        writer.outputStartTime(startMs);
         writer.outputLegend();
-        write(writer, packet.drain(), PACKET_LATENCY_TAG, nowMs);
-        write(writer, barrier.drain(), BARRIER_LATENCY_TAG, nowMs);
-        write(writer, bitmapSync.drain(), BITMAP_SYNC_TAG, nowMs);
-    }
-
-    private static void write(final HistogramLogWriter writer, final Histogram total, final String tag,
-        final long nowMs) {
-        final Histogram copy = total.copy();
-        copy.setTag(tag);
-        copy.setStartTimeStamp(nowMs);
-        copy.setEndTimeStamp(nowMs);
-        writer.outputIntervalHistogram(copy);
+        final List<Histogram> all = new ArrayList<>(intervals);
+        final long nowMs = System.currentTimeMillis();
+        for (final Series series : new Series[] {packet, barrier, bitmapSync}) {
+            final Histogram rest = series.takeCurrent(intervalStartMs, nowMs);
+            if (rest.getTotalCount() > 0) {
+                all.add(rest);
+            }
+        }
+        intervalStartMs = nowMs;
+        intervals.clear();
+        intervals.addAll(all);
+        for (final Histogram interval : all) {
+            writer.outputIntervalHistogram(interval);
+        }
     }
 }

@@ -33,6 +33,7 @@ import java.util.Locale;
  * @param verified               digests of both sides' memory matched.
  * @param error                  why it failed, or null.
  * @param errorCode              the stable error code's name, or null.
+ * @param convergence            what only the source knows about convergence; null on the destination.
  */
 public record MigrationStats(
     String role,
@@ -59,23 +60,38 @@ public record MigrationStats(
     Percentiles bitmapSyncUs,
     boolean verified,
     String error,
-    String errorCode) {
+    String errorCode,
+    ConvergenceStats convergence) {
 
-    /** Three points of a latency distribution, microseconds. */
-    public record Percentiles(long p50, long p99, long max) {
-        public static final Percentiles NONE = new Percentiles(0, 0, 0);
+    /** Four points of a latency distribution, microseconds. */
+    public record Percentiles(long p50, long p99, long p999, long max) {
+        public static final Percentiles NONE = new Percentiles(0, 0, 0, 0);
 
         public static Percentiles of(final org.HdrHistogram.Histogram histogramNs) {
             if (histogramNs.getTotalCount() == 0) {
                 return NONE;
             }
             return new Percentiles(histogramNs.getValueAtPercentile(50) / 1000,
-                histogramNs.getValueAtPercentile(99) / 1000, histogramNs.getMaxValue() / 1000);
+                histogramNs.getValueAtPercentile(99) / 1000, histogramNs.getValueAtPercentile(99.9) / 1000,
+                histogramNs.getMaxValue() / 1000);
+        }
+
+        String toReport() {
+            return p50 + "/" + p99 + "/" + p999 + "/" + max;
         }
 
         String toJson() {
-            return "{\"p50\": " + p50 + ", \"p99\": " + p99 + ", \"max\": " + max + "}";
+            return "{\"p50\": " + p50 + ", \"p99\": " + p99 + ", \"p99.9\": " + p999 + ", \"max\": " + max + "}";
         }
+    }
+
+    /** Whether this is the source's side: keys only the source can know are null on the destination. */
+    public boolean isSource() {
+        return null != convergence;
+    }
+
+    private Object sourceOnly(final Object value) {
+        return isSource() ? value : "null";
     }
 
     /** The {@code --stats-json} document: one JSON object. */
@@ -87,17 +103,18 @@ public record MigrationStats(
         field(json, "setup-time-ms", setupTimeMs);
         field(json, "transfer-time-ms", transferTimeMs);
         field(json, "downtime-ms", downtimeMs);
-        field(json, "expected-downtime-ms", expectedDowntimeMs);
+        field(json, "expected-downtime-ms", sourceOnly(expectedDowntimeMs));
         field(json, "verify-time-ms", verifyTimeMs);
         field(json, "transferred-bytes", transferredBytes);
-        field(json, "remaining-bytes", remainingBytes);
+        field(json, "remaining-bytes", sourceOnly(remainingBytes));
         field(json, "throughput-bytes-per-sec", throughputBytesPerSec);
         field(json, "total-bytes", totalBytes);
         field(json, "normal-pages", normalPages);
         field(json, "zero-pages", zeroPages);
         field(json, "rounds", rounds);
-        field(json, "dirty-pages-rate", dirtyPagesPerSecond);
-        field(json, "throttle-percent", throttlePercent);
+        field(json, "dirty-pages-rate", sourceOnly(dirtyPagesPerSecond));
+        field(json, "throttle-percent", sourceOnly(throttlePercent));
+        convergenceJson(json);
         field(json, "channels", channels);
         field(json, "channel-bytes", channelBytes.toString());
         field(json, "packet-latency-us", packetLatencyUs.toJson());
@@ -110,6 +127,16 @@ public record MigrationStats(
         }
         json.setLength(json.length() - 2);
         return json.append("\n}\n").toString();
+    }
+
+    private void convergenceJson(final StringBuilder json) {
+        final ConvergenceStats c = convergence;
+        field(json, "switchover-reason", null == c ? "null" : quote(c.switchoverReason()));
+        field(json, "downtime-limit-ms", null == c ? "null" : c.downtimeLimitMs());
+        field(json, "max-bandwidth-bytes-per-sec", null == c ? "null" : c.maxBandwidthBytesPerSec());
+        field(json, "final-round-uncapped", null == c ? "null" : c.finalRoundUncapped());
+        field(json, "workload-writes-per-sec", null == c ? "null" : c.workloadWritesPerSec());
+        field(json, "round-history", null == c ? "null" : c.historyJson());
     }
 
     /** The human report printed at the end of a CLI run. */
@@ -126,12 +153,25 @@ public record MigrationStats(
             Units.bytes(throughputBytesPerSec)));
         text.append(String.format(Locale.ROOT, "  pages: %d normal, %d zero; dirty rate %d pages/s%n",
             normalPages, zeroPages, dirtyPagesPerSecond));
+        if (isSource()) {
+            convergenceReport(text);
+        }
         text.append(String.format(Locale.ROOT,
-            "  latency us (p50/p99/max): packet %d/%d/%d, SYNC barrier %d/%d/%d, bitmap sync %d/%d/%d%n",
-            packetLatencyUs.p50, packetLatencyUs.p99, packetLatencyUs.max,
-            barrierLatencyUs.p50, barrierLatencyUs.p99, barrierLatencyUs.max,
-            bitmapSyncUs.p50, bitmapSyncUs.p99, bitmapSyncUs.max));
+            "  latency us (p50/p99/p99.9/max): packet %s, SYNC barrier %s, bitmap sync %s%n",
+            packetLatencyUs.toReport(), barrierLatencyUs.toReport(), bitmapSyncUs.toReport()));
         return text.toString();
+    }
+
+    private void convergenceReport(final StringBuilder text) {
+        final ConvergenceStats c = convergence;
+        text.append(String.format(Locale.ROOT, "  switchover: %s (limit %d ms, expected %d ms), throttle %d%%%s%n",
+            null == c.switchoverReason() ? "none" : c.switchoverReason(), c.downtimeLimitMs(), expectedDowntimeMs,
+            throttlePercent, c.maxBandwidthBytesPerSec() == 0 ? "" : ", bandwidth cap " +
+            Units.bytes(c.maxBandwidthBytesPerSec()) + "/s" + (c.finalRoundUncapped() ? " (final round uncapped)" : "")));
+        if (null != c.workloadWritesPerSec()) {
+            text.append(String.format(Locale.ROOT, "  workload: %d page writes/s before any throttle%n",
+                c.workloadWritesPerSec()));
+        }
     }
 
     private static void field(final StringBuilder json, final String key, final Object value) {

@@ -8,18 +8,27 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * A single updating status line on a terminal while a migration runs: status, round, bytes sent against the guest
- * size, throughput, what is still dirty, expected downtime. Silent when standard error is not a terminal, so logs
- * and pipes get only the final report.
+ * A single updating status line on a terminal while a migration runs. The source's: status, round and the share of
+ * it sent, the share of the guest sent at least once, throughput over the last {@value #PERIOD_MS} ms, the dirty
+ * rate, the expected downtime and the throttle. The destination's: round, bytes received, throughput. Silent when
+ * standard error is not a terminal, so logs and pipes get only the final report.
  */
 public final class ProgressLine implements AutoCloseable {
     private static final long PERIOD_MS = 250;
+    /** Pages are counted against the guest in units of this size (the engine's page size). */
+    private static final long PAGE = 4096;
 
     private final Supplier<MigrationStats> stats;
     private final PrintWriter out;
     private final Thread thread;
     private volatile boolean running = true;
     private int lastLength;
+    private long lastNs;
+    private long lastBytes;
+    private long rate;
+    private long shownRounds;
+    private int shownRoundShare;
+    private int shownGuestShare;
 
     /** Starts printing {@code stats} to {@code out} if {@code enabled}. */
     public ProgressLine(final Supplier<MigrationStats> stats, final PrintWriter out, final boolean enabled) {
@@ -49,7 +58,7 @@ public final class ProgressLine implements AutoCloseable {
 
     private void run() {
         while (running) {
-            print(format(stats.get()));
+            print(next(stats.get(), System.nanoTime()));
             try {
                 Thread.sleep(PERIOD_MS);
             } catch (final InterruptedException ex) {
@@ -58,15 +67,41 @@ public final class ProgressLine implements AutoCloseable {
         }
     }
 
-    static String format(final MigrationStats s) {
-        if ("destination".equals(s.role())) {
-            return String.format(Locale.ROOT, "[%-9s] round %d  received %s (guest %s)  %s/s", s.status(),
-                s.rounds(), Units.bytes(s.transferredBytes()), Units.bytes(s.totalBytes()),
-                Units.bytes(s.throughputBytesPerSec()));
+    /**
+     * The line for {@code s} taken at {@code nowNs}. It never runs backwards: the round and its share only grow
+     * (a late snapshot of an earlier moment repeats the figures shown), and so does the share of the guest sent.
+     */
+    String next(final MigrationStats s, final long nowNs) {
+        final long rounds = Math.max(shownRounds, s.rounds());
+        final long bytes = s.transferredBytes();
+        if (lastNs != 0 && nowNs > lastNs && bytes >= lastBytes) {
+            rate = (long)((bytes - lastBytes) * 1e9 / (nowNs - lastNs));
+        } else if (lastNs == 0) {
+            rate = s.throughputBytesPerSec();
         }
-        return String.format(Locale.ROOT, "[%-9s] round %d  sent %s (guest %s)  %s/s  left in round %s  expected downtime %d ms",
-            s.status(), Math.max(0, s.rounds() - 1), Units.bytes(s.transferredBytes()), Units.bytes(s.totalBytes()),
-            Units.bytes(s.throughputBytesPerSec()), Units.bytes(s.remainingBytes()), s.expectedDowntimeMs());
+        lastNs = nowNs;
+        lastBytes = Math.max(lastBytes, bytes);
+        if (!s.isSource()) {
+            shownRounds = rounds;
+            return String.format(Locale.ROOT, "[%-9s] round %d  received %s (guest %s)  %s/s", s.status(),
+                rounds, Units.bytes(lastBytes), Units.bytes(s.totalBytes()), Units.bytes(rate));
+        }
+        final long roundBytes = s.convergence().roundBytes();
+        final int roundShare = roundBytes <= 0 ? 0 :
+            (int)Math.min(100, 100 * Math.max(0, roundBytes - s.remainingBytes()) / roundBytes);
+        if (s.rounds() > shownRounds) {
+            shownRoundShare = roundShare;
+        } else if (s.rounds() == shownRounds) {
+            shownRoundShare = Math.max(shownRoundShare, roundShare);
+        }
+        shownRounds = rounds;
+        final long pagesSent = s.normalPages() + s.zeroPages();
+        final long guestPages = Math.max(1, s.totalBytes() / PAGE);
+        shownGuestShare = Math.max(shownGuestShare, (int)Math.min(100, 100 * pagesSent / guestPages));
+        return String.format(Locale.ROOT, "[%-9s] round %d %3d%%  guest %3d%% of %s  %s/s  dirty %d pages/s  "
+            + "expected downtime %d ms  throttle %d%%", s.status(), Math.max(0, rounds - 1), shownRoundShare,
+            shownGuestShare, Units.bytes(s.totalBytes()), Units.bytes(rate), s.dirtyPagesPerSecond(),
+            s.expectedDowntimeMs(), s.throttlePercent());
     }
 
     private synchronized void print(final String line) {

@@ -273,14 +273,14 @@ final class CliTest {
         assertTrue(Files.readString(dir.resolve("s.json")).contains("\"status\": \"failed\""));
     }
 
-    /** The .hlog holds the three tagged histograms, and the packet latency one has a sample per packet. */
+    /** The .hlog holds the three tagged histograms per round, and the packet latency ones a sample per packet. */
     private static void assertHistogramLog(final Path hlog) throws IOException {
         final java.util.Map<String, Long> counts = new java.util.HashMap<>();
         try (java.io.InputStream in = Files.newInputStream(hlog)) {
             final org.HdrHistogram.HistogramLogReader reader = new org.HdrHistogram.HistogramLogReader(in);
             org.HdrHistogram.EncodableHistogram histogram;
             while (null != (histogram = reader.nextIntervalHistogram())) {
-                counts.put(histogram.getTag(), ((org.HdrHistogram.Histogram)histogram).getTotalCount());
+                counts.merge(histogram.getTag(), ((org.HdrHistogram.Histogram)histogram).getTotalCount(), Long::sum);
             }
         }
         assertEquals(java.util.Set.of("packet-latency-ns", "sync-barrier-latency-ns", "bitmap-sync-ns"),

@@ -43,7 +43,7 @@ final class RoundSchedulerTest {
         final SyncBarrier barrier = new SyncBarrier(2, 1_000);
         for (int c = 0; c < 2; c++) {
             senders.add(new ChannelSender(c, new Connection(SocketChannel.open(), "unconnected " + c), memory, 64,
-                barrier, counters, (index, cause) -> { }));
+                barrier, counters, new BandwidthLimiter(0), (index, cause) -> { }));
         }
         scheduler = new RoundScheduler(memory, senders, barrier, counters, new BusySpinIdleStrategy(),
             new RoundScheduler.FailureCheck() {
@@ -89,7 +89,7 @@ final class RoundSchedulerTest {
         scheduler.harvest(0);
         assertEquals(1040L * 4096, counters.remainingBytes());
         // 1000 pages = 7 full packets + 104; 40 pages = 1 packet: 9 packets, fewer than the 2 x 64 in the pools.
-        scheduler.sendRound(0);
+        scheduler.sendRound(0, () -> false);
         final int[] packets = new int[2];
         final Map<Integer, Map<Long, Integer>> queued = drain(0, packets);
         assertEquals(1000, queued.get(0).size());
@@ -104,7 +104,7 @@ final class RoundSchedulerTest {
     @Test
     void laterRoundsQueueOnlyWhatWasDirtiedAndNothingTwice() {
         scheduler.harvest(0);
-        scheduler.sendRound(0);
+        scheduler.sendRound(0, () -> false);
         drain(0, new int[2]);
         memory.block(0).dirtyBitmap().markDirty(5);
         memory.block(0).dirtyBitmap().markDirty(999);
@@ -113,7 +113,7 @@ final class RoundSchedulerTest {
         assertEquals(3L * 4096, scheduler.dirtyBytes());
         scheduler.harvest(1);
         assertEquals(0, scheduler.dirtyBytes(), "the harvest moved the bits into the own bitmaps");
-        scheduler.sendRound(1);
+        scheduler.sendRound(1, () -> false);
         final Map<Integer, Map<Long, Integer>> queued = drain(1, new int[2]);
         assertEquals(Map.of(5L, 1, 999L, 1), queued.get(0));
         assertEquals(Map.of(39L, 1), queued.get(3));

@@ -12,9 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(10)
 final class MigrationStatsTest {
     private static MigrationStats stats(final String role, final String error) {
-        final MigrationStats.Percentiles p = new MigrationStats.Percentiles(1, 2, 3);
+        final MigrationStats.Percentiles p = new MigrationStats.Percentiles(1, 2, 3, 4);
         return new MigrationStats(role, "failed", 1500, 20, 1200, 7, 5, 30, 3L << 30, 1L << 20, 2L << 30, 4L << 30, 100, 50,
-            3, 1000, 0, 2, List.of(10L, 20L), p, p, p, false, error, null == error ? null : "CHANNEL_FAILED");
+            3, 1000, 0, 2, List.of(10L, 20L), p, p, p, false, error, null == error ? null : "CHANNEL_FAILED",
+            "source".equals(role) ? new ConvergenceStats("downtime-limit", 300, 0, false, null, 1L << 20,
+                List.of(new RoundRecord(0, 900, 2L << 30, 524_288, 40, 0), new RoundRecord(1, 20, 1L << 20, 256, 1, 50)))
+                : null);
     }
 
     @Test
@@ -27,7 +30,7 @@ final class MigrationStatsTest {
         }
         assertTrue(json.contains("\"error\": \"bad \\\"quote\\\"\\\\ and\\nnewline\\u0001\""), json);
         assertTrue(json.contains("\"channel-bytes\": [10, 20]"), json);
-        assertTrue(json.contains("\"packet-latency-us\": {\"p50\": 1, \"p99\": 2, \"max\": 3}"), json);
+        assertTrue(json.contains("\"packet-latency-us\": {\"p50\": 1, \"p99\": 2, \"p99.9\": 3, \"max\": 4}"), json);
         assertTrue(json.trim().startsWith("{") && json.trim().endsWith("}"));
         assertFalse(json.contains(",\n}"), "no trailing comma: " + json);
     }
@@ -39,10 +42,33 @@ final class MigrationStatsTest {
     }
 
     @Test
-    void progressLinesSaySourceAndDestinationApart() {
-        assertEquals("[failed   ] round 2  sent 3.0 GiB (guest 4.0 GiB)  2.0 GiB/s  left in round 1.0 MiB  "
-            + "expected downtime 5 ms", ProgressLine.format(stats("source", null)));
+    void progressLinesSaySourceAndDestinationApartAndNeverRunBackwards() {
+        final ProgressLine line = new ProgressLine(() -> null, null, false);
+        assertEquals("[failed   ] round 2   0%  guest   0% of 4.0 GiB  2.0 GiB/s  dirty 1000 pages/s  "
+            + "expected downtime 5 ms  throttle 0%", line.next(stats("source", null), 1));
         assertEquals("[failed   ] round 3  received 3.0 GiB (guest 4.0 GiB)  2.0 GiB/s",
-            ProgressLine.format(stats("destination", null)));
+            new ProgressLine(() -> null, null, false).next(stats("destination", null), 1));
+        final MigrationStats earlier = new MigrationStats("source", "active", 1000, 20, -1, -1, 5, -1, 1L << 30,
+            1L << 20, 1L << 30, 4L << 30, 100, 50, 1, 1000, 0, 2, List.of(), MigrationStats.Percentiles.NONE,
+            MigrationStats.Percentiles.NONE, MigrationStats.Percentiles.NONE, false, null, null,
+            new ConvergenceStats(null, 300, 0, false, null, 4L << 30, List.of()));
+        assertTrue(line.next(earlier, 2).startsWith("[active   ] round 2   0%"), "a late snapshot does not go back");
+    }
+
+    @Test
+    void sourceJsonCarriesConvergenceAndTheDestinationNullsWhatItCannotKnow() {
+        final String source = stats("source", null).toJson();
+        assertTrue(source.contains("\"switchover-reason\": \"downtime-limit\""), source);
+        assertTrue(source.contains("\"max-bandwidth-bytes-per-sec\": 0"), source);
+        assertTrue(source.contains("\"workload-writes-per-sec\": null"), source);
+        assertTrue(source.contains("{\"round\": 1, \"duration-ms\": 20, \"bytes-sent\": 1048576, \"dirty-pages\": 256, "
+            + "\"expected-downtime-ms\": 1, \"throttle-percent\": 50}"), source);
+        final String destination = stats("destination", null).toJson();
+        for (final String key : new String[] {"expected-downtime-ms", "remaining-bytes", "dirty-pages-rate",
+            "throttle-percent", "switchover-reason", "max-bandwidth-bytes-per-sec", "workload-writes-per-sec",
+            "round-history"}) {
+            assertTrue(destination.contains("\"" + key + "\": null"), key + ": " + destination);
+        }
+        assertTrue(destination.contains("\"downtime-ms\": 7"), destination);
     }
 }

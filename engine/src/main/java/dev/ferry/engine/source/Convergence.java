@@ -1,0 +1,227 @@
+package dev.ferry.engine.source;
+
+import dev.ferry.engine.api.GuestControl;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.stats.ConvergenceStats;
+import dev.ferry.engine.stats.CounterDescriptor;
+import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.FlightEvents;
+import dev.ferry.engine.stats.RoundRecord;
+import dev.ferry.engine.stats.Units;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The source's convergence, around the pure {@link ConvergencePolicy}: it measures the bandwidth (a
+ * {@link BandwidthMeter} sampled every {@link #SAMPLE_PERIOD_MS}), holds what an operator may change while the
+ * migration runs (the downtime limit, the bandwidth cap, a forced switchover), applies the throttle to the guest,
+ * and keeps every round's figures for the JSON, the JFR recording and the timeout's explanation. The conductor
+ * calls it between rounds; live changes and samples come from other threads through volatile fields.
+ */
+final class Convergence {
+    /** How often the bandwidth meter is sampled. */
+    static final long SAMPLE_PERIOD_MS = 20;
+    private static final int ROUNDS_EXPLAINED = 3;
+
+    private final ConvergencePolicy policy;
+    private final BandwidthMeter meter = new BandwidthMeter();
+    private final BandwidthLimiter limiter;
+    private final GuestControl guest;
+    private final Counters counters;
+    private final AtomicCounter downtimeLimitCounter;
+    private final AtomicCounter maxBandwidthCounter;
+    private final List<RoundRecord> history = new ArrayList<>();
+    private final long pageSize;
+    private volatile long downtimeLimitMs;
+    private volatile boolean forced;
+    private volatile String reason;
+    private volatile long roundBytes;
+    private volatile int throttle;
+    private FlightEvents.Switchover switchover;
+
+    Convergence(final SourceConfig config, final Counters counters) {
+        this.policy = new ConvergencePolicy(config.switchoverDirtyBytes(), config.maxRounds(), config.autoConverge());
+        this.limiter = new BandwidthLimiter(config.maxBandwidthBytesPerSec());
+        this.guest = config.guest();
+        this.counters = counters;
+        this.pageSize = config.memory().pageSizeBytes();
+        this.downtimeLimitCounter = counters.allocate(CounterDescriptor.DOWNTIME_LIMIT_MS);
+        this.maxBandwidthCounter = counters.allocate(CounterDescriptor.MAX_BANDWIDTH_BYTES_PER_SEC);
+        downtimeLimitMs(config.downtimeLimitMs());
+        maxBandwidth(config.maxBandwidthBytesPerSec());
+    }
+
+    BandwidthLimiter limiter() {
+        return limiter;
+    }
+
+    /** Samples the bytes written so far (the watchdog's periodic task). */
+    void sample() {
+        meter.sample(System.nanoTime(), counters.channelBytes());
+    }
+
+    /** Changes the downtime limit from now on; any thread. */
+    void downtimeLimitMs(final long limitMs) {
+        if (limitMs < 0) {
+            throw new IllegalArgumentException("downtime limit " + limitMs + " ms must be >= 0");
+        }
+        downtimeLimitMs = limitMs;
+        downtimeLimitCounter.setRelease(limitMs);
+    }
+
+    /** Changes the bandwidth cap across all channels, bytes per second, 0 for unlimited; any thread. */
+    void maxBandwidth(final long bytesPerSecond) {
+        limiter.bytesPerSecond(bytesPerSecond);
+        maxBandwidthCounter.setRelease(bytesPerSecond);
+    }
+
+    /** Switch over at the end of the current round, which ends early; any thread. */
+    void force() {
+        forced = true;
+    }
+
+    boolean forced() {
+        return forced;
+    }
+
+    boolean stopAndCopy() {
+        return policy.stopAndCopy();
+    }
+
+    /** A round starts with {@code pages} to send. */
+    void roundStarted(final long pages) {
+        roundBytes = pages * pageSize;
+    }
+
+    /**
+     * Round {@code round} ended: records it, and returns the rule that switches over now, or null to iterate (the
+     * guest's throttle may have changed).
+     */
+    ConvergencePolicy.Reason afterRound(final int round, final long pages, final long roundNs, final long bytesSent,
+        final long dirtyBytes) {
+        final long bandwidth = bandwidth();
+        final long expectedMs = ConvergencePolicy.expectedDowntimeMs(dirtyBytes, bandwidth);
+        counters.expectedDowntimeMs(expectedMs);
+        counters.remainingBytes(dirtyBytes);
+        record(round, pages, roundNs, bytesSent, expectedMs);
+        final ConvergencePolicy.Reason next = policy.afterRound(
+            new ConvergencePolicy.Round(round, pages * pageSize, roundNs, dirtyBytes, bandwidth), downtimeLimitMs,
+            forced);
+        applyThrottle(policy.throttle(), round);
+        return next;
+    }
+
+    /**
+     * The bandwidth the policy plans with: the meter's, but never more than the cap. Under a cap the channels write
+     * in bursts (a packet, then a wait), and the meter, which skips intervals in which nothing moved, sees the burst
+     * rate; the final round may run uncapped, but planning with the cap keeps the estimate on the safe side.
+     */
+    private long bandwidth() {
+        final long measured = meter.bytesPerSecond();
+        final long cap = limiter.bytesPerSecond();
+        return cap > 0 && !limiter.uncapped() ? Math.min(measured, cap) : measured;
+    }
+
+    /** The final, paused round ended. */
+    void finalRound(final int round, final long pages, final long roundNs, final long bytesSent) {
+        record(round, pages, roundNs, bytesSent, TimeUnit.NANOSECONDS.toMillis(roundNs));
+    }
+
+    private void record(final int round, final long pages, final long roundNs, final long bytesSent,
+        final long expectedMs) {
+        final RoundRecord ended = new RoundRecord(round, TimeUnit.NANOSECONDS.toMillis(roundNs), bytesSent, pages,
+            expectedMs, throttle);
+        synchronized (history) {
+            history.add(ended);
+        }
+        final FlightEvents.Round event = new FlightEvents.Round();
+        if (event.shouldCommit()) {
+            event.round = round;
+            event.bytesSent = bytesSent;
+            event.dirtyPages = pages;
+            event.expectedDowntimeMs = expectedMs;
+            event.throttle = throttle / 100.0;
+            event.commit();
+        }
+    }
+
+    private void applyThrottle(final int percent, final int round) {
+        if (percent == throttle) {
+            return;
+        }
+        final FlightEvents.Throttle event = new FlightEvents.Throttle();
+        event.from = throttle / 100.0;
+        event.to = percent / 100.0;
+        event.round = round;
+        guest.throttle(percent);
+        throttle = percent;
+        counters.throttlePercent(percent);
+        event.commit();
+    }
+
+    /** The guest is paused now for {@code reason}; the final round {@code round} runs uncapped. */
+    void switchingOver(final ConvergencePolicy.Reason why, final int round) {
+        reason = why.jsonName();
+        limiter.uncap();
+        switchover = new FlightEvents.Switchover();
+        switchover.begin();
+        switchover.reason = reason;
+        switchover.round = round;
+        switchover.expectedDowntimeMs = counters.expectedDowntimeMs();
+    }
+
+    /** APPLIED arrived: the downtime is over. */
+    void applied() {
+        if (null != switchover) {
+            switchover.commit();
+        }
+    }
+
+    /** Lifts the throttle; the migration ended, whichever way. */
+    void lift() {
+        applyThrottle(0, -1);
+    }
+
+    /** Why the migration did not complete within {@code timeoutMs}, from the last rounds' figures; any thread. */
+    FerryException notConverged(final long timeoutMs) {
+        final List<RoundRecord> rounds;
+        synchronized (history) {
+            rounds = new ArrayList<>(history.subList(Math.max(0, history.size() - ROUNDS_EXPLAINED), history.size()));
+        }
+        final StringBuilder text = new StringBuilder(64).append("did not converge within ").append(timeoutMs)
+            .append(" ms (--timeout): ");
+        if (rounds.isEmpty()) {
+            text.append("round 0, every page once, had not ended");
+        } else {
+            long ms = 0;
+            long dirty = 0;
+            for (final RoundRecord round : rounds) {
+                ms += round.durationMs();
+                dirty += round.dirtyPages() * pageSize;
+            }
+            text.append(String.format(Locale.ROOT, "in the last %d rounds the guest dirtied %s/s against a bandwidth" +
+                " of %s/s, throttle %d%%", rounds.size(), Units.bytes(dirty * 1000 / Math.max(1, ms)),
+                Units.bytes(bandwidth()), throttle));
+        }
+        if (limiter.bytesPerSecond() > 0) {
+            text.append(", bandwidth cap ").append(Units.bytes(limiter.bytesPerSecond())).append("/s");
+        }
+        return new FerryException(ErrorCode.NOT_CONVERGED, text.toString());
+    }
+
+    /** The figures for a snapshot; any thread. */
+    ConvergenceStats stats() {
+        final List<RoundRecord> rounds;
+        synchronized (history) {
+            rounds = List.copyOf(history);
+        }
+        final long writes = guest.unthrottledWritesPerSecond();
+        return new ConvergenceStats(reason, downtimeLimitMs, limiter.bytesPerSecond(), limiter.uncapped() &&
+            limiter.bytesPerSecond() > 0, writes < 0 ? null : writes, roundBytes, rounds);
+    }
+}
