@@ -39,7 +39,7 @@ final class AllocationTest {
                 .secret(Guests.SECRET).verify(VerifyMode.NONE));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
-                .verify(VerifyMode.NONE).maxRounds(1));
+                .verify(VerifyMode.NONE).maxRounds(1).maxBandwidthBytesPerSec(400L << 20));
             awaitTransferred(migration, GUEST_BYTES / 4);
             final Map<Long, Long> before = allocatedByEngineThreads(threads);
             final long pagesBefore = migration.stats().normalPages() + migration.stats().zeroPages();

@@ -23,10 +23,11 @@ import java.util.Map;
  * <pre>
  * java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]
  *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--growth]
+ *     [--convergence [--baseline-jar OLD_FERRY_JAR]]
  * </pre>
  * Prints a table of medians (and the spread) with the ratios, writes {@code results.json}, {@code throughput.png}
  * and {@code channels.png} into the output directory. {@code --growth} instead times 256 MiB to 8 GiB guests and
- * fits total = a + b x size.
+ * fits total = a + b x size; {@code --convergence} runs the dirtying-guest scenarios ({@link ConvergenceRuns}).
  */
 public final class MigrationBenchmark {
     private MigrationBenchmark() {
@@ -36,7 +37,9 @@ public final class MigrationBenchmark {
         final Options options = Options.parse(args);
         final Path work = Files.createTempDirectory(Options.scratch(), "ferry-e2e-");
         try {
-            if (options.growth) {
+            if (options.convergence) {
+                new ConvergenceRuns(options, work).run();
+            } else if (options.growth) {
                 new Growth(options, work).run();
             } else {
                 new Matrix(options, work).run();
@@ -86,6 +89,8 @@ public final class MigrationBenchmark {
         Path out = Path.of("bench-results");
         Path ferryJar = Path.of("engine/target/ferry.jar");
         boolean growth;
+        boolean convergence;
+        Path baselineJar;
 
         static Options parse(final String[] args) {
             final Options options = new Options();
@@ -119,6 +124,12 @@ public final class MigrationBenchmark {
                         break;
                     case "--growth":
                         options.growth = true;
+                        break;
+                    case "--convergence":
+                        options.convergence = true;
+                        break;
+                    case "--baseline-jar":
+                        options.baselineJar = Path.of(args[++i]);
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option " + args[i]);

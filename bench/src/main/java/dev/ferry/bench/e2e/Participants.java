@@ -97,7 +97,12 @@ final class Participants {
      * fresh tmpfs mapping took 6.1-6.5 s after 45 idle seconds, 2.4-2.5 s right after another run). Without this,
      * whoever runs right after another participant freed its memory wins; with it every fresh run starts alike.
      */
-    private void warmAllocator(final long size, final String destination) {
+    void warmAllocator(final long size, final String destination) {
+        warmAllocator(work, size, destination);
+    }
+
+    /** As {@link #warmAllocator(long, String)}, with the scratch file in {@code work}. */
+    static void warmAllocator(final Path work, final long size, final String destination) {
         if (!"fresh".equals(destination)) {
             return;
         }

@@ -58,8 +58,13 @@ final class ConvergencePolicy {
      * @param roundNs         how long it took, harvest to FLUSH.
      * @param dirtyBytes      bytes dirty when it ended.
      * @param bandwidth       bytes per second the channels achieved, measured over a sliding window.
+     * @param overheadMs      what a round costs besides its bytes (harvest, barrier, the final exchange), measured.
      */
-    record Round(int round, long sentBytes, long roundNs, long dirtyBytes, long bandwidth) {
+    record Round(int round, long sentBytes, long roundNs, long dirtyBytes, long bandwidth, long overheadMs) {
+        Round(final int round, final long sentBytes, final long roundNs, final long dirtyBytes, final long bandwidth) {
+            this(round, sentBytes, roundNs, dirtyBytes, bandwidth, 0);
+        }
+
         /** Bytes per second the guest dirtied during the round, distinct pages only. */
         double dirtyRate() {
             return dirtyBytes * 1e9 / Math.max(1, roundNs);
@@ -110,7 +115,7 @@ final class ConvergencePolicy {
         if (maxRounds > 0 && ended.round() + 2 >= maxRounds) {
             return Reason.MAX_ROUNDS;
         }
-        final long expectedMs = expectedDowntimeMs(dirty, ended.bandwidth());
+        final long expectedMs = expectedDowntimeMs(dirty, ended.bandwidth()) + ended.overheadMs();
         if (downtimeLimitMs > 0 && expectedMs <= downtimeLimitMs) {
             return oneMoreRoundPays(ended, expectedMs, downtimeLimitMs) ? null : Reason.DOWNTIME_LIMIT;
         }
@@ -133,7 +138,7 @@ final class ConvergencePolicy {
         }
         final double nextRoundSeconds = (double)dirty / ended.bandwidth();
         final double nextDirty = ended.dirtyRate() * nextRoundSeconds;
-        final double savingMs = expectedMs * (1 - nextDirty / dirty);
+        final double savingMs = (expectedMs - ended.overheadMs()) * (1 - nextDirty / dirty);
         return nextDirty <= dirty / 2.0 && savingMs >= Math.max(MIN_SAVING_MS, MIN_SAVING_SHARE * limitMs);
     }
 
