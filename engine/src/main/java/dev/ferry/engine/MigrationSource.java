@@ -266,7 +266,11 @@ public final class MigrationSource implements AutoCloseable {
             return connectTimeoutMs;
         }
 
-        /** Longest wait for APPLIED after COMPLETE; default 120 s. */
+        /**
+         * Longest wait for SETUP-ACK, and the most the paused source waits for APPLIED after COMPLETE; default 120 s.
+         * The APPLIED wait is also bounded by the planned downtime plus a margin (ten times it, at least 5 s): the
+         * guest is paused meanwhile.
+         */
         public Context appliedTimeoutMs(final long appliedTimeoutMs) {
             this.appliedTimeoutMs = appliedTimeoutMs;
             return this;

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -202,6 +203,41 @@ final class ConvergenceTest {
                         " s over a cap of " + cap + " bytes/s");
                 });
             assertEquals(MigrationStatus.COMPLETED, result.status(), result.toString());
+        }
+    }
+
+    /**
+     * A destination that freezes at switchover (here: its device-state consumer never returns) would keep the
+     * source's guest paused for the whole APPLIED timeout (2 minutes); the wait is bounded by the planned downtime
+     * plus its margin (300 ms + 5 s), then the guest runs again. The test's own 30 s bound is what fails if not.
+     */
+    @Test
+    void aDestinationFrozenAtSwitchoverKeepsTheGuestPausedOnlyBriefly() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", 1L << 20))), 4);
+             Workload workload = new Workload(memory.block(0), 0, 16, 1, 1_000, 1).start();
+             MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                 .secret(Guests.SECRET).deviceStateConsumer(state -> awaitQuietly(release)))) {
+            try (MigrationSource source = MigrationSource.start(new MigrationSource.Context()
+                .destination(destination.localAddress()).memory(memory).secret(Guests.SECRET)
+                .guestControl(GuestControl.of(workload)).deviceState(() -> new byte[] {1}))) {
+                final MigrationResult result = source.result().get(30, TimeUnit.SECONDS);
+                release.countDown();
+                assertEquals(MigrationStatus.FAILED, result.status(), result.toString());
+                assertEquals(ErrorCode.TIMEOUT, result.errorCode(), result.error());
+                assertTrue(result.error().contains("no APPLIED from the destination within 5300 ms"), result.error());
+                assertFalse(workload.isPaused(), "the guest runs again");
+                assertEquals(MigrationStatus.FAILED, destination.result().get(30, TimeUnit.SECONDS).status());
+            }
+        }
+        Guests.assertNoFerryThreads();
+    }
+
+    private static void awaitQuietly(final CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
     }
 

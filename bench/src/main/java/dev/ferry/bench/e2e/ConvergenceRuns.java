@@ -58,7 +58,8 @@ final class ConvergenceRuns {
         final Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
         for (int run = 1; run <= options.runs; run++) {
             for (final Scenario scenario : SCENARIOS) {
-                if (scenario.oldBuild() && null == options.baselineJar) {
+                if (scenario.oldBuild() && null == options.baselineJar ||
+                    null != options.scenarios && !options.scenarios.contains(scenario.label())) {
                     continue;
                 }
                 final Map<String, Double> figures = once(scenario, scenario.guest() == GUEST ? guest : small, secret);

@@ -23,7 +23,7 @@ import java.util.Map;
  * <pre>
  * java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]
  *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--growth]
- *     [--convergence [--baseline-jar OLD_FERRY_JAR]]
+ *     [--convergence [--baseline-jar OLD_FERRY_JAR] [--scenarios LABEL,...]]
  * </pre>
  * Prints a table of medians (and the spread) with the ratios, writes {@code results.json}, {@code throughput.png}
  * and {@code channels.png} into the output directory. {@code --growth} instead times 256 MiB to 8 GiB guests and
@@ -91,6 +91,7 @@ public final class MigrationBenchmark {
         boolean growth;
         boolean convergence;
         Path baselineJar;
+        List<String> scenarios;
 
         static Options parse(final String[] args) {
             final Options options = new Options();
@@ -127,6 +128,9 @@ public final class MigrationBenchmark {
                         break;
                     case "--convergence":
                         options.convergence = true;
+                        break;
+                    case "--scenarios":
+                        options.scenarios = List.of(args[++i].split(","));
                         break;
                     case "--baseline-jar":
                         options.baselineJar = Path.of(args[++i]);

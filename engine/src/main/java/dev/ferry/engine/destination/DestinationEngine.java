@@ -3,7 +3,6 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.channel.Watchdog;
 import dev.ferry.engine.protocol.Protocol;
-import dev.ferry.engine.stats.CounterDescriptor;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
 import dev.ferry.engine.stats.MigrationStats;
@@ -34,7 +33,7 @@ public final class DestinationEngine implements AutoCloseable {
         this.counters = new Counters(null == config.countersDirectory() ?
             CountersFile.inMemory("destination", capacity) :
             CountersFile.create(config.countersDirectory(), "destination", capacity));
-        this.rejected = counters.allocate(CounterDescriptor.REJECTED_CONNECTIONS);
+        this.rejected = counters.rejectedConnections();
         final Watchdog watchdog = new Watchdog(config.threadFactory());
         this.conductor = new DestinationConductor(config, counters, watchdog);
         try {

@@ -28,6 +28,8 @@ final class Convergence {
     static final long SAMPLE_PERIOD_MS = 20;
     private static final int ROUNDS_EXPLAINED = 3;
     private static final int OVERHEAD_ROUNDS = 3;
+    /** The least margin the APPLIED wait adds to the planned downtime. */
+    static final long APPLIED_MARGIN_MS = 5_000;
 
     private final ConvergencePolicy policy;
     private final BandwidthMeter meter = new BandwidthMeter();
@@ -46,6 +48,9 @@ final class Convergence {
     private FlightEvents.Switchover switchover;
     private final long[] overheads = new long[OVERHEAD_ROUNDS];
     private int overheadCount;
+    private long peakBandwidth;
+    /** Made ahead: the first use of an event class costs milliseconds, which must not fall inside the downtime. */
+    private final FlightEvents.Switchover switchoverEvent = new FlightEvents.Switchover();
 
     Convergence(final SourceConfig config, final Counters counters) {
         this.policy = new ConvergencePolicy(config.switchoverDirtyBytes(), config.maxRounds(), config.autoConverge());
@@ -107,7 +112,9 @@ final class Convergence {
      */
     ConvergencePolicy.Reason afterRound(final int round, final long pages, final long roundNs, final long bytesSent,
         final long dirtyBytes) {
-        final long bandwidth = bandwidth();
+        final long measured = bandwidth();
+        // A round shorter than the meter's sampling period leaves it empty: then the round's own rate.
+        final long bandwidth = measured > 0 || roundNs <= 0 ? measured : (long)(bytesSent * 1e9 / roundNs);
         final long overheadMs = overheadMs(roundNs, bytesSent, bandwidth);
         final long expectedMs = ConvergencePolicy.expectedDowntimeMs(dirtyBytes, bandwidth) + overheadMs;
         counters.expectedDowntimeMs(expectedMs);
@@ -133,13 +140,16 @@ final class Convergence {
     }
 
     /**
-     * What a round costs besides moving its bytes: its duration less its bytes at the bandwidth, the smallest of the
-     * last {@link #OVERHEAD_ROUNDS} rounds (the final round pays it too: pause, harvest, barrier, COMPLETE, APPLIED).
-     * Without it a 50 ms limit was planned as 48 ms of bytes and paid as 75 ms.
+     * What a round costs besides moving its bytes: its duration less its bytes at the best bandwidth seen so far
+     * (the sliding window lags behind when rounds get short), the smallest of the last {@link #OVERHEAD_ROUNDS}
+     * rounds (the final round pays it too: pause, harvest, barrier, COMPLETE, APPLIED). Without it a 50 ms limit was
+     * planned as 48 ms of bytes and paid as 75 ms; with the window's bandwidth instead of the best, short rounds
+     * showed no overhead at all (planned 9 ms, paid 67).
      */
     private long overheadMs(final long roundNs, final long bytesSent, final long bandwidth) {
-        if (bandwidth > 0) {
-            final long overhead = Math.max(0, TimeUnit.NANOSECONDS.toMillis(roundNs) - bytesSent * 1000 / bandwidth);
+        peakBandwidth = Math.max(peakBandwidth, bandwidth);
+        if (peakBandwidth > 0) {
+            final long overhead = Math.max(0, TimeUnit.NANOSECONDS.toMillis(roundNs) - bytesSent * 1000 / peakBandwidth);
             overheads[overheadCount++ % OVERHEAD_ROUNDS] = overhead;
         }
         long least = Long.MAX_VALUE;
@@ -190,11 +200,24 @@ final class Convergence {
     void switchingOver(final ConvergencePolicy.Reason why, final int round) {
         reason = why.jsonName();
         limiter.uncap();
-        switchover = new FlightEvents.Switchover();
+        switchover = switchoverEvent;
         switchover.begin();
         switchover.reason = reason;
         switchover.round = round;
         switchover.expectedDowntimeMs = counters.expectedDowntimeMs();
+    }
+
+    /**
+     * How long the paused source waits for APPLIED: a paused guest is an outage, so not the configured
+     * {@code appliedTimeoutMs} (2 minutes by default) but the downtime it planned for plus a margin of ten times
+     * that, at least {@link #APPLIED_MARGIN_MS}. The planned downtime is the limit, or the expected downtime when a
+     * forced or capped switchover paused with more dirty than the limit. Past it the source resumes its guest and
+     * fails the migration; the destination never runs a guest whose source has not confirmed it.
+     */
+    long appliedWaitMs(final long configuredMs) {
+        final long planned = Math.max(downtimeLimitMs, Math.min(counters.expectedDowntimeMs(), configuredMs));
+        final long bound = planned + Math.max(Math.min(10 * planned, configuredMs), APPLIED_MARGIN_MS);
+        return Math.min(configuredMs, bound);
     }
 
     /** APPLIED arrived: the downtime is over. */

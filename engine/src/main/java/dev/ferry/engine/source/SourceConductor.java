@@ -263,15 +263,15 @@ final class SourceConductor implements Runnable {
     }
 
     private void pause(final ConvergencePolicy.Reason reason, final int finalRound) {
-        pausedNs = System.nanoTime();
         convergence.switchingOver(reason, finalRound);
+        pausedNs = System.nanoTime();
         config.guest().pause();
         paused = true;
         transition(SourceState.SWITCHOVER);
     }
 
     private void awaitApplied() {
-        await(inbox::applied, config.appliedTimeoutMs(), "APPLIED");
+        await(inbox::applied, convergence.appliedWaitMs(config.appliedTimeoutMs()), "APPLIED");
         deadline.cancel(false);
         convergence.applied();
         counters.transferDone();

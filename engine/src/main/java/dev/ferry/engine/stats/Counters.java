@@ -49,6 +49,7 @@ public final class Counters implements AutoCloseable {
     private volatile ChannelCounters[] perChannel = new ChannelCounters[0];
     private volatile long endNs;
     private long transferStartNs;
+    private AtomicCounter rejectedConnections;
 
     /** One data channel's counters; written only by that channel's thread. */
     public static final class ChannelCounters {
@@ -114,7 +115,15 @@ public final class Counters implements AutoCloseable {
         return new AtomicCounter(manager.valuesBuffer(), manager.allocate(label, descriptor.typeId()), manager);
     }
 
-    /** An extra counter of {@code descriptor} (say, the destination's refused connections). */
+    /** The destination's count of connections refused at the handshake, made on first use. */
+    public synchronized AtomicCounter rejectedConnections() {
+        if (null == rejectedConnections) {
+            rejectedConnections = allocate(CounterDescriptor.REJECTED_CONNECTIONS);
+        }
+        return rejectedConnections;
+    }
+
+    /** An extra counter of {@code descriptor} (say, the source's limits). */
     public AtomicCounter allocate(final CounterDescriptor descriptor) {
         return counter(manager, descriptor, -1);
     }
@@ -273,7 +282,8 @@ public final class Counters implements AutoCloseable {
             transferTimeMs.get(), downtimeMs.get(), expectedDowntimeMs.get(), verifyTimeMs.get(), transferred,
             remainingBytes.get(), (long)(transferred * 1e9 / totalNs), totalBytes.get(), normalPages(), zeroPages(), rounds.get(),
             dirtyPagesRate.get(), throttlePercent.get(), (int)channels.get(), channelBytes, latency.packetLatency(),
-            latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode, convergence);
+            latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode, convergence,
+            null == rejectedConnections ? -1 : rejectedConnections.get());
     }
 
     /** Removes the counters file (the process's migration is over). */

@@ -34,6 +34,7 @@ import java.util.Locale;
  * @param error                  why it failed, or null.
  * @param errorCode              the stable error code's name, or null.
  * @param convergence            what only the source knows about convergence; null on the destination.
+ * @param rejectedConnections    destination: connections refused at the handshake (-1 on the source).
  */
 public record MigrationStats(
     String role,
@@ -61,7 +62,8 @@ public record MigrationStats(
     boolean verified,
     String error,
     String errorCode,
-    ConvergenceStats convergence) {
+    ConvergenceStats convergence,
+    long rejectedConnections) {
 
     /** Four points of a latency distribution, microseconds. */
     public record Percentiles(long p50, long p99, long p999, long max) {
@@ -115,6 +117,7 @@ public record MigrationStats(
         field(json, "dirty-pages-rate", sourceOnly(dirtyPagesPerSecond));
         field(json, "throttle-percent", sourceOnly(throttlePercent));
         convergenceJson(json);
+        field(json, "rejected-connections", isSource() ? "null" : rejectedConnections);
         field(json, "channels", channels);
         field(json, "channel-bytes", channelBytes.toString());
         field(json, "packet-latency-us", packetLatencyUs.toJson());
