@@ -106,6 +106,7 @@ public final class MigrationDestination implements AutoCloseable {
         private Consumer<byte[]> deviceStateConsumer;
         private Consumer<String> warnings = message -> System.err.println("ferry: warning: " + message);
         private long handshakeTimeoutMs = 10_000;
+        private long firstBytesTimeoutMs = 2_000;
         private long verifyTimeoutMs = 300_000;
         private long idleTimeoutMs = 60_000;
         private int maxPendingHandshakes = 16;
@@ -158,6 +159,19 @@ public final class MigrationDestination implements AutoCloseable {
 
         public long handshakeTimeoutMs() {
             return handshakeTimeoutMs;
+        }
+
+        /**
+         * Longest wait for a new connection's first message (HELLO); default 2 s. A real source sends it at once, so
+         * a connection that stays silent is cut long before the full handshake deadline frees its slot.
+         */
+        public Context firstBytesTimeoutMs(final long firstBytesTimeoutMs) {
+            this.firstBytesTimeoutMs = firstBytesTimeoutMs;
+            return this;
+        }
+
+        public long firstBytesTimeoutMs() {
+            return firstBytesTimeoutMs;
         }
 
         /** Longest wait for VERIFY after APPLIED; default 300 s. */
@@ -220,7 +234,7 @@ public final class MigrationDestination implements AutoCloseable {
             Contexts.require(null != listen, "listen address is not set");
             Objects.requireNonNull(memoryFactory, "memoryFactory");
             Objects.requireNonNull(warnings, "warnings");
-            Contexts.require(handshakeTimeoutMs > 0 && verifyTimeoutMs > 0 && idleTimeoutMs > 0,
+            Contexts.require(handshakeTimeoutMs > 0 && verifyTimeoutMs > 0 && idleTimeoutMs > 0 && firstBytesTimeoutMs > 0,
                 "timeouts must be positive");
             Contexts.require(maxPendingHandshakes >= 1,
                 "max pending handshakes " + maxPendingHandshakes + " must be >= 1");
@@ -228,7 +242,7 @@ public final class MigrationDestination implements AutoCloseable {
 
         DestinationConfig config() {
             return new DestinationConfig(listen, memoryFactory, secret(), verify(), deviceStateConsumer, warnings,
-                handshakeTimeoutMs, barrierTimeoutMs(), verifyTimeoutMs, idleTimeoutMs, digestThreads(),
+                handshakeTimeoutMs, firstBytesTimeoutMs, barrierTimeoutMs(), verifyTimeoutMs, idleTimeoutMs, digestThreads(),
                 maxPendingHandshakes, pageApplyListener, threadFactory(), idleStrategy(), countersDirectory(),
                 channelDecorator, holdAtSync);
         }

@@ -109,16 +109,18 @@ public final class Handshake {
     }
 
     /**
-     * Runs the server side on {@code connection}; {@code admission} decides on a client that proved the secret.
+     * Runs the server side on {@code connection}; {@code admission} decides on a client that proved the secret;
+     * {@code helloRead} runs once the client's first message (HELLO) is in, whatever it holds.
      *
      * @return the client's HELLO once accepted.
      * @throws FerryException naming the reason when the client is refused.
      */
-    public static Hello server(final Connection connection, final Secret secret, final Admission admission)
-        throws IOException {
+    public static Hello server(final Connection connection, final Secret secret, final Admission admission,
+        final Runnable helloRead) throws IOException {
         final ByteBuffer bytes = ByteBuffer.allocateDirect(HandshakeFlyweight.CHALLENGE_LENGTH);
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         connection.readFully(bytes.clear().limit(HandshakeFlyweight.HELLO_LENGTH));
+        helloRead.run();
         if (HandshakeFlyweight.magic(buffer) != Protocol.HANDSHAKE_MAGIC) {
             throw new FerryException(ErrorCode.HANDSHAKE_FAILED, "not a Ferry client (bad magic 0x" +
                 Integer.toHexString(HandshakeFlyweight.magic(buffer)) + ")");
@@ -161,7 +163,7 @@ public final class Handshake {
         if (status != HandshakeFlyweight.ACCEPT_OK) {
             throw new FerryException(status == HandshakeFlyweight.ACCEPT_AUTH_FAILED ?
                 ErrorCode.AUTHENTICATION_FAILED : ErrorCode.HANDSHAKE_FAILED,
-                "refused " + connection + ": " + HandshakeFlyweight.acceptStatusText(status));
+                HandshakeFlyweight.acceptStatusText(status));
         }
         return hello;
     }

@@ -8,20 +8,25 @@ import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+
 
 /**
  * The destination's door: the acceptor thread, a bounded number of handshakes in flight (each on a thread of its
- * own, under a deadline), and the admission rules: one main channel, then the data channels of its session, each
- * index once. An admitted connection is handed to the {@link Host} on its handshake thread, which it then serves.
- * Every refused connection is counted.
+ * own, under two deadlines: the first bytes within {@code firstBytesTimeoutMs}, the whole handshake within
+ * {@code handshakeTimeoutMs}), and the admission rules: one main channel, then the data channels of its session,
+ * each index once. When the {@link HandshakeSlots} are full, a new connection displaces a silent or the oldest one
+ * instead of being refused, so idle connections cannot lock the real source out. An admitted connection is handed to
+ * the {@link Host} on its handshake thread, which it then serves. Every refused connection is counted, and logged
+ * once per cause per ten seconds ({@link RefusalLog}).
  */
 final class Admission {
     /** What admitted connections are handed to. */
@@ -37,7 +42,9 @@ final class Admission {
     private final Watchdog watchdog;
     private final Host host;
     private final AtomicCounter rejected;
-    private final AtomicInteger pendingHandshakes = new AtomicInteger();
+    private final HandshakeSlots<Connection> slots;
+    private final RefusalLog refusals;
+    private final Map<Connection, String[]> cuts = new ConcurrentHashMap<>();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ServerSocketChannel server;
     private volatile boolean closed;
@@ -53,6 +60,8 @@ final class Admission {
         this.watchdog = watchdog;
         this.host = host;
         this.rejected = rejected;
+        this.slots = new HandshakeSlots<>(config.maxPendingHandshakes());
+        this.refusals = new RefusalLog(config.warnings());
         this.server = ServerSocketChannel.open();
         try {
             server.bind(config.listen());
@@ -114,43 +123,61 @@ final class Admission {
                 return;
             }
             final Connection connection;
+            final InetSocketAddress remote;
             try {
-                connection = new Connection(socket, "connection from " + socket.getRemoteAddress());
+                remote = (InetSocketAddress)socket.getRemoteAddress();
+                connection = new Connection(socket, "connection from " + remote);
             } catch (final IOException ex) {
                 closeQuietly(socket);
                 continue;
             }
-            if (pendingHandshakes.incrementAndGet() > config.maxPendingHandshakes() || closed) {
-                pendingHandshakes.decrementAndGet();
+            if (closed) {
                 rejected.increment();
                 connection.close();
                 continue;
             }
+            final HandshakeSlots.Slot<Connection> slot = new HandshakeSlots.Slot<>(connection, remote.getAddress(),
+                System.nanoTime());
             connections.add(connection);
-            final Thread thread = config.threadFactory().newThread(() -> serve(connection));
+            final HandshakeSlots.Slot<Connection> displaced = slots.take(slot);
+            if (null != displaced) {
+                cut(displaced.holder, "displaced", "handshake slots full (" + config.maxPendingHandshakes() +
+                    ", at most " + slots.perAddressCap() + " per address): dropped, " + (displaced.helloRead ?
+                    "the oldest in handshake" : "silent so far") + ", for a newer connection");
+            }
+            final Thread thread = config.threadFactory().newThread(() -> serve(connection, slot));
             thread.setName("ferry-handshake");
             thread.start();
         }
     }
 
+    /** Cuts {@code connection} off for {@code reason}, which its handshake thread then reports. */
+    private void cut(final Connection connection, final String cause, final String reason) {
+        cuts.putIfAbsent(connection, new String[] {cause, reason});
+        connection.close();
+    }
+
     /** Authenticates a connection, then serves it as the main channel or a data channel on this thread. */
-    private void serve(final Connection connection) {
+    private void serve(final Connection connection, final HandshakeSlots.Slot<Connection> slot) {
         final Handshake.Hello hello;
-        final var deadline = watchdog.closeAfter(connection, config.handshakeTimeoutMs());
+        final long handshakeMs = config.handshakeTimeoutMs();
+        final long firstBytesMs = Math.min(config.firstBytesTimeoutMs(), handshakeMs);
+        final var deadline = watchdog.after(handshakeMs, () -> cut(connection, "handshake-timeout",
+            "no complete handshake within " + handshakeMs + " ms"));
+        final var firstBytes = watchdog.after(firstBytesMs, () -> cut(connection, "first-bytes-timeout",
+            "sent no HELLO within " + firstBytesMs + " ms"));
         try {
-            hello = Handshake.server(connection, config.secret(), this::admit);
+            hello = Handshake.server(connection, config.secret(), this::admit, () -> {
+                slot.helloRead = true;
+                firstBytes.cancel(false);
+            });
         } catch (final IOException | RuntimeException ex) {
-            rejected.increment();
-            connections.remove(connection);
-            connection.close();
-            if (!closed) {
-                config.warnings().accept("refused " + connection + ": " + (ex instanceof FerryException ?
-                    ex.getMessage() : "handshake failed (" + ex + ")"));
-            }
+            refuse(connection, ex);
             return;
         } finally {
             deadline.cancel(false);
-            pendingHandshakes.decrementAndGet();
+            firstBytes.cancel(false);
+            slots.release(slot);
         }
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
             Thread.currentThread().setName("ferry-main-reader");
@@ -171,7 +198,7 @@ final class Admission {
                 return HandshakeFlyweight.ACCEPT_BUSY;
             }
             if (hello.channelCount() < 1 || hello.channelCount() > Protocol.MAX_CHANNELS) {
-                return HandshakeFlyweight.ACCEPT_CHANNEL_OUT_OF_RANGE;
+                return HandshakeFlyweight.ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE;
             }
             mainTaken = true;
             sessionId = hello.sessionId();
@@ -196,6 +223,33 @@ final class Admission {
         }
         channelTaken[hello.channelIndex()] = true;
         return HandshakeFlyweight.ACCEPT_OK;
+    }
+
+    /** Counts, closes and logs (rate-limited, per cause) a connection whose handshake failed. */
+    private void refuse(final Connection connection, final Exception ex) {
+        rejected.increment();
+        connections.remove(connection);
+        connection.close();
+        final String[] cut = cuts.remove(connection);
+        if (closed) {
+            return;
+        }
+        final String cause;
+        final String reason;
+        if (null != cut) {
+            cause = cut[0];
+            reason = cut[1];
+        } else if (ex instanceof FerryException failure) {
+            cause = failure.code().name();
+            reason = failure.getMessage();
+        } else if (ex instanceof EOFException) {
+            cause = "closed";
+            reason = "closed by the peer during the handshake";
+        } else {
+            cause = ex.getClass().getSimpleName();
+            reason = "handshake failed: " + ex.getMessage();
+        }
+        refusals.refused(cause, "refused " + connection + ": " + reason, System.nanoTime());
     }
 
     private static void closeQuietly(final SocketChannel socket) {

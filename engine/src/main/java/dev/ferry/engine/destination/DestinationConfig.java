@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  * @param deviceStateConsumer  receives the device state before APPLIED, or null.
  * @param warnings             where non-fatal events go.
  * @param handshakeTimeoutMs   longest handshake.
+ * @param firstBytesTimeoutMs  longest wait for a new connection's first message (HELLO).
  * @param barrierTimeoutMs     longest wait at the SYNC/FLUSH barrier.
  * @param verifyTimeoutMs      longest wait for VERIFY, and for the digest.
  * @param idleTimeoutMs        fail when nothing arrives for this long.
@@ -43,6 +44,7 @@ public record DestinationConfig(
     Consumer<byte[]> deviceStateConsumer,
     Consumer<String> warnings,
     long handshakeTimeoutMs,
+    long firstBytesTimeoutMs,
     long barrierTimeoutMs,
     long verifyTimeoutMs,
     long idleTimeoutMs,

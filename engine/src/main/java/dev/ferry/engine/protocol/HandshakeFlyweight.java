@@ -89,6 +89,8 @@ public final class HandshakeFlyweight {
     public static final int ACCEPT_CHANNEL_OUT_OF_RANGE = 5;
     public static final int ACCEPT_BUSY = 6;
     public static final int ACCEPT_BAD_KIND = 7;
+    /** The main channel's HELLO announced a channel count outside 1..{@link Protocol#MAX_CHANNELS}. */
+    public static final int ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE = 8;
 
     private HandshakeFlyweight() {
     }
@@ -182,6 +184,8 @@ public final class HandshakeFlyweight {
                 return "the destination is already receiving a migration";
             case ACCEPT_BAD_KIND:
                 return "unknown connection kind";
+            case ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE:
+                return "channel count out of range (1.." + Protocol.MAX_CHANNELS + ")";
             default:
                 return "unknown status " + status;
         }

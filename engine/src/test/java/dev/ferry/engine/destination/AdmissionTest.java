@@ -18,11 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +35,7 @@ final class AdmissionTest {
     private static final Secret SECRET = Secret.of("an admission test secret, 32 b..".getBytes(StandardCharsets.US_ASCII));
 
     private final List<String> served = new CopyOnWriteArrayList<>();
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
     private Watchdog watchdog;
     private Counters counters;
     private Admission admission;
@@ -39,7 +43,7 @@ final class AdmissionTest {
     @BeforeEach
     void open() throws Exception {
         final DestinationConfig config = new DestinationConfig(new InetSocketAddress("127.0.0.1", 0),
-            MemoryFactory.anonymous(), SECRET, VerifyMode.FULL, null, warning -> { }, 5_000, 5_000, 5_000, 5_000, 1, 4,
+            MemoryFactory.anonymous(), SECRET, VerifyMode.FULL, null, warnings::add, 5_000, 1_000, 5_000, 5_000, 5_000, 1, 4,
             null, Thread::new, () -> new BackoffIdleStrategy(), null, null, true);
         watchdog = new Watchdog(Thread::new);
         counters = new Counters(CountersFile.inMemory("destination", Counters.capacity(2)));
@@ -95,5 +99,33 @@ final class AdmissionTest {
         }
         assertEquals(List.of("main", "data 1", "data 0"), served);
         assertEquals(7, admission.rejected(), "every refusal is counted");
+    }
+
+    @Test
+    void aMainChannelAnnouncingNoChannelsOrTooManyIsToldSo() {
+        for (final int channels : new int[] {0, 65}) {
+            final String refusal = refusal(Handshake.newSessionId(), HandshakeFlyweight.KIND_MAIN, 0, channels);
+            assertTrue(refusal.contains("channel count out of range (1..64)"), refusal);
+        }
+    }
+
+    /** A silent connection is cut after the first-bytes deadline, logged once with its address once and the cause. */
+    @Test
+    void aSilentConnectionIsCutAtTheFirstBytesDeadlineAndSaysSo() throws Exception {
+        try (SocketChannel silent = SocketChannel.open(admission.localAddress())) {
+            assertEquals(-1, silent.read(ByteBuffer.allocate(1)), "cut by the destination");
+            final String address = silent.getLocalAddress().toString().replace("localhost", "");
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (warnings.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, warnings.size(), warnings.toString());
+            final String warning = warnings.get(0);
+            assertTrue(warning.contains("sent no HELLO within 1000 ms"), warning);
+            assertFalse(warning.contains("AsynchronousCloseException"), warning);
+            assertEquals(warning.indexOf("connection from"), warning.lastIndexOf("connection from"), warning);
+            assertTrue(warning.contains(address.substring(address.lastIndexOf(':'))), address + " in " + warning);
+        }
+        assertEquals(1, admission.rejected());
     }
 }
