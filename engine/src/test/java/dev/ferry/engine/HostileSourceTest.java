@@ -209,6 +209,30 @@ final class HostileSourceTest {
         Guests.assertNoFerryThreads();
     }
 
+    /** Nothing is accepted after COMPLETE: a second one is a protocol violation, not answered with another APPLIED. */
+    @Test
+    void aSecondCompleteAfterAppliedIsRefused() throws Exception {
+        open(BLOCK_LENGTH);
+        try (Connection data0 = dataChannel(0); Connection data1 = dataChannel(1)) {
+            for (final Connection data : List.of(data0, data1)) {
+                sendPacket(data, h -> h.header(PacketHeaderFlyweight.SYNC_FLAG, 0, 0, 0, 0, 0, 0), 0, 0);
+            }
+            main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
+                buffer.putInt(offset, 0, Protocol.BYTE_ORDER);
+                return FlushFlyweight.LENGTH;
+            });
+            for (int i = 0; i < 2; i++) {
+                main.send(MessageFlyweight.COMPLETE, (buffer, offset) -> {
+                    buffer.setMemory(offset, CompleteFlyweight.LENGTH, (byte)0);
+                    return CompleteFlyweight.LENGTH;
+                });
+            }
+            assertEquals(MessageFlyweight.APPLIED, main.receive());
+            assertTrue(errorToldToSource().contains("COMPLETE after COMPLETE"));
+            assertEquals(ErrorCode.PROTOCOL_VIOLATION, failure().errorCode());
+        }
+    }
+
     @Test
     void aSourceThatFallsSilentTimesOut() throws Exception {
         destination.cancel();

@@ -209,7 +209,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
         } else if (event instanceof DestinationEvent.ChannelLost lost) {
             inbox.channelLost(lost.channel(), lost.reason());
         } else if (event instanceof DestinationEvent.Failed failed) {
-            inbox.record(failed.cause());
+            inbox.recordLocal(failed.cause());
         } else if (event instanceof DestinationEvent.Cancel cancel) {
             inbox.record(new FerryException(ErrorCode.CANCELLED, cancel.reason()));
         } else {

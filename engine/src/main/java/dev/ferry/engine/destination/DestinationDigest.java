@@ -52,6 +52,13 @@ final class DestinationDigest {
             Thread.currentThread().interrupt();
             throw new FerryException(ErrorCode.CANCELLED, "interrupted while digesting the received memory");
         } catch (final ExecutionException ex) {
+            if (ex.getCause() instanceof FerryException failure) {
+                throw failure;
+            }
+            if (ex.getCause() instanceof TimeoutException) {
+                throw new FerryException(ErrorCode.TIMEOUT, "digesting the received memory timed out: " +
+                    ex.getCause().getMessage());
+            }
             throw new FerryException(ErrorCode.INTERNAL, "digesting the received memory failed: " + ex.getCause());
         }
     }

@@ -90,10 +90,35 @@ final class DestinationInbox implements MainChannelReader.Handler {
     }
 
     void channelLost(final int channel, final String reason) {
+        pending(new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + channel + " " + reason));
+    }
+
+    /**
+     * A failure this side decided by its own clock or its own socket (a lost channel, a timeout, silence): it
+     * becomes the failure only after {@link #PEER_REASON_GRACE_MS}, unless the source's own reason arrives first.
+     * A destination stopped (SIGSTOP) and continued finds its timers expired at once while the source's ERROR,
+     * the real reason, waits in the main channel's socket buffer.
+     */
+    void pending(final FerryException cause) {
         if (null == pendingFailure) {
-            pendingFailure = new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + channel + " " + reason);
+            pendingFailure = cause;
             pendingDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
         }
+    }
+
+    /** A failure found by a receiver or the liveness check: pending when the source may explain it, else final. */
+    void recordLocal(final FerryException cause) {
+        if (mayHavePeerReason(cause)) {
+            pending(cause);
+        } else {
+            record(cause);
+        }
+    }
+
+    /** Whether {@code cause} is decided locally and the source may be explaining it on the main channel. */
+    static boolean mayHavePeerReason(final FerryException cause) {
+        final ErrorCode code = cause.code();
+        return code == ErrorCode.TIMEOUT || code == ErrorCode.BARRIER_TIMEOUT || code == ErrorCode.CONTACT_LOST;
     }
 
     /** Whether a lost channel waits for its grace. */
