@@ -1,0 +1,110 @@
+package dev.ferry.engine.protocol;
+
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.MemoryException;
+import dev.ferry.memory.RamBlock;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fuzzing of every main-channel body decoder and the packet header (jqwik, property-based): random bodies and valid
+ * bodies with random mutations spliced in. Whatever the bytes, a decoder answers with values inside their bounds or
+ * throws {@link ProtocolException} naming the field; never another exception (an index out of bounds, a division
+ * by zero, an allocation sized by the wire). A short run (jqwik's default tries) is part of {@code mvn test}; the
+ * campaign of docs/reliability.md runs the same properties with {@code -Djqwik.tries.default=...}.
+ */
+final class DecoderFuzzTest {
+    private static final int MAX_BODY = 4096;
+
+    /** A valid SETUP of three blocks, then {@code mutations} (position, byte) applied, truncated to {@code cut}. */
+    private static UnsafeBuffer mutatedSetup(final List<Integer> mutations, final int cut) {
+        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_BODY));
+        final int length = new SetupFlyweight().wrap(buffer, 0, MAX_BODY).encode(4096, 2, 0, List.of(
+            new BlockSpec(0, "pc.ram", 64L << 20), new BlockSpec(7, "vga.vram", 1L << 20), new BlockSpec(3, "rom", 8192)));
+        for (final int mutation : mutations) {
+            buffer.putByte(Math.floorMod(mutation >> 8, length), (byte)mutation);
+        }
+        return new UnsafeBuffer(buffer, 0, Math.min(length, Math.max(0, cut)));
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> mutations() {
+        return Arbitraries.integers().list().ofMinSize(1).ofMaxSize(8);
+    }
+
+    @Property
+    void aMutatedSetupDecodesWithinBoundsOrIsRefused(@ForAll("mutations") final List<Integer> mutations,
+        @ForAll final int cut) {
+        final UnsafeBuffer body = mutatedSetup(mutations, cut < 0 ? Integer.MAX_VALUE : cut % 200);
+        decodeSetup(body);
+    }
+
+    @Property
+    void randomBytesAsSetupAreRefusedCleanly(@ForAll @Size(max = 300) final byte[] bytes) {
+        decodeSetup(new UnsafeBuffer(bytes));
+    }
+
+    /** As the destination does: page size, counts, verify mode, then the block table. */
+    private static void decodeSetup(final UnsafeBuffer body) {
+        expectOnlyProtocolErrors(() -> {
+            final SetupFlyweight setup = new SetupFlyweight().wrap(body, 0, body.capacity());
+            final int pageSize = setup.pageSize();
+            RamBlock.validatePageSize(pageSize);
+            setup.channelCount();
+            setup.verifyMode();
+            final List<BlockSpec> blocks = setup.blocks(pageSize);
+            long total = 0;
+            for (final BlockSpec block : blocks) {
+                assertTrue(block.lengthBytes() > 0 && block.lengthBytes() % pageSize == 0, block.toString());
+                total = Math.addExact(total, block.lengthBytes());
+                assertTrue(!block.name().isEmpty() && block.id() >= 0, block.toString());
+            }
+        });
+    }
+
+    @Property
+    void randomBytesAsStatusCompleteFlushAndVerifyAreRefusedCleanly(@ForAll @Size(max = 300) final byte[] bytes,
+        @ForAll @Size(max = 4) final List<@net.jqwik.api.constraints.IntRange(min = 0, max = 4096) Integer> chunks) {
+        final UnsafeBuffer body = new UnsafeBuffer(bytes);
+        expectOnlyProtocolErrors(() -> new StatusFlyweight().wrap(body, 0, bytes.length).text());
+        expectOnlyProtocolErrors(() -> new StatusFlyweight().wrap(body, 0, bytes.length).code());
+        expectOnlyProtocolErrors(() -> new CompleteFlyweight().wrap(body, 0, bytes.length).zeroPages());
+        expectOnlyProtocolErrors(() -> new FlushFlyweight().wrap(body, 0, bytes.length).round());
+        expectOnlyProtocolErrors(() -> {
+            final VerifyFlyweight verify = new VerifyFlyweight().wrap(body, 0, bytes.length);
+            verify.downtimeMs();
+            verify.chunkSize();
+            final List<int[]> digests = verify.digests(chunks.stream().mapToInt(Integer::intValue).toArray());
+            assertTrue(digests.size() == chunks.size());
+        });
+    }
+
+    @Property
+    void aFrameHeaderNeverClaimsANegativeOrHugeBody(@ForAll @Size(min = 8, max = 8) final byte[] bytes) {
+        final UnsafeBuffer frame = new UnsafeBuffer(bytes);
+        final long length = MessageFlyweight.bodyLength(frame, 0);
+        assertTrue(length >= 0 && length <= 0xFFFF_FFFFL, "body length " + length);
+        MessageFlyweight.typeName(MessageFlyweight.type(frame, 0));
+    }
+
+    private static void expectOnlyProtocolErrors(final Runnable decode) {
+        try {
+            decode.run();
+        } catch (final ProtocolException ex) {
+            assertTrue(ex.getMessage().startsWith("invalid "), ex.getMessage());
+        } catch (final MemoryException ex) {
+            // RamBlock.validatePageSize's refusal, which SessionSetup turns into a ProtocolException naming it.
+            assertTrue(ex.getMessage().startsWith("page size"), ex.getMessage());
+        }
+    }
+}
