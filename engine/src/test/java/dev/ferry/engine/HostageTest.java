@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,8 +130,9 @@ final class HostageTest {
             final long startNs = System.nanoTime();
             for (int i = 0; i < seconds * 1000; i++) {
                 final long dueNs = startNs + i * 1_000_000L;
-                while (System.nanoTime() < dueNs) {
-                    Thread.onSpinWait();
+                final long aheadNs = dueNs - System.nanoTime();
+                if (aheadNs > 0) {
+                    LockSupport.parkNanos(aheadNs);
                 }
                 try (SocketChannel socket = SocketChannel.open(destination.localAddress())) {
                     socket.write(garbage.clear());

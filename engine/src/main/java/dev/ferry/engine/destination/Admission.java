@@ -38,6 +38,9 @@ final class Admission {
         void serveData(Connection connection, int index);
     }
 
+    /** Room in the kernel's accept queue: a burst of connections must not stall real ones in SYN retries. */
+    private static final int ACCEPT_BACKLOG = 1024;
+
     private final DestinationConfig config;
     private final Watchdog watchdog;
     private final Host host;
@@ -64,7 +67,7 @@ final class Admission {
         this.refusals = new RefusalLog(config.warnings());
         this.server = ServerSocketChannel.open();
         try {
-            server.bind(config.listen());
+            server.bind(config.listen(), ACCEPT_BACKLOG);
         } catch (final IOException ex) {
             server.close();
             throw ex;

@@ -7,7 +7,8 @@ package dev.ferry.engine.source;
  * After each round, in this order (docs/design.md gives the figures behind it):
  * <ol>
  *   <li>a forced switchover (the operator's last resort) switches over;</li>
- *   <li>at most {@code switchoverDirtyBytes} dirty switches over (it always fits);</li>
+ *   <li>at most {@code switchoverDirtyBytes} dirty switches over, if that also fits the downtime limit (on a slow
+ *   link 16 MiB does not: 670 ms at 200 Mbit/s);</li>
  *   <li>a round cap, when given, makes the next round the final one whatever the limit;</li>
  *   <li>when the dirty bytes at the measured bandwidth fit the downtime limit (0: no such rule), it switches over,
  *   unless one more round is predicted to at least halve the downtime, saving a substantial share of the limit, and
@@ -109,13 +110,13 @@ final class ConvergencePolicy {
             return Reason.FORCED;
         }
         final long dirty = ended.dirtyBytes();
-        if (dirty <= switchoverDirtyBytes) {
+        final long expectedMs = expectedDowntimeMs(dirty, ended.bandwidth()) + ended.overheadMs();
+        if (dirty <= switchoverDirtyBytes && (downtimeLimitMs == 0 || expectedMs <= downtimeLimitMs)) {
             return Reason.SWITCHOVER_DIRTY;
         }
         if (maxRounds > 0 && ended.round() + 2 >= maxRounds) {
             return Reason.MAX_ROUNDS;
         }
-        final long expectedMs = expectedDowntimeMs(dirty, ended.bandwidth()) + ended.overheadMs();
         if (downtimeLimitMs > 0 && expectedMs <= downtimeLimitMs) {
             return oneMoreRoundPays(ended, expectedMs, downtimeLimitMs) ? null : Reason.DOWNTIME_LIMIT;
         }

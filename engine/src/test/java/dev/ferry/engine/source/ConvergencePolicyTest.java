@@ -82,6 +82,9 @@ final class ConvergencePolicyTest {
         assertNull(new ConvergencePolicy(-1, 0, true).afterRound(
             new ConvergencePolicy.Round(1000, GB, 1, GB, MB), 0, false), "0 rounds: no limit");
         assertTrue(new ConvergencePolicy(-1, 1, true).stopAndCopy());
+        assertNull(new ConvergencePolicy(16 * MB, 0, true).afterRound(
+            new ConvergencePolicy.Round(2, GB, 1_000_000_000L, 8 * MB, 25 * MB), 300, false),
+            "8 MB dirty at 25 MB/s is 320 ms: the small dirty set does not excuse breaking a 300 ms limit");
         assertNull(new ConvergencePolicy(-1, 0, true).afterRound(new ConvergencePolicy.Round(2, GB, 1, 0, GB), 0, false),
             "a limit of 0 turns the downtime rule off");
     }
