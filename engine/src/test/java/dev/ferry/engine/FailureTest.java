@@ -166,10 +166,10 @@ final class FailureTest {
 
     /** Runs a migration through a proxy and, once the source has APPLIED (it is verifying), applies {@code hit}. */
     private MigrationResult[] hitWhileVerifying(final Workload workload, final GuestMemory source,
-        final java.util.function.BiConsumer<TcpProxy, MigrationSource> hit) throws Exception {
+        final java.util.function.BiConsumer<FaultProxy, MigrationSource> hit) throws Exception {
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
             .secret(Guests.SECRET).digestThreads(1));
-        try (TcpProxy proxy = new TcpProxy(destination.localAddress())) {
+        try (FaultProxy proxy = new FaultProxy(destination.localAddress())) {
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(proxy.address()).memory(source).secret(Guests.SECRET).channels(2).digestThreads(1)
                 .guestControl(GuestControl.of(workload)).maxRounds(3));

@@ -186,21 +186,29 @@ final class HostileSourceTest {
         assertTrue(failure().error().contains("block length " + (BLOCK_LENGTH + 1)));
     }
 
-    @Test
-    void losingTheSourceWhileDigestingNeverUnmapsUnderTheDigest() throws Exception {
-        open(1L << 30);
-        try (Connection data0 = dataChannel(0); Connection data1 = dataChannel(1)) {
-            for (final Connection data : List.of(data0, data1)) {
-                sendPacket(data, h -> h.header(PacketHeaderFlyweight.SYNC_FLAG, 0, 0, 0, 0, 0, 0), 0, 0);
-            }
-            main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
-                buffer.putInt(offset, 0, Protocol.BYTE_ORDER);
-                return FlushFlyweight.LENGTH;
-            });
+    /** An empty round 0 (a SYNC on each channel, FLUSH), then {@code completes} COMPLETE messages. */
+    private void emptyRoundThenComplete(final Connection data0, final Connection data1, final int completes)
+        throws Exception {
+        for (final Connection data : List.of(data0, data1)) {
+            sendPacket(data, h -> h.header(PacketHeaderFlyweight.SYNC_FLAG, 0, 0, 0, 0, 0, 0), 0, 0);
+        }
+        main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
+            buffer.putInt(offset, 0, Protocol.BYTE_ORDER);
+            return FlushFlyweight.LENGTH;
+        });
+        for (int i = 0; i < completes; i++) {
             main.send(MessageFlyweight.COMPLETE, (buffer, offset) -> {
                 buffer.setMemory(offset, CompleteFlyweight.LENGTH, (byte)0);
                 return CompleteFlyweight.LENGTH;
             });
+        }
+    }
+
+    @Test
+    void losingTheSourceWhileDigestingNeverUnmapsUnderTheDigest() throws Exception {
+        open(1L << 30);
+        try (Connection data0 = dataChannel(0); Connection data1 = dataChannel(1)) {
+            emptyRoundThenComplete(data0, data1, 1);
             assertEquals(MessageFlyweight.APPLIED, main.receive());
             mainConnection.close();
             final MigrationResult result = failure();
@@ -214,19 +222,7 @@ final class HostileSourceTest {
     void aSecondCompleteAfterAppliedIsRefused() throws Exception {
         open(BLOCK_LENGTH);
         try (Connection data0 = dataChannel(0); Connection data1 = dataChannel(1)) {
-            for (final Connection data : List.of(data0, data1)) {
-                sendPacket(data, h -> h.header(PacketHeaderFlyweight.SYNC_FLAG, 0, 0, 0, 0, 0, 0), 0, 0);
-            }
-            main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
-                buffer.putInt(offset, 0, Protocol.BYTE_ORDER);
-                return FlushFlyweight.LENGTH;
-            });
-            for (int i = 0; i < 2; i++) {
-                main.send(MessageFlyweight.COMPLETE, (buffer, offset) -> {
-                    buffer.setMemory(offset, CompleteFlyweight.LENGTH, (byte)0);
-                    return CompleteFlyweight.LENGTH;
-                });
-            }
+            emptyRoundThenComplete(data0, data1, 2);
             assertEquals(MessageFlyweight.APPLIED, main.receive());
             assertTrue(errorToldToSource().contains("COMPLETE after COMPLETE"));
             assertEquals(ErrorCode.PROTOCOL_VIOLATION, failure().errorCode());

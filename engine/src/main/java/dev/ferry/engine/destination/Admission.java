@@ -15,6 +15,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -165,10 +167,19 @@ final class Admission {
         final Handshake.Hello hello;
         final long handshakeMs = config.handshakeTimeoutMs();
         final long firstBytesMs = Math.min(config.firstBytesTimeoutMs(), handshakeMs);
-        final var deadline = watchdog.after(handshakeMs, () -> cut(connection, "handshake-timeout",
-            "no complete handshake within " + handshakeMs + " ms"));
-        final var firstBytes = watchdog.after(firstBytesMs, () -> cut(connection, "first-bytes-timeout",
-            "sent no HELLO within " + firstBytesMs + " ms"));
+        final ScheduledFuture<?> deadline;
+        final ScheduledFuture<?> firstBytes;
+        try {
+            deadline = watchdog.after(handshakeMs, () -> cut(connection, "handshake-timeout",
+                "no complete handshake within " + handshakeMs + " ms"));
+            firstBytes = watchdog.after(firstBytesMs, () -> cut(connection, "first-bytes-timeout",
+                "sent no HELLO within " + firstBytesMs + " ms"));
+        } catch (final RejectedExecutionException ex) {
+            // the destination is closing and its watchdog is gone: nobody will serve this connection.
+            slots.release(slot);
+            refuse(connection, ex);
+            return;
+        }
         try {
             hello = Handshake.server(connection, config.secret(), this::admit, () -> {
                 slot.helloRead = true;
