@@ -15,6 +15,7 @@ import dev.ferry.engine.stats.MigrationStats;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -53,7 +54,7 @@ public final class MigrationDestination implements AutoCloseable {
     }
 
     /** The address actually bound (useful with port 0). */
-    public InetSocketAddress localAddress() {
+    public SocketAddress localAddress() {
         return engine.localAddress();
     }
 
@@ -101,7 +102,7 @@ public final class MigrationDestination implements AutoCloseable {
 
     /** Configuration of a destination, Aeron-style: fluent, validated once by {@link #conclude()}. */
     public static final class Context extends EngineContext<Context> {
-        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
+        private SocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
         private MemoryFactory memoryFactory = MemoryFactory.anonymous();
         private Consumer<byte[]> deviceStateConsumer;
         private Consumer<String> warnings = message -> System.err.println("ferry: warning: " + message);
@@ -114,12 +115,17 @@ public final class MigrationDestination implements AutoCloseable {
         private ChannelDecorator channelDecorator;
         private boolean holdAtSync = true;
 
-        public Context listen(final InetSocketAddress listen) {
+        /**
+         * Where to listen: an {@code InetSocketAddress} (default 127.0.0.1, any free port), or a
+         * {@code UnixDomainSocketAddress}: its file is created owner-only ({@code rw-------}) and removed when the
+         * destination closes; an existing file is refused, not replaced.
+         */
+        public Context listen(final SocketAddress listen) {
             this.listen = listen;
             return this;
         }
 
-        public InetSocketAddress listen() {
+        public SocketAddress listen() {
             return listen;
         }
 

@@ -11,7 +11,7 @@ import dev.ferry.memory.GuestMemory;
 
 
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -108,7 +108,7 @@ public final class MigrationSource implements AutoCloseable {
 
     /** Configuration of a source, Aeron-style: fluent, validated once by {@link #conclude()}. */
     public static final class Context extends EngineContext<Context> {
-        private InetSocketAddress destination;
+        private SocketAddress destination;
         private GuestMemory memory;
         private GuestControl guestControl = GuestControl.NONE;
         private int channels = 2;
@@ -124,12 +124,16 @@ public final class MigrationSource implements AutoCloseable {
         private long appliedTimeoutMs = 120_000;
         private long resultTimeoutMs = 300_000;
 
-        public Context destination(final InetSocketAddress destination) {
+        /**
+         * Where the destination listens: an {@code InetSocketAddress}, or a {@code UnixDomainSocketAddress} for a
+         * migration between two processes of one host (an in-place upgrade).
+         */
+        public Context destination(final SocketAddress destination) {
             this.destination = destination;
             return this;
         }
 
-        public InetSocketAddress destination() {
+        public SocketAddress destination() {
             return destination;
         }
 

@@ -2,6 +2,7 @@ package dev.ferry.engine;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -25,18 +26,18 @@ final class FaultProxy implements AutoCloseable {
     }
 
     private final ServerSocketChannel server;
-    private final InetSocketAddress target;
+    private final SocketAddress target;
     private final Fault fault;
     private final List<SocketChannel> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile long firedNs;
 
     /** A forwarder without a fault. */
-    FaultProxy(final InetSocketAddress target) throws IOException {
+    FaultProxy(final SocketAddress target) throws IOException {
         this(target, new Fault(-1, true, Long.MAX_VALUE, Kind.CUT));
     }
 
-    FaultProxy(final InetSocketAddress target, final Fault fault) throws IOException {
+    FaultProxy(final SocketAddress target, final Fault fault) throws IOException {
         this.target = target;
         this.fault = fault;
         this.server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -34,13 +34,13 @@ final class HostageTest {
         private final Thread thread;
         private volatile long opened;
 
-        Hostages(final InetSocketAddress target, final int count) {
+        Hostages(final SocketAddress target, final int count) {
             thread = new Thread(() -> hold(target, count), "test-hostages");
             thread.setDaemon(true);
             thread.start();
         }
 
-        private void hold(final InetSocketAddress target, final int count) {
+        private void hold(final SocketAddress target, final int count) {
             final List<SocketChannel> held = new ArrayList<>();
             final ByteBuffer probe = ByteBuffer.allocate(1);
             try {

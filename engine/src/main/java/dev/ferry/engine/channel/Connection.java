@@ -2,7 +2,9 @@ package dev.ferry.engine.channel;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ScatteringByteChannel;
@@ -26,15 +28,25 @@ public final class Connection implements AutoCloseable {
         this.description = description;
         this.input = channel;
         channel.configureBlocking(true);
-        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        if (channel.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY)) {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        }
     }
 
-    /** Connects to {@code address} within {@code timeoutMs}. */
-    public static Connection connect(final InetSocketAddress address, final int timeoutMs, final String description)
+    /**
+     * Connects to {@code address} within {@code timeoutMs}: a TCP address, or a {@link UnixDomainSocketAddress}
+     * (a local connect either succeeds or fails at once, so it has no timeout).
+     */
+    public static Connection connect(final SocketAddress address, final int timeoutMs, final String description)
         throws IOException {
-        final SocketChannel channel = SocketChannel.open();
+        final boolean unix = address instanceof UnixDomainSocketAddress;
+        final SocketChannel channel = unix ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
         try {
-            channel.socket().connect(address, timeoutMs);
+            if (unix) {
+                channel.connect(address);
+            } else {
+                channel.socket().connect(address, timeoutMs);
+            }
             return new Connection(channel, description);
         } catch (final IOException ex) {
             channel.close();

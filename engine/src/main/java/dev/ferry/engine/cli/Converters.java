@@ -5,6 +5,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -91,10 +93,24 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT}, {@code [::1]:PORT}. */
-    static final class HostPort implements ITypeConverter<InetSocketAddress> {
+    /** {@code HOST:PORT}, {@code [::1]:PORT}, or {@code unix:PATH} for a Unix-domain socket. */
+    static final class HostPort implements ITypeConverter<SocketAddress> {
+        /** The prefix of a Unix-domain socket's path. */
+        static final String UNIX = "unix:";
+
         @Override
-        public InetSocketAddress convert(final String text) {
+        public SocketAddress convert(final String text) {
+            if (text.startsWith(UNIX)) {
+                final String path = text.substring(UNIX.length());
+                if (path.isEmpty()) {
+                    throw new TypeConversionException("unix:PATH with a path");
+                }
+                try {
+                    return UnixDomainSocketAddress.of(path);
+                } catch (final IllegalArgumentException ex) {
+                    throw new TypeConversionException("unix:PATH with a usable path (" + ex.getMessage() + ")");
+                }
+            }
             final int colon = text.lastIndexOf(':');
             if (colon <= 0 || colon == text.length() - 1) {
                 throw new TypeConversionException("HOST:PORT");

@@ -19,6 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +37,10 @@ final class ReceiveCommand implements Callable<Integer> {
     @Mixin
     SecretOptions secret;
 
-    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
-        description = "Address to listen on.")
-    InetSocketAddress listen;
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT|unix:PATH",
+        converter = Converters.HostPort.class,
+        description = "Address to listen on, or a Unix-domain socket to create (owner-only, removed at the end).")
+    SocketAddress listen;
 
     @Option(names = "--memory-file", required = true, paramLabel = "PATH",
         description = "File to create (truncated if it exists), sized from the source's SETUP.")
@@ -117,9 +120,7 @@ final class ReceiveCommand implements Callable<Integer> {
              Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
                  interrupted -> common.report(interrupted, err, destination::writeHistogramLog), destination::close)) {
             // Said only once Ctrl-C and SIGTERM cancel cleanly: whoever waits for this line may stop us at once.
-            final InetSocketAddress bound = destination.localAddress();
-            err.println("ferry: listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() +
-                ", memory file " + memoryFile);
+            err.println("ferry: listening on " + describe(destination.localAddress()) + ", memory file " + memoryFile);
             err.flush();
             try (ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
                 result = destination.result().join();
@@ -135,5 +136,16 @@ final class ReceiveCommand implements Callable<Integer> {
         }
         common.report(result, err, destination::writeHistogramLog);
         return common.exitCode(result);
+    }
+
+    /** {@code HOST:PORT} of a TCP address, {@code unix:PATH} of a Unix-domain socket. */
+    static String describe(final SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        if (address instanceof UnixDomainSocketAddress unix) {
+            return Converters.HostPort.UNIX + unix.getPath();
+        }
+        return String.valueOf(address);
     }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,9 +40,10 @@ final class SendCommand implements Callable<Integer> {
     @Mixin
     MigrationOptions migration;
 
-    @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+    @Option(names = "--connect", required = true, paramLabel = "HOST:PORT|unix:PATH",
+        converter = Converters.HostPort.class,
         description = "The receiver's address.")
-    InetSocketAddress connect;
+    SocketAddress connect;
 
     @Option(names = "--memory-file", required = true, paramLabel = "PATH",
         description = "Existing file holding the guest's memory; its size is the RAM size.")

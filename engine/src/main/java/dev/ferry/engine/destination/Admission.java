@@ -11,6 +11,12 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
@@ -52,6 +58,7 @@ final class Admission {
     private final Map<Connection, String[]> cuts = new ConcurrentHashMap<>();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ServerSocketChannel server;
+    private final Path unixPath;
     private volatile boolean closed;
     private boolean mainTaken;
     private byte[] sessionId;
@@ -67,23 +74,45 @@ final class Admission {
         this.rejected = rejected;
         this.slots = new HandshakeSlots<>(config.maxPendingHandshakes());
         this.refusals = new RefusalLog(config.warnings());
-        this.server = ServerSocketChannel.open();
+        this.unixPath = config.listen() instanceof UnixDomainSocketAddress unix ? unix.getPath() : null;
+        this.server = null == unixPath ? ServerSocketChannel.open() : ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(config.listen(), ACCEPT_BACKLOG);
         } catch (final IOException ex) {
             server.close();
             throw ex;
         }
+        if (null != unixPath) {
+            try {
+                // Only this user may connect: the socket file is the door, and the secret is not everyone's.
+                Files.setPosixFilePermissions(unixPath, PosixFilePermissions.fromString("rw-------"));
+            } catch (final IOException | UnsupportedOperationException ex) {
+                server.close();
+                deleteSocketFile();
+                throw new IOException("cannot make " + unixPath + " owner-only: " + ex.getMessage(), ex);
+            }
+        }
         final Thread acceptor = config.threadFactory().newThread(this::acceptLoop);
         acceptor.setName("ferry-acceptor");
         acceptor.start();
     }
 
-    InetSocketAddress localAddress() {
+    SocketAddress localAddress() {
         try {
-            return (InetSocketAddress)server.getLocalAddress();
+            return server.getLocalAddress();
         } catch (final IOException ex) {
             return null;
+        }
+    }
+
+    /** A Unix-domain socket's file is removed when the destination closes (bind refuses an existing one). */
+    private void deleteSocketFile() {
+        if (null != unixPath) {
+            try {
+                Files.deleteIfExists(unixPath);
+            } catch (final IOException ignore) {
+                // best effort: the next bind names the file if it is still there.
+            }
         }
     }
 
@@ -114,6 +143,7 @@ final class Admission {
         } catch (final IOException ignore) {
             // closing is best effort.
         }
+        deleteSocketFile();
         for (final Connection connection : connections) {
             connection.close();
         }
@@ -128,10 +158,10 @@ final class Admission {
                 return;
             }
             final Connection connection;
-            final InetSocketAddress remote;
+            final SocketAddress remote;
             try {
-                remote = (InetSocketAddress)socket.getRemoteAddress();
-                connection = new Connection(socket, "connection from " + remote);
+                remote = socket.getRemoteAddress();
+                connection = new Connection(socket, "connection from " + (null == unixPath ? remote : unixPath));
             } catch (final IOException ex) {
                 closeQuietly(socket);
                 continue;
@@ -141,8 +171,9 @@ final class Admission {
                 connection.close();
                 continue;
             }
-            final HandshakeSlots.Slot<Connection> slot = new HandshakeSlots.Slot<>(connection, remote.getAddress(),
-                System.nanoTime());
+            // Unix-domain peers have no address: they all count as one (local) peer.
+            final Object peer = remote instanceof InetSocketAddress inet ? inet.getAddress() : "local";
+            final HandshakeSlots.Slot<Connection> slot = new HandshakeSlots.Slot<>(connection, peer, System.nanoTime());
             connections.add(connection);
             final HandshakeSlots.Slot<Connection> displaced = slots.take(slot);
             if (null != displaced) {

@@ -7,7 +7,7 @@ import dev.ferry.engine.channel.ChannelDecorator;
 import dev.ferry.engine.channel.Secret;
 import org.agrona.concurrent.IdleStrategy;
 
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * @param holdAtSync           false only in the test that proves the ordering test can fail.
  */
 public record DestinationConfig(
-    InetSocketAddress listen,
+    SocketAddress listen,
     MemoryFactory memoryFactory,
     Secret secret,
     VerifyMode verify,

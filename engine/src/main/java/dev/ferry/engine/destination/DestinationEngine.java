@@ -10,7 +10,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -50,7 +50,7 @@ public final class DestinationEngine implements AutoCloseable {
         thread.start();
     }
 
-    public InetSocketAddress localAddress() {
+    public SocketAddress localAddress() {
         return admission.localAddress();
     }
 

@@ -1,6 +1,5 @@
 package dev.ferry.engine.destination;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,11 +23,12 @@ final class HandshakeSlots<T> {
     /** One connection in handshake. */
     static final class Slot<T> {
         final T holder;
-        final InetAddress address;
+        final Object address;
         final long acceptedNs;
         volatile boolean helloRead;
 
-        Slot(final T holder, final InetAddress address, final long acceptedNs) {
+        /** {@code address} identifies the peer's host (an {@code InetAddress}; one key for all Unix-domain peers). */
+        Slot(final T holder, final Object address, final long acceptedNs) {
             this.holder = holder;
             this.address = address;
             this.acceptedNs = acceptedNs;
@@ -76,7 +76,7 @@ final class HandshakeSlots<T> {
         return slots.size();
     }
 
-    private int countOf(final InetAddress address) {
+    private int countOf(final Object address) {
         int count = 0;
         for (final Slot<T> slot : slots) {
             if (slot.address.equals(address)) {
@@ -87,7 +87,7 @@ final class HandshakeSlots<T> {
     }
 
     /** The slot to drop: of {@code address} if given, silent before talking, oldest first. */
-    private Slot<T> choose(final InetAddress address) {
+    private Slot<T> choose(final Object address) {
         Slot<T> best = null;
         for (final Slot<T> slot : slots) {
             if (null != address && !slot.address.equals(address)) {

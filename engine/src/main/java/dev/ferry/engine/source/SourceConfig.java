@@ -6,7 +6,7 @@ import dev.ferry.engine.channel.Secret;
 import dev.ferry.memory.GuestMemory;
 import org.agrona.concurrent.IdleStrategy;
 
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * Everything the source engine needs, validated: made by {@code MigrationSource.Context.conclude()}, so the engine
  * never sees the public API's types and the packages depend one way.
  *
- * @param destination          where the destination listens.
+ * @param destination          where the destination listens: a TCP address or a Unix-domain socket.
  * @param memory               the guest's memory.
  * @param guest                pauses, resumes and throttles the guest.
  * @param channels             data channels.
@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  * @param countersDirectory    where the counters file goes, or null to keep counters in memory.
  */
 public record SourceConfig(
-    InetSocketAddress destination,
+    SocketAddress destination,
     GuestMemory memory,
     GuestControl guest,
     int channels,
