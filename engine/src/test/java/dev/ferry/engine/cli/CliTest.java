@@ -102,10 +102,7 @@ final class CliTest {
                 sourceFile.toString(), "--channels", "2", "--secret-file", secret.toString(), "--dirty-rate", "20000",
                 "--hot-set", "4m", "--stats-json", dir.resolve("send.json").toString(), "--hlog",
                 dir.resolve("send.hlog").toString());
-            assertTrue(sender.waitFor(90, TimeUnit.SECONDS), "send did not finish");
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not finish");
-            assertEquals(0, sender.exitValue(), Files.readString(sendLog));
-            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
+            awaitBothExitZero(sender, sendLog, 90, receiver, receiveLog);
         } finally {
             receiver.destroyForcibly();
         }
@@ -287,6 +284,15 @@ final class CliTest {
             counts.keySet());
         assertTrue(counts.get("packet-latency-ns") > 48L * 256 / 128, "packets recorded: " + counts);
         assertTrue(counts.get("sync-barrier-latency-ns") >= 1, counts.toString());
+    }
+
+    /** Waits for {@code sender} (up to {@code sendSeconds}), then the receiver; both must exit 0 (else: their logs). */
+    static void awaitBothExitZero(final Process sender, final Path sendLog, final long sendSeconds,
+        final Process receiver, final Path receiveLog) throws Exception {
+        assertTrue(sender.waitFor(sendSeconds, TimeUnit.SECONDS), "send did not finish");
+        assertTrue(receiver.waitFor(60, TimeUnit.SECONDS), "receive did not finish");
+        assertEquals(0, sender.exitValue(), Files.readString(sendLog));
+        assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
     }
 
     static void awaitLine(final Path log, final String text, final Process process) throws Exception {

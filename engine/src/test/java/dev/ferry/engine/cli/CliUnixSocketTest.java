@@ -10,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static dev.ferry.engine.cli.CliTest.awaitLine;
 import static dev.ferry.engine.cli.CliTest.inProcess;
@@ -44,10 +43,7 @@ final class CliUnixSocketTest {
             final Path sendLog = dir.resolve("send.log");
             final Process sender = process(sendLog, "send", "--connect", "unix:" + socket, "--memory-file",
                 source.toString(), "--secret-file", secret.toString(), "--dirty-rate", "10000", "--hot-set", "4m");
-            assertTrue(sender.waitFor(90, TimeUnit.SECONDS), "send did not finish");
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not finish");
-            assertEquals(0, sender.exitValue(), Files.readString(sendLog));
-            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
+            CliTest.awaitBothExitZero(sender, sendLog, 90, receiver, receiveLog);
         } finally {
             receiver.destroyForcibly();
         }

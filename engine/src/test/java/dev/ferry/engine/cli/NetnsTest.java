@@ -117,10 +117,7 @@ final class NetnsTest {
             final Process sender = ferry(SOURCE_NS, sendLog, "send", "--connect", DESTINATION_IP + ":7000",
                 "--memory-file", source.toString(), "--secret-file", secret.toString(), "--channels", "4",
                 "--dirty-rate", "5000", "--hot-set", "8m", "--stats-json", dir.resolve("send.json").toString());
-            assertTrue(sender.waitFor(240, TimeUnit.SECONDS), "send did not finish");
-            assertTrue(receiver.waitFor(60, TimeUnit.SECONDS), "receive did not finish");
-            assertEquals(0, sender.exitValue(), Files.readString(sendLog));
-            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
+            CliTest.awaitBothExitZero(sender, sendLog, 240, receiver, receiveLog);
         } finally {
             receiver.destroyForcibly();
         }
