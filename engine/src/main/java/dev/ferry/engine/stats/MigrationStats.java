@@ -154,8 +154,8 @@ public record MigrationStats(
             "  transferred %s of a %s guest in %d rounds over %d channels: %s/s%n",
             Units.bytes(transferredBytes), Units.bytes(totalBytes), rounds, channels,
             Units.bytes(throughputBytesPerSec)));
-        text.append(String.format(Locale.ROOT, "  pages: %d normal, %d zero; dirty rate %d pages/s%n",
-            normalPages, zeroPages, dirtyPagesPerSecond));
+        text.append(String.format(Locale.ROOT, "  pages: %d normal, %d zero%s%n", normalPages, zeroPages,
+            isSource() ? "; dirty rate " + dirtyPagesPerSecond + " pages/s" : ""));
         if (isSource()) {
             convergenceReport(text);
         }
