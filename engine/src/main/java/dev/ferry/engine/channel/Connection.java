@@ -54,6 +54,18 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the peer has sent bytes not yet read (the kernel's count, {@code FIONREAD}): a client that has
+     * spoken, though no thread has read it yet. False when it cannot tell.
+     */
+    public boolean hasUnreadInput() {
+        try {
+            return channel.socket().getInputStream().available() > 0;
+        } catch (final IOException | RuntimeException ex) {
+            return false;
+        }
+    }
+
     /** Reads from now on through {@code decorated} (a test wrapper around this connection's socket). */
     public void decorateInput(final ScatteringByteChannel decorated) {
         this.input = decorated;

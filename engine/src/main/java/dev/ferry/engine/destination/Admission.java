@@ -72,7 +72,7 @@ final class Admission {
         this.watchdog = watchdog;
         this.host = host;
         this.rejected = rejected;
-        this.slots = new HandshakeSlots<>(config.maxPendingHandshakes());
+        this.slots = new HandshakeSlots<>(config.maxPendingHandshakes(), Connection::hasUnreadInput);
         this.refusals = new RefusalLog(config.warnings());
         this.unixPath = config.listen() instanceof UnixDomainSocketAddress unix ? unix.getPath() : null;
         this.server = null == unixPath ? ServerSocketChannel.open() : ServerSocketChannel.open(StandardProtocolFamily.UNIX);

@@ -2,6 +2,7 @@ package dev.ferry.engine.destination;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The destination's handshake slots, built so that nobody can hold them hostage. A connection takes a slot when
@@ -10,7 +11,8 @@ import java.util.List;
  * in handshake, chosen in this order:
  * <ol>
  *   <li>when the newcomer's address already holds {@link #perAddressCap} slots, that address's own connections;</li>
- *   <li>among the candidates, one that has not yet sent its first bytes (its HELLO) before one that has;</li>
+ *   <li>among the candidates, one that has not yet sent its first bytes (its HELLO: read, or waiting unread in the
+ *   kernel) before one that has;</li>
  *   <li>then the oldest.</li>
  * </ol>
  * A real client sends its HELLO within one round trip of connecting, so idle connections are always dropped before
@@ -37,12 +39,23 @@ final class HandshakeSlots<T> {
 
     private final int capacity;
     private final int perAddressCap;
+    private final Predicate<T> spoken;
     private final List<Slot<T>> slots = new ArrayList<>();
 
     /** {@code capacity} slots; one address may hold at most half of them (at least one) before it displaces itself. */
     HandshakeSlots(final int capacity) {
+        this(capacity, holder -> false);
+    }
+
+    /**
+     * As {@link #HandshakeSlots(int)}; {@code spoken} tells whether a holder's peer has sent bytes that its thread
+     * has not read yet (under a flood a real client's HELLO can wait in the kernel while its thread starts: it must
+     * count as talking, or a burst of silent newcomers displaces it first).
+     */
+    HandshakeSlots(final int capacity, final Predicate<T> spoken) {
         this.capacity = capacity;
         this.perAddressCap = Math.max(1, capacity / 2);
+        this.spoken = spoken;
     }
 
     int perAddressCap() {
@@ -100,10 +113,16 @@ final class HandshakeSlots<T> {
         return best;
     }
 
-    private static <T> boolean better(final Slot<T> candidate, final Slot<T> best) {
-        if (candidate.helloRead != best.helloRead) {
-            return !candidate.helloRead;
+    private boolean better(final Slot<T> candidate, final Slot<T> best) {
+        final boolean candidateTalked = talked(candidate);
+        final boolean bestTalked = talked(best);
+        if (candidateTalked != bestTalked) {
+            return !candidateTalked;
         }
         return candidate.acceptedNs - best.acceptedNs < 0;
+    }
+
+    private boolean talked(final Slot<T> slot) {
+        return slot.helloRead || spoken.test(slot.holder);
     }
 }
