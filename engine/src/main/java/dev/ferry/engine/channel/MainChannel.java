@@ -86,12 +86,8 @@ public final class MainChannel implements AutoCloseable {
         if (!connection.readFullyOrEof(receiveHeader)) {
             return -1;
         }
-        final long length = MessageFlyweight.bodyLength(receiveHeaderBuffer, 0);
+        final int length = MessageFlyweight.checkedBodyLength(receiveHeaderBuffer, 0);
         final int type = MessageFlyweight.type(receiveHeaderBuffer, 0);
-        ProtocolException.check(type >= MessageFlyweight.SETUP && type <= MessageFlyweight.CANCEL,
-            "main-channel message type", type, MessageFlyweight.SETUP + ".." + MessageFlyweight.CANCEL);
-        ProtocolException.check(length <= Protocol.MAX_MESSAGE_BODY_LENGTH, "main-channel message length", length,
-            "<= " + Protocol.MAX_MESSAGE_BODY_LENGTH);
         if (receiveBody.capacity() < length) {
             receiveBody = new ExpandableDirectByteBuffer((int)length);
         }

@@ -64,6 +64,22 @@ public final class MessageFlyweight {
         return buffer.getInt(offset + LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF_FFFFL;
     }
 
+    /**
+     * The frame at {@code offset} checked before any body byte is read: a known type and a body of at most
+     * {@link Protocol#MAX_MESSAGE_BODY_LENGTH}; returns the body's length.
+     *
+     * @throws ProtocolException naming the field otherwise.
+     */
+    public static int checkedBodyLength(final DirectBuffer buffer, final int offset) {
+        final int type = type(buffer, offset);
+        ProtocolException.check(type >= SETUP && type <= CANCEL, "main-channel message type", type,
+            SETUP + ".." + CANCEL);
+        final long length = bodyLength(buffer, offset);
+        ProtocolException.check(length <= Protocol.MAX_MESSAGE_BODY_LENGTH, "main-channel message length", length,
+            "<= " + Protocol.MAX_MESSAGE_BODY_LENGTH);
+        return (int)length;
+    }
+
     public static int type(final DirectBuffer buffer, final int offset) {
         return buffer.getShort(offset + TYPE_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF;
     }

@@ -89,12 +89,16 @@ final class DecoderFuzzTest {
         });
     }
 
+    /** What the main channel checks before reading a body: a known type and a body no longer than the maximum. */
     @Property
-    void aFrameHeaderNeverClaimsANegativeOrHugeBody(@ForAll @Size(min = 8, max = 8) final byte[] bytes) {
+    void aFrameHeaderPassesOnlyWithAKnownTypeAndABoundedBody(@ForAll @Size(min = 8, max = 8) final byte[] bytes) {
         final UnsafeBuffer frame = new UnsafeBuffer(bytes);
-        final long length = MessageFlyweight.bodyLength(frame, 0);
-        assertTrue(length >= 0 && length <= 0xFFFF_FFFFL, "body length " + length);
-        MessageFlyweight.typeName(MessageFlyweight.type(frame, 0));
+        expectOnlyProtocolErrors(() -> {
+            final int length = MessageFlyweight.checkedBodyLength(frame, 0);
+            final int type = MessageFlyweight.type(frame, 0);
+            assertTrue(length >= 0 && length <= Protocol.MAX_MESSAGE_BODY_LENGTH, "body length " + length);
+            assertTrue(type >= MessageFlyweight.SETUP && type <= MessageFlyweight.CANCEL, "type " + type);
+        });
     }
 
     private static void expectOnlyProtocolErrors(final Runnable decode) {
