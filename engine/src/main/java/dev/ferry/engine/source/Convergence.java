@@ -115,15 +115,13 @@ final class Convergence {
         final long measured = bandwidth();
         // A round shorter than the meter's sampling period leaves it empty: then the round's own rate.
         final long bandwidth = measured > 0 || roundNs <= 0 ? measured : (long)(bytesSent * 1e9 / roundNs);
-        final long overheadMs = overheadMs(roundNs, bytesSent, bandwidth);
-        final long expectedMs = ConvergencePolicy.expectedDowntimeMs(dirtyBytes, bandwidth) + overheadMs;
+        final ConvergencePolicy.Round ended = new ConvergencePolicy.Round(round, pages * pageSize, roundNs, dirtyBytes,
+            bandwidth, overheadMs(roundNs, bytesSent, bandwidth));
+        final long expectedMs = ended.expectedDowntimeMs();
         counters.expectedDowntimeMs(expectedMs);
         counters.remainingBytes(dirtyBytes);
         record(round, pages, roundNs, bytesSent, expectedMs);
-        final ConvergencePolicy.Reason next = policy.afterRound(
-            new ConvergencePolicy.Round(round, pages * pageSize, roundNs, dirtyBytes, bandwidth, overheadMs),
-            downtimeLimitMs,
-            forced);
+        final ConvergencePolicy.Reason next = policy.afterRound(ended, downtimeLimitMs, forced);
         applyThrottle(policy.throttle(), round);
         return next;
     }

@@ -66,6 +66,11 @@ final class ConvergencePolicy {
             this(round, sentBytes, roundNs, dirtyBytes, bandwidth, 0);
         }
 
+        /** What pausing after this round would cost: the dirty bytes at the bandwidth, plus a round's fixed cost. */
+        long expectedDowntimeMs() {
+            return ConvergencePolicy.expectedDowntimeMs(dirtyBytes, bandwidth) + overheadMs;
+        }
+
         /** Bytes per second the guest dirtied during the round, distinct pages only. */
         double dirtyRate() {
             return dirtyBytes * 1e9 / Math.max(1, roundNs);
@@ -110,7 +115,7 @@ final class ConvergencePolicy {
             return Reason.FORCED;
         }
         final long dirty = ended.dirtyBytes();
-        final long expectedMs = expectedDowntimeMs(dirty, ended.bandwidth()) + ended.overheadMs();
+        final long expectedMs = ended.expectedDowntimeMs();
         if (dirty <= switchoverDirtyBytes && (downtimeLimitMs == 0 || expectedMs <= downtimeLimitMs)) {
             return Reason.SWITCHOVER_DIRTY;
         }
