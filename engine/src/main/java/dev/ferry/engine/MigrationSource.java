@@ -1,5 +1,7 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MigrationResult;
 
@@ -117,6 +119,7 @@ public final class MigrationSource implements AutoCloseable {
         private long downtimeLimitMs = 300;
         private boolean autoConverge = true;
         private long maxBandwidthBytesPerSec;
+        private Compression compression = Compression.NONE;
         private long timeoutMs = 600_000;
         private Supplier<byte[]> deviceState;
         private int queueCapacity = 64;
@@ -229,6 +232,19 @@ public final class MigrationSource implements AutoCloseable {
         }
 
         /**
+         * How normal pages travel (default {@link Compression#NONE}: zero copy). Compression pays only when the
+         * network, not the CPU, is the bottleneck: docs/benchmarks.md has the figures.
+         */
+        public Context compression(final Compression compression) {
+            this.compression = compression;
+            return this;
+        }
+
+        public Compression compression() {
+            return compression;
+        }
+
+        /**
          * A migration not switched over and applied by then fails with {@code NOT_CONVERGED} and the guest runs on,
          * unthrottled; default 10 minutes.
          */
@@ -311,10 +327,14 @@ public final class MigrationSource implements AutoCloseable {
             require(queueCapacity >= 4 && Integer.bitCount(queueCapacity) == 1,
                 "queue capacity " + queueCapacity + " must be a power of two >= 4");
             require(connectTimeoutMs > 0 && appliedTimeoutMs > 0 && resultTimeoutMs > 0, "timeouts must be positive");
+            Objects.requireNonNull(compression, "compression");
+            if (compression != Compression.NONE) {
+                PageCodec.create(compression).close();
+            }
         }
 
         SourceConfig config() {
-            return new SourceConfig(destination, memory, guestControl, channels, secret(), verify(), maxRounds,
+            return new SourceConfig(destination, memory, guestControl, channels, secret(), verify(), compression, maxRounds,
                 switchoverDirtyBytes, downtimeLimitMs, autoConverge, maxBandwidthBytesPerSec, timeoutMs, deviceState,
                 queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs, resultTimeoutMs,
                 digestThreads(), threadFactory(), idleStrategy(), countersDirectory());

@@ -80,7 +80,7 @@ final class LiveDestinationFuzzTest {
                 Handshake.client(mainConnection, Guests.SECRET, session, HandshakeFlyweight.KIND_MAIN, 0, CHANNELS);
                 final MainChannel main = new MainChannel(mainConnection);
                 main.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
-                    .encode(Guests.PAGE, CHANNELS, VerifyMode.NONE.ordinal(),
+                    .encode(Guests.PAGE, CHANNELS, VerifyMode.NONE.ordinal(), 0,
                         List.of(new BlockSpec(0, "pc.ram", (long)PAGES * Guests.PAGE))));
                 if (main.receive() != MessageFlyweight.SETUP_ACK) {
                     return destination.result().get(30, TimeUnit.SECONDS);

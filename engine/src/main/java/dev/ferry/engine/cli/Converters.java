@@ -1,5 +1,7 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.error.FerryException;
 import org.agrona.SystemUtil;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -41,6 +43,18 @@ final class Converters {
                 return bytes;
             } catch (final IllegalArgumentException ex) {
                 throw new TypeConversionException("a size such as 4096, 64k, 64m or 2g");
+            }
+        }
+    }
+
+    /** A codec name: {@code none}, {@code zstd} or {@code zlib}. */
+    static final class Codec implements ITypeConverter<Compression> {
+        @Override
+        public Compression convert(final String text) {
+            try {
+                return Compression.parse(text.trim());
+            } catch (final FerryException ex) {
+                throw new TypeConversionException("none, zstd or zlib");
             }
         }
     }

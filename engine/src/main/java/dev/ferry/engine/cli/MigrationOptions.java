@@ -1,6 +1,7 @@
 package dev.ferry.engine.cli;
 
 import dev.ferry.engine.MigrationSource;
+import dev.ferry.engine.api.Compression;
 import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.Workload;
 import picocli.CommandLine.Option;
@@ -45,6 +46,12 @@ final class MigrationOptions {
             + "runs uncapped.")
     long maxBandwidth;
 
+    @Option(names = "--compress", paramLabel = "none|zstd|zlib", defaultValue = "none",
+        converter = Converters.Codec.class,
+        description = "Compress normal pages on the data channels; pays only on a link slower than the CPU "
+            + "(default: ${DEFAULT-VALUE}, zero copy). The receiver needs no flag.")
+    Compression compress;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = Converters.DurationMs.class,
         description = "Fail the migration if it has not converged and switched over by then; the guest runs on "
             + "(default: ${DEFAULT-VALUE}).")
@@ -74,6 +81,7 @@ final class MigrationOptions {
             .downtimeLimitMs(downtimeLimitMs)
             .autoConverge(autoConverge)
             .maxBandwidthBytesPerSec(maxBandwidth)
+            .compression(compress)
             .timeoutMs(timeoutMs);
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.engine.destination;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.PageApplyListener;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
@@ -45,6 +46,7 @@ final class ChannelReceiver implements Runnable {
     private final ByteBuffer[] iov = new ByteBuffer[Protocol.MAX_PAGES_PER_PACKET];
     private final long[] pages = new long[Protocol.MAX_PAGES_PER_PACKET];
     private final PageViews views;
+    private final PacketDecompressor decompressor;
     private long expectedRound;
     private long expectedSequence;
 
@@ -61,6 +63,8 @@ final class ChannelReceiver implements Runnable {
         this.latency = counters.latency();
         this.listener = listener;
         this.views = new PageViews(memory, Protocol.MAX_PAGES_PER_PACKET);
+        this.decompressor = session.compression() == Compression.NONE ? null :
+            new PacketDecompressor(session.compression(), memory.pageSizeBytes());
     }
 
     @Override
@@ -81,6 +85,10 @@ final class ChannelReceiver implements Runnable {
             engine.channelLost(index, "failed: " + ex);
         } catch (final RuntimeException ex) {
             engine.fail(new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + index + " failed: " + ex));
+        } finally {
+            if (null != decompressor) {
+                decompressor.close();
+            }
         }
     }
 
@@ -97,8 +105,9 @@ final class ChannelReceiver implements Runnable {
         checkHeader();
         final int normal = header.normalCount();
         final int zero = header.zeroCount();
+        final boolean compressed = (header.flags() & PacketHeaderFlyweight.COMPRESSED_FLAG) != 0;
         if ((header.flags() & PacketHeaderFlyweight.SYNC_FLAG) != 0) {
-            if (normal != 0 || zero != 0 || header.payloadLength() != 0) {
+            if (normal != 0 || zero != 0 || header.payloadLength() != 0 || compressed) {
                 throw invalid("SYNC page count", normal + zero, "0 pages and no payload");
             }
             counters.add(PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
@@ -116,23 +125,40 @@ final class ChannelReceiver implements Runnable {
         if (pageCount < 1 || pageCount > Protocol.MAX_PAGES_PER_PACKET) {
             throw invalid("packet page count", pageCount, "1.." + Protocol.MAX_PAGES_PER_PACKET);
         }
-        final long payloadLength = (long)normal << block.pageShift();
-        if (header.payloadLength() != payloadLength) {
-            throw invalid("payload length", header.payloadLength(), payloadLength + " (" + normal + " pages)");
+        final long payloadLength = compressed ? header.payloadLength() : (long)normal << block.pageShift();
+        if (compressed) {
+            if (null == decompressor) {
+                throw invalid("packet flags", header.flags(), "no compressed packet: SETUP announced no compression");
+            }
+            readOffsets(block, pageCount, PacketHeaderFlyweight.compressedPrefixLength(pageCount, normal));
+            decompressor.checkFrames(header, pageCount, normal, payloadLength);
+        } else {
+            if (header.payloadLength() != payloadLength) {
+                throw invalid("payload length", header.payloadLength(), payloadLength + " (" + normal + " pages)");
+            }
+            readOffsets(block, pageCount, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount));
         }
-        readOffsets(block, pageCount);
-        apply(block, normal, pageCount);
-        counters.add(PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) + payloadLength, normal, zero);
+        apply(block, normal, pageCount, compressed);
+        final long prefix = compressed ? PacketHeaderFlyweight.compressedPrefixLength(pageCount, normal) :
+            PacketHeaderFlyweight.headerAndOffsetsLength(pageCount);
+        counters.add(prefix + payloadLength, normal, zero);
+        if (null != decompressor) {
+            counters.addPayload((long)normal << block.pageShift(), payloadLength, decompressor.takeNanos());
+        }
         latency.recordPacketLatency(System.nanoTime() - startNs);
         return true;
     }
 
     /** Reads the normal pages straight into the mapping, then fills the zero pages that need it. */
-    private void apply(final RamBlock block, final int normal, final int pageCount) throws IOException {
+    private void apply(final RamBlock block, final int normal, final int pageCount, final boolean compressed)
+        throws IOException {
         final int blockId = block.id();
-        final int buffers = views.runs(blockId, pages, normal, iov, 0);
         try {
-            connection.readFully(iov, buffers);
+            if (compressed) {
+                decompressor.apply(connection, block, pages, normal, views);
+            } else {
+                connection.readFully(iov, views.runs(blockId, pages, normal, iov, 0));
+            }
         } catch (final IOException ex) {
             final FerryException outOfSpace = outOfSpace(ex, block, normal);
             if (null != outOfSpace) {
@@ -203,8 +229,8 @@ final class ChannelReceiver implements Runnable {
         return new ProtocolException("invalid " + field + " " + value + ": expected " + expected);
     }
 
-    private void readOffsets(final RamBlock block, final int pageCount) throws IOException {
-        headerBytes.limit(PacketHeaderFlyweight.headerAndOffsetsLength(pageCount));
+    private void readOffsets(final RamBlock block, final int pageCount, final int prefixLength) throws IOException {
+        headerBytes.limit(prefixLength);
         connection.readFully(headerBytes);
         final long length = block.lengthBytes();
         final long pageMask = block.pageSizeBytes() - 1;

@@ -172,8 +172,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
             throw refusal;
         }
         session = created;
-        counters.channels(admission.channelCount());
-        counters.totalBytes(created.memory().totalBytes());
+        created.publish(counters, admission.channelCount());
         final SyncBarrier barrier = new SyncBarrier(admission.channelCount(), config.barrierTimeoutMs());
         hold = new RoundHold(barrier, config.holdAtSync(), counters);
         inbox.barrier(barrier);

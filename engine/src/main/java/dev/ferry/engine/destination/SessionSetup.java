@@ -1,13 +1,16 @@
 package dev.ferry.engine.destination;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Message;
+import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.SetupFlyweight;
+import dev.ferry.engine.stats.Counters;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.DirtyBitmap;
 import dev.ferry.memory.GuestMemory;
@@ -24,8 +27,9 @@ import java.util.List;
  * @param memory      the guest's memory.
  * @param writtenById per block id, the pages a data packet wrote.
  * @param zeroed      the memory held only zeros when created: a zero page needs writing only where a packet wrote.
+ * @param compression the codec the source announced.
  */
-record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroed) {
+record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroed, Compression compression) {
     /** Why a SETUP was refused: the text goes back to the source in SETUP-ACK. */
     static final class Refusal extends FerryException {
         private static final long serialVersionUID = 1L;
@@ -56,11 +60,21 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroe
         final int verifyOrdinal = setup.verifyMode();
         ProtocolException.check(verifyOrdinal >= 0 && verifyOrdinal < VerifyMode.values().length, "SETUP verify mode",
             verifyOrdinal, "0 (full) or 1 (none)");
+        final Compression compression = Compression.fromWireId(setup.compression());
+        ProtocolException.check(null != compression, "SETUP compression", setup.compression(),
+            "0 (none), 1 (zstd) or 2 (zlib)");
         final List<BlockSpec> specs = setup.blocks(pageSize);
         final VerifyMode sourceVerify = VerifyMode.values()[verifyOrdinal];
         if (sourceVerify != config.verify()) {
             throw new Refusal("verify mode mismatch: the source says " + sourceVerify.name().toLowerCase() +
                 ", this destination " + config.verify().name().toLowerCase() + "; give both sides the same --verify");
+        }
+        if (compression != Compression.NONE) {
+            try {
+                PageCodec.create(compression).close();
+            } catch (final FerryException ex) {
+                throw new Refusal(ex.getMessage());
+            }
         }
         final GuestMemory created;
         try {
@@ -72,6 +86,13 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroe
         for (final RamBlock block : created.blocks()) {
             written[block.id()] = new DirtyBitmap(block.pageCount());
         }
-        return new SessionSetup(created, written, config.memoryFactory().createsZeroedMemory());
+        return new SessionSetup(created, written, config.memoryFactory().createsZeroedMemory(), compression);
+    }
+
+    /** Puts this session's shape into {@code counters}: its channels, its size, its codec. */
+    void publish(final Counters counters, final int channels) {
+        counters.channels(channels);
+        counters.totalBytes(memory.totalBytes());
+        counters.compression(compression.cliName());
     }
 }

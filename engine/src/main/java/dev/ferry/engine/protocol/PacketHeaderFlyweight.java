@@ -23,12 +23,19 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  |    page offset in block, 8 bytes, one per page: normal first  | 24
  *  |    then zero pages                                      ...   |
  *  +---------------------------------------------------------------+
+ *  |    COMPRESSED only: frame length, 4 bytes, per normal page    |
+ *  +---------------------------------------------------------------+
  *  |    payload: the normal pages' bytes, in offset order    ...   |
  *  +---------------------------------------------------------------+
  * </pre>
  * flags: {@link #SYNC_FLAG} marks a SYNC, which ends the round on this channel and carries no pages. A packet
  * holds at most {@link Protocol#MAX_PAGES_PER_PACKET} pages of one block; payload length is normal count times the
  * page size. Sequence numbers start at 0 per channel and grow by one per packet, SYNCs included.
+ * <p>
+ * {@link #COMPRESSED_FLAG} (only when SETUP announced a codec): after the offsets comes one frame length per normal
+ * page, and the payload is those frames in order. A frame as long as a page is the page raw; a shorter one is the
+ * page compressed with the migration's codec and must decompress to exactly one page. The payload length is the
+ * sum of the frame lengths.
  */
 public final class PacketHeaderFlyweight {
     public static final int MAGIC_OFFSET = 0;
@@ -41,13 +48,16 @@ public final class PacketHeaderFlyweight {
     public static final int PAYLOAD_LENGTH_OFFSET = 20;
     public static final int HEADER_LENGTH = 24;
     public static final int PAGE_OFFSET_LENGTH = 8;
-    /** Header plus the largest offset table. */
+    public static final int FRAME_LENGTH_LENGTH = 4;
+    /** Header plus the largest offset table and the largest frame-length table. */
     public static final int MAX_HEADER_AND_OFFSETS_LENGTH =
-        HEADER_LENGTH + Protocol.MAX_PAGES_PER_PACKET * PAGE_OFFSET_LENGTH;
+        HEADER_LENGTH + Protocol.MAX_PAGES_PER_PACKET * (PAGE_OFFSET_LENGTH + FRAME_LENGTH_LENGTH);
 
     public static final int SYNC_FLAG = 0x1;
+    /** The payload is one frame per normal page, their lengths in a table after the offsets. */
+    public static final int COMPRESSED_FLAG = 0x2;
     /** Every flag this version knows; any other bit set is an error. */
-    public static final int KNOWN_FLAGS = SYNC_FLAG;
+    public static final int KNOWN_FLAGS = SYNC_FLAG | COMPRESSED_FLAG;
 
     private UnsafeBuffer buffer;
 
@@ -111,6 +121,18 @@ public final class PacketHeaderFlyweight {
         return buffer.getInt(PAYLOAD_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF_FFFFL;
     }
 
+    /** Frame length {@code index} of a compressed packet of {@code pageCount} pages. */
+    public PacketHeaderFlyweight frameLength(final int pageCount, final int index, final int length) {
+        buffer.putInt(headerAndOffsetsLength(pageCount) + index * FRAME_LENGTH_LENGTH, length, Protocol.BYTE_ORDER);
+        return this;
+    }
+
+    /** Frame length {@code index} of a compressed packet of {@code pageCount} pages, unsigned. */
+    public long frameLength(final int pageCount, final int index) {
+        return buffer.getInt(headerAndOffsetsLength(pageCount) + index * FRAME_LENGTH_LENGTH, Protocol.BYTE_ORDER) &
+            0xFFFF_FFFFL;
+    }
+
     public long pageOffset(final int index) {
         return buffer.getLong(HEADER_LENGTH + index * PAGE_OFFSET_LENGTH, Protocol.BYTE_ORDER);
     }
@@ -118,5 +140,10 @@ public final class PacketHeaderFlyweight {
     /** Bytes of header and offset table for {@code pages} pages. */
     public static int headerAndOffsetsLength(final int pages) {
         return HEADER_LENGTH + pages * PAGE_OFFSET_LENGTH;
+    }
+
+    /** Bytes of header, offset table and frame-length table of a compressed packet. */
+    public static int compressedPrefixLength(final int pages, final int normal) {
+        return headerAndOffsetsLength(pages) + normal * FRAME_LENGTH_LENGTH;
     }
 }

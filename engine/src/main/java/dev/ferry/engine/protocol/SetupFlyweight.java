@@ -23,8 +23,9 @@ import java.util.List;
  *  +-------------------------------+-------------------------------+
  *  |        channel count          |         block count           |  4
  *  +-------------------------------+-------------------------------+
- *  |              verify mode (0 full, 1 none), 4 bytes            |  8
- *  +---------------------------------------------------------------+
+ *  |  verify mode (0 full, 1 none) | compression (0 none, 1 zstd,  |  8
+ *  |                               |   2 zlib)                     |
+ *  +-------------------------------+-------------------------------+
  *  then per block, {@link #BLOCK_NAME_OFFSET} + name length bytes:
  *  +-------------------------------+-------------------------------+
  *  |           block id            |     name length (bytes)       |  0
@@ -42,6 +43,7 @@ public final class SetupFlyweight {
     public static final int CHANNEL_COUNT_OFFSET = 4;
     public static final int BLOCK_COUNT_OFFSET = 6;
     public static final int VERIFY_OFFSET = 8;
+    public static final int COMPRESSION_OFFSET = 10;
     public static final int BLOCKS_OFFSET = 12;
     public static final int BLOCK_ID_OFFSET = 0;
     public static final int BLOCK_NAME_LENGTH_OFFSET = 2;
@@ -61,11 +63,13 @@ public final class SetupFlyweight {
     }
 
     /** Writes the fixed part and every block; returns the body's length. */
-    public int encode(final int pageSizeBytes, final int channels, final int verifyMode, final List<BlockSpec> blocks) {
+    public int encode(final int pageSizeBytes, final int channels, final int verifyMode, final int compression,
+        final List<BlockSpec> blocks) {
         buffer.putInt(offset + PAGE_SIZE_OFFSET, pageSizeBytes, Protocol.BYTE_ORDER);
         buffer.putShort(offset + CHANNEL_COUNT_OFFSET, (short)channels, Protocol.BYTE_ORDER);
         buffer.putShort(offset + BLOCK_COUNT_OFFSET, (short)blocks.size(), Protocol.BYTE_ORDER);
-        buffer.putInt(offset + VERIFY_OFFSET, verifyMode, Protocol.BYTE_ORDER);
+        buffer.putShort(offset + VERIFY_OFFSET, (short)verifyMode, Protocol.BYTE_ORDER);
+        buffer.putShort(offset + COMPRESSION_OFFSET, (short)compression, Protocol.BYTE_ORDER);
         int at = offset + BLOCKS_OFFSET;
         for (final BlockSpec block : blocks) {
             final byte[] name = block.name().getBytes(StandardCharsets.UTF_8);
@@ -95,7 +99,13 @@ public final class SetupFlyweight {
 
     public int verifyMode() {
         requireLength(BLOCKS_OFFSET);
-        return buffer.getInt(offset + VERIFY_OFFSET, Protocol.BYTE_ORDER);
+        return buffer.getShort(offset + VERIFY_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF;
+    }
+
+    /** The codec's wire id (0 for none; a source from before compression wrote 0 here). */
+    public int compression() {
+        requireLength(BLOCKS_OFFSET);
+        return buffer.getShort(offset + COMPRESSION_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF;
     }
 
     /**

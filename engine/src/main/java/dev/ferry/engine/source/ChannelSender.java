@@ -1,5 +1,6 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
@@ -50,6 +51,8 @@ final class ChannelSender implements Agent {
     private final PacketHeaderFlyweight header = new PacketHeaderFlyweight();
     private final ByteBuffer[] iov = new ByteBuffer[1 + Protocol.MAX_PAGES_PER_PACKET];
     private final String roleName;
+    private final Compression compression;
+    private PacketCompressor compressor;
     private PageViews views;
     private int sequence;
     private volatile boolean running = true;
@@ -58,8 +61,9 @@ final class ChannelSender implements Agent {
     ChannelSender(
         final int index, final Connection connection, final GuestMemory memory, final int queueCapacity,
         final SyncBarrier syncWritten, final Counters counters, final BandwidthLimiter limiter,
-        final BiConsumer<Integer, Throwable> onFailure) {
+        final Compression compression, final BiConsumer<Integer, Throwable> onFailure) {
         this.limiter = limiter;
+        this.compression = compression;
         this.isRunning = () -> running;
         this.index = index;
         this.connection = connection;
@@ -119,6 +123,16 @@ final class ChannelSender implements Agent {
     @Override
     public void onStart() {
         views = new PageViews(memory, iov.length);
+        if (compression != Compression.NONE) {
+            compressor = new PacketCompressor(compression, memory.pageSizeBytes(), iov.length);
+        }
+    }
+
+    @Override
+    public void onClose() {
+        if (null != compressor) {
+            compressor.close();
+        }
     }
 
     /** Writes up to {@link #PACKETS_PER_CYCLE} queued packets; ends the agent after CLOSE or a failure. */
@@ -176,22 +190,40 @@ final class ChannelSender implements Agent {
             }
         }
         final int shift = block.pageShift();
-        header.wrap(packet.headerBuffer)
-            .header(0, packet.blockId, packet.round, sequence++, normal, zero, normal << shift);
+        final int pageCount = normal + zero;
+        header.wrap(packet.headerBuffer);
         for (int i = 0; i < normal; i++) {
             header.pageOffset(i, pages[i] << shift);
         }
         for (int i = 0; i < zero; i++) {
             header.pageOffset(normal + i, zeroPages[i] << shift);
         }
-        packet.header.clear().limit(PacketHeaderFlyweight.headerAndOffsetsLength(normal + zero));
+        int buffers = null != compressor && normal > 0 ?
+            compressor.compress(packet.blockId, pages, normal, pageCount, header, iov, views) : -1;
+        final int flags;
+        final int prefix;
+        final long payload;
+        if (buffers > 0) {
+            flags = PacketHeaderFlyweight.COMPRESSED_FLAG;
+            prefix = PacketHeaderFlyweight.compressedPrefixLength(pageCount, normal);
+            payload = compressor.payloadLength();
+        } else {
+            flags = 0;
+            prefix = PacketHeaderFlyweight.headerAndOffsetsLength(pageCount);
+            payload = (long)normal << shift;
+            buffers = views.runs(packet.blockId, pages, normal, iov, 1);
+        }
+        header.header(flags, packet.blockId, packet.round, sequence++, normal, zero, (int)payload);
+        packet.header.clear().limit(prefix);
         iov[0] = packet.header;
-        final int buffers = views.runs(packet.blockId, pages, normal, iov, 1);
-        limiter.acquire(PacketHeaderFlyweight.headerAndOffsetsLength(normal + zero) + ((long)normal << shift), isRunning);
+        limiter.acquire(prefix + payload, isRunning);
         final long startNs = System.nanoTime();
         final long bytes = connection.writeFully(iov, 0, buffers);
         latency.recordPacketLatency(System.nanoTime() - startNs);
         counters.add(bytes, normal, zero);
+        if (null != compressor) {
+            counters.addPayload((long)normal << shift, payload, compressor.takeNanos());
+        }
     }
 
     private void sendSync(final Packet packet) throws IOException {

@@ -84,6 +84,7 @@ final class SourceConductor implements Runnable {
         this.scheduler = new RoundScheduler(memory, senders, barrier, counters, idle, inbox);
         this.convergence = new Convergence(config, counters);
         counters.channels(config.channels());
+        counters.compression(config.compression().cliName());
         counters.totalBytes(memory.totalBytes());
         counters.status(MigrationStatus.SETUP.ordinal());
     }
@@ -157,12 +158,13 @@ final class SourceConductor implements Runnable {
         main = channel;
         startThread(new MainChannelReader(channel, inbox), "ferry-main-reader");
         channel.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
-            .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(), memory.specs()));
+            .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
+                config.compression().wireId(), memory.specs()));
         await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
         for (int i = 0; i < config.channels(); i++) {
             final Connection data = connect("data channel " + i);
             senders.add(new ChannelSender(i, data, memory, config.queueCapacity(), barrier, counters,
-                convergence.limiter(), (index, cause) -> {
+                convergence.limiter(), config.compression(), (index, cause) -> {
                     FlightEvents.channelFailure("source", index, cause);
                     inbox.post(new SourceEvent.ChannelFailed(index, cause), true);
                 }));

@@ -1,5 +1,6 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Secret;
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
  * @param channels             data channels.
  * @param secret               the shared secret.
  * @param verify               whether both sides digest their memory at the end.
+ * @param compression          how normal pages are compressed on the data channels.
  * @param maxRounds            most rounds, the final one included; 0 for no limit.
  * @param switchoverDirtyBytes switch over once at most this much is dirty after a round (-1: never by this rule).
  * @param downtimeLimitMs      switch over once the dirty set fits this downtime at the measured bandwidth.
@@ -45,6 +47,7 @@ public record SourceConfig(
     int channels,
     Secret secret,
     VerifyMode verify,
+    Compression compression,
     int maxRounds,
     long switchoverDirtyBytes,
     long downtimeLimitMs,

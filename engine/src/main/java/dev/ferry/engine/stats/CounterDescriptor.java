@@ -38,7 +38,13 @@ public enum CounterDescriptor {
     /** Source: the bandwidth cap across all data channels, bytes per second; 0 when unlimited. */
     MAX_BANDWIDTH_BYTES_PER_SEC(22, "max-bandwidth-bytes-per-sec"),
     /** Source: the downtime limit in force. */
-    DOWNTIME_LIMIT_MS(23, "downtime-limit-ms");
+    DOWNTIME_LIMIT_MS(23, "downtime-limit-ms"),
+    /** Per data channel: bytes of the normal pages moved, before compression. */
+    CHANNEL_PAGE_BYTES(24, "channel-page-bytes"),
+    /** Per data channel: bytes of those pages on the wire, after compression. */
+    CHANNEL_PAYLOAD_BYTES(25, "channel-payload-bytes"),
+    /** Per data channel: nanoseconds spent compressing (source) or decompressing (destination). */
+    CHANNEL_CODEC_NANOS(26, "channel-codec-nanos");
 
     private final int typeId;
     private final String label;

@@ -22,8 +22,8 @@ public final class Counters implements AutoCloseable {
     private static final int FIXED_COUNTERS = 17;
     /** Room for counters a side {@link #allocate allocates} itself: refused connections, or the source's limits. */
     private static final int EXTRA_COUNTERS = 2;
-    /** Per-channel counters: bytes, normal pages, zero pages. */
-    private static final int PER_CHANNEL = 3;
+    /** Per-channel counters: bytes, normal pages, zero pages, page bytes, payload bytes, codec time. */
+    private static final int PER_CHANNEL = 6;
 
     private final CountersFile storage;
     private final CountersManager manager;
@@ -50,17 +50,31 @@ public final class Counters implements AutoCloseable {
     private volatile long endNs;
     private long transferStartNs;
     private AtomicCounter rejectedConnections;
+    private volatile String compression = "none";
 
     /** One data channel's counters; written only by that channel's thread. */
     public static final class ChannelCounters {
         private final AtomicCounter bytes;
         private final AtomicCounter normalPages;
         private final AtomicCounter zeroPages;
+        private final AtomicCounter pageBytes;
+        private final AtomicCounter payloadBytes;
+        private final AtomicCounter codecNanos;
 
         ChannelCounters(final CountersManager manager, final int channel) {
             this.bytes = counter(manager, CounterDescriptor.CHANNEL_BYTES, channel);
             this.normalPages = counter(manager, CounterDescriptor.CHANNEL_NORMAL_PAGES, channel);
             this.zeroPages = counter(manager, CounterDescriptor.CHANNEL_ZERO_PAGES, channel);
+            this.pageBytes = counter(manager, CounterDescriptor.CHANNEL_PAGE_BYTES, channel);
+            this.payloadBytes = counter(manager, CounterDescriptor.CHANNEL_PAYLOAD_BYTES, channel);
+            this.codecNanos = counter(manager, CounterDescriptor.CHANNEL_CODEC_NANOS, channel);
+        }
+
+        /** Adds one packet's compression figures (only when the migration compresses); allocation-free. */
+        public void addPayload(final long pages, final long payload, final long nanos) {
+            pageBytes.setRelease(pageBytes.getPlain() + pages);
+            payloadBytes.setRelease(payloadBytes.getPlain() + payload);
+            codecNanos.setRelease(codecNanos.getPlain() + nanos);
         }
 
         /** Adds one packet's figures; allocation-free. */
@@ -140,6 +154,23 @@ public final class Counters implements AutoCloseable {
 
     public ChannelCounters channel(final int channel) {
         return perChannel[channel];
+    }
+
+    /** The migration's codec, for the JSON ({@code none} until SETUP says otherwise). */
+    public void compression(final String name) {
+        compression = name;
+    }
+
+    private CompressionStats compressionStats() {
+        long pages = 0;
+        long payload = 0;
+        long nanos = 0;
+        for (final ChannelCounters channel : perChannel) {
+            pages += channel.pageBytes.get();
+            payload += channel.payloadBytes.get();
+            nanos += channel.codecNanos.get();
+        }
+        return new CompressionStats(compression, pages, payload, TimeUnit.NANOSECONDS.toMillis(nanos));
     }
 
     public LatencyHistograms latency() {
@@ -283,7 +314,7 @@ public final class Counters implements AutoCloseable {
             remainingBytes.get(), (long)(transferred * 1e9 / totalNs), totalBytes.get(), normalPages(), zeroPages(), rounds.get(),
             dirtyPagesRate.get(), throttlePercent.get(), (int)channels.get(), channelBytes, latency.packetLatency(),
             latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode, convergence,
-            null == rejectedConnections ? -1 : rejectedConnections.get());
+            null == rejectedConnections ? -1 : rejectedConnections.get(), compressionStats());
     }
 
     /** Removes the counters file (the process's migration is over). */

@@ -35,6 +35,7 @@ import java.util.Locale;
  * @param errorCode              the stable error code's name, or null.
  * @param convergence            what only the source knows about convergence; null on the destination.
  * @param rejectedConnections    destination: connections refused at the handshake (-1 on the source).
+ * @param compression            the codec and what it achieved.
  */
 public record MigrationStats(
     String role,
@@ -63,7 +64,8 @@ public record MigrationStats(
     String error,
     String errorCode,
     ConvergenceStats convergence,
-    long rejectedConnections) {
+    long rejectedConnections,
+    CompressionStats compression) {
 
     /** Four points of a latency distribution, microseconds. */
     public record Percentiles(long p50, long p99, long p999, long max) {
@@ -118,6 +120,9 @@ public record MigrationStats(
         field(json, "throttle-percent", sourceOnly(throttlePercent));
         convergenceJson(json);
         field(json, "rejected-connections", isSource() ? "null" : rejectedConnections);
+        field(json, "compression", quote(compression.codec()));
+        field(json, "compression-ratio", compression.ratioJson());
+        field(json, "compression-time-ms", compression.codecTimeMs());
         field(json, "channels", channels);
         field(json, "channel-bytes", channelBytes.toString());
         field(json, "packet-latency-us", packetLatencyUs.toJson());
@@ -158,6 +163,11 @@ public record MigrationStats(
             isSource() ? "; dirty rate " + dirtyPagesPerSecond + " pages/s" : ""));
         if (isSource()) {
             convergenceReport(text);
+        }
+        if (compression.payloadBytes() > 0) {
+            text.append(String.format(Locale.ROOT, "  compression: %s, %s of pages in %s on the wire (ratio %s), %d ms%n",
+                compression.codec(), Units.bytes(compression.pageBytes()), Units.bytes(compression.payloadBytes()),
+                compression.ratioJson(), compression.codecTimeMs()));
         }
         text.append(String.format(Locale.ROOT,
             "  latency us (p50/p99/p99.9/max): packet %s, SYNC barrier %s, bitmap sync %s%n",

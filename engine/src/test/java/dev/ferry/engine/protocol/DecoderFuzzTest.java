@@ -29,7 +29,7 @@ final class DecoderFuzzTest {
     /** A valid SETUP of three blocks, then {@code mutations} (position, byte) applied, truncated to {@code cut}. */
     private static UnsafeBuffer mutatedSetup(final List<Integer> mutations, final int cut) {
         final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_BODY));
-        final int length = new SetupFlyweight().wrap(buffer, 0, MAX_BODY).encode(4096, 2, 0, List.of(
+        final int length = new SetupFlyweight().wrap(buffer, 0, MAX_BODY).encode(4096, 2, 0, 0, List.of(
             new BlockSpec(0, "pc.ram", 64L << 20), new BlockSpec(7, "vga.vram", 1L << 20), new BlockSpec(3, "rom", 8192)));
         for (final int mutation : mutations) {
             buffer.putByte(Math.floorMod(mutation >> 8, length), (byte)mutation);

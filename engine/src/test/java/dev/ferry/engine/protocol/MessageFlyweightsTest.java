@@ -18,18 +18,19 @@ final class MessageFlyweightsTest {
     @Test
     void setupRoundTrips() {
         final List<BlockSpec> blocks = List.of(new BlockSpec(0, "pc.ram", 1L << 30), new BlockSpec(7, "vga.vram", 8192));
-        final int length = new SetupFlyweight().wrap(buffer, 16, 4000).encode(4096, 3, 1, blocks);
+        final int length = new SetupFlyweight().wrap(buffer, 16, 4000).encode(4096, 3, 1, 2, blocks);
         final SetupFlyweight setup = new SetupFlyweight().wrap(buffer, 16, length);
         assertEquals(4096, setup.pageSize());
         assertEquals(3, setup.channelCount());
         assertEquals(1, setup.verifyMode());
+        assertEquals(2, setup.compression());
         assertEquals(blocks, setup.blocks(4096));
     }
 
     @Test
     void setupRefusesLengthsWhoseSumOverflows() {
         final long huge = (Long.MAX_VALUE / 2 + 1) & ~4095L;
-        final int length = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0,
+        final int length = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0, 0,
             List.of(new BlockSpec(0, "a", huge), new BlockSpec(1, "b", huge)));
         final ProtocolException ex = assertThrows(ProtocolException.class,
             () -> new SetupFlyweight().wrap(buffer, 0, length).blocks(4096));
@@ -38,7 +39,7 @@ final class MessageFlyweightsTest {
 
     @Test
     void setupRefusesANameThatIsNotUtf8AndTrailingBytes() {
-        final int length = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0,
+        final int length = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0, 0,
             List.of(new BlockSpec(0, "ram", 4096)));
         buffer.putByte(SetupFlyweight.BLOCKS_OFFSET + SetupFlyweight.BLOCK_NAME_OFFSET, (byte)0xC3);
         final ProtocolException utf8 = assertThrows(ProtocolException.class,

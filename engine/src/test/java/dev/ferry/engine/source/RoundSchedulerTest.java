@@ -1,5 +1,6 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.error.FerryException;
@@ -43,7 +44,7 @@ final class RoundSchedulerTest {
         final SyncBarrier barrier = new SyncBarrier(2, 1_000);
         for (int c = 0; c < 2; c++) {
             senders.add(new ChannelSender(c, new Connection(SocketChannel.open(), "unconnected " + c), memory, 64,
-                barrier, counters, new BandwidthLimiter(0), (index, cause) -> { }));
+                barrier, counters, new BandwidthLimiter(0), Compression.NONE, (index, cause) -> { }));
         }
         scheduler = new RoundScheduler(memory, senders, barrier, counters, new BusySpinIdleStrategy(),
             new RoundScheduler.FailureCheck() {

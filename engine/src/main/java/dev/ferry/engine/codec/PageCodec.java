@@ -1,0 +1,51 @@
+package dev.ferry.engine.codec;
+
+import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.protocol.ProtocolException;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One thread's compressor and decompressor of pages. Both directions work between direct buffers (a page view of
+ * the mapping on one side, a scratch buffer on the other) and allocate nothing once made.
+ */
+public interface PageCodec extends AutoCloseable {
+    /**
+     * Compresses the {@code page.remaining()} bytes of {@code page} into {@code out} at {@code outOffset}, using at
+     * most {@code room} bytes.
+     *
+     * @return the compressed length, or -1 if it does not fit in {@code room} (the page travels raw).
+     */
+    int compress(ByteBuffer page, ByteBuffer out, int outOffset, int room);
+
+    /**
+     * Decompresses the {@code length} bytes at {@code inOffset} of {@code in} into {@code page}, which has room for
+     * exactly one page ({@code page.remaining()} bytes), and checks that they make exactly that: one well-formed
+     * frame, no byte missing, none left over.
+     *
+     * @throws ProtocolException naming what was wrong.
+     */
+    void decompress(ByteBuffer in, int inOffset, int length, ByteBuffer page);
+
+    @Override
+    void close();
+
+    /** A codec for {@code compression} (never {@link Compression#NONE}); a codec that cannot load says so. */
+    static PageCodec create(final Compression compression) {
+        try {
+            switch (compression) {
+                case ZSTD:
+                    return new ZstdPageCodec();
+                case ZLIB:
+                    return new ZlibPageCodec();
+                default:
+                    throw new IllegalArgumentException("no codec for " + compression);
+            }
+        } catch (final LinkageError ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, compression.cliName() + " compression is not available " +
+                "on this machine (its native library did not load: " + ex.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.ferry.engine.codec;
+
+import dev.ferry.engine.protocol.ProtocolException;
+
+import java.nio.ByteBuffer;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * zlib (RFC 1950) through {@code java.util.zip}: level 1, one complete stream per page, so any zlib can read a
+ * captured frame. The deflater and inflater are reset per page, never re-made.
+ */
+final class ZlibPageCodec implements PageCodec {
+    static final int LEVEL = 1;
+
+    private final Deflater deflater = new Deflater(LEVEL);
+    private final Inflater inflater = new Inflater();
+    private ByteBuffer outView;
+    private ByteBuffer outBuffer;
+    private ByteBuffer inView;
+    private ByteBuffer inBuffer;
+
+    @Override
+    public int compress(final ByteBuffer page, final ByteBuffer out, final int outOffset, final int room) {
+        final ByteBuffer target = view(out, true).limit(outOffset + room).position(outOffset);
+        final int start = page.position();
+        deflater.reset();
+        deflater.setInput(page);
+        deflater.finish();
+        while (!deflater.finished() && target.hasRemaining()) {
+            deflater.deflate(target, Deflater.NO_FLUSH);
+        }
+        page.position(start);
+        return deflater.finished() ? target.position() - outOffset : -1;
+    }
+
+    @Override
+    public void decompress(final ByteBuffer in, final int inOffset, final int length, final ByteBuffer page) {
+        final int expected = page.remaining();
+        final int start = page.position();
+        inflater.reset();
+        inflater.setInput(view(in, false).limit(inOffset + length).position(inOffset));
+        final int produced;
+        try {
+            produced = inflater.inflate(page);
+        } catch (final DataFormatException ex) {
+            throw new ProtocolException("zlib stream of " + length + " bytes is malformed: " + ex.getMessage());
+        }
+        page.position(start);
+        if (!inflater.finished() || produced != expected || inflater.getRemaining() != 0) {
+            throw new ProtocolException("zlib stream of " + length + " bytes decompresses to " +
+                (inflater.finished() ? produced + " bytes" : "more than " + produced + " bytes") +
+                (inflater.getRemaining() != 0 ? " with " + inflater.getRemaining() + " bytes left over" : "") +
+                ": expected one page of " + expected);
+        }
+    }
+
+    /** A duplicate of {@code buffer} kept for the next call: the caller's position and limit stay untouched. */
+    private ByteBuffer view(final ByteBuffer buffer, final boolean output) {
+        if (output) {
+            if (outBuffer != buffer) {
+                outBuffer = buffer;
+                outView = buffer.duplicate();
+            }
+            return outView.clear();
+        }
+        if (inBuffer != buffer) {
+            inBuffer = buffer;
+            inView = buffer.duplicate();
+        }
+        return inView.clear();
+    }
+
+    @Override
+    public void close() {
+        deflater.end();
+        inflater.end();
+    }
+}
