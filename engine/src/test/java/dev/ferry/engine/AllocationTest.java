@@ -1,13 +1,16 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.api.VerifyMode;
 
 import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
@@ -20,26 +23,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * No allocation per page or per packet in steady state, measured: the bytes allocated by the migration thread,
  * the senders and the receivers between a quarter and three quarters of round 0 of a 512 MiB guest (about 1,000
- * packets of 128 pages), read from the JVM's per-thread allocation counters.
+ * packets of 128 pages), read from the JVM's per-thread allocation counters; with each codec too, over a
+ * compressible guest, so that the compressing senders and decompressing receivers are measured.
  */
 final class AllocationTest {
     private static final long GUEST_BYTES = 512L << 20;
     /** Slack for what is not per packet: a histogram resizing to a new maximum, a JIT deoptimisation. */
     private static final long SLACK_BYTES = 64 * 1024;
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(Compression.class)
     @Timeout(120)
-    void steadyStateAllocatesNothingPerPacket() throws Exception {
+    void steadyStateAllocatesNothingPerPacket(final Compression compression) throws Exception {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         assertTrue(threads.isThreadAllocatedMemorySupported());
         threads.setThreadAllocatedMemoryEnabled(true);
         try (GuestMemory source = Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", GUEST_BYTES))), 3)) {
+            if (compression != Compression.NONE) {
+                Fill.compressible(source.block(0), 1.0 / 3, 3);
+            }
             final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
                 .secret(Guests.SECRET).verify(VerifyMode.NONE));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
-                .verify(VerifyMode.NONE).maxRounds(1).maxBandwidthBytesPerSec(400L << 20));
+                .verify(VerifyMode.NONE).maxRounds(1).maxBandwidthBytesPerSec(400L << 20).compression(compression));
             awaitTransferred(migration, GUEST_BYTES / 4);
             final Map<Long, Long> before = allocatedByEngineThreads(threads);
             final long pagesBefore = migration.stats().normalPages() + migration.stats().zeroPages();
@@ -58,8 +66,8 @@ final class AllocationTest {
             destination.result().get().memory().close();
             assertTrue(before.size() >= 6, "engine threads sampled: " + before.size());
             assertTrue(pages > 20_000, "too few pages in the window to mean anything: " + pages);
-            System.out.println("AllocationTest: " + allocated + " bytes allocated by engine threads over " + pages +
-                " pages:" + perThread);
+            System.out.println("AllocationTest " + compression + ": " + allocated + " bytes allocated by engine " +
+                "threads over " + pages + " pages:" + perThread);
             assertTrue(allocated < SLACK_BYTES, allocated + " bytes allocated by engine threads over " + pages +
                 " pages (" + pages / 128 + " packets):" + perThread);
         }

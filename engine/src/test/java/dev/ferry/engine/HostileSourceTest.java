@@ -1,5 +1,8 @@
 package dev.ferry.engine;
 
+import com.github.luben.zstd.Zstd;
+import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.error.ErrorCode;
@@ -16,6 +19,8 @@ import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.SetupFlyweight;
 import dev.ferry.engine.protocol.StatusFlyweight;
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.GuestMemory;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -62,12 +68,17 @@ final class HostileSourceTest {
     }
 
     private void setUp(final long blockLength) throws Exception {
+        setUp(blockLength, 0);
+    }
+
+    private void setUp(final long blockLength, final int compression) throws Exception {
         final byte[] name = "pc.ram".getBytes(StandardCharsets.UTF_8);
         main.send(MessageFlyweight.SETUP, (buffer, offset) -> {
             buffer.putInt(offset + SetupFlyweight.PAGE_SIZE_OFFSET, Guests.PAGE, Protocol.BYTE_ORDER);
             buffer.putShort(offset + SetupFlyweight.CHANNEL_COUNT_OFFSET, (short)CHANNELS, Protocol.BYTE_ORDER);
             buffer.putShort(offset + SetupFlyweight.BLOCK_COUNT_OFFSET, (short)1, Protocol.BYTE_ORDER);
-            buffer.putInt(offset + SetupFlyweight.VERIFY_OFFSET, 0, Protocol.BYTE_ORDER);
+            buffer.putShort(offset + SetupFlyweight.VERIFY_OFFSET, (short)0, Protocol.BYTE_ORDER);
+            buffer.putShort(offset + SetupFlyweight.COMPRESSION_OFFSET, (short)compression, Protocol.BYTE_ORDER);
             final int at = offset + SetupFlyweight.BLOCKS_OFFSET;
             buffer.putShort(at + SetupFlyweight.BLOCK_ID_OFFSET, (short)0, Protocol.BYTE_ORDER);
             buffer.putShort(at + SetupFlyweight.BLOCK_NAME_LENGTH_OFFSET, (short)name.length, Protocol.BYTE_ORDER);
@@ -79,7 +90,11 @@ final class HostileSourceTest {
 
     /** SETUP accepted: the destination's memory exists, data channels may connect (as a real source waits). */
     private void open(final long blockLength) throws Exception {
-        setUp(blockLength);
+        open(blockLength, Compression.NONE);
+    }
+
+    private void open(final long blockLength, final Compression compression) throws Exception {
+        setUp(blockLength, compression.wireId());
         assertEquals(MessageFlyweight.SETUP_ACK, main.receive());
         assertEquals(0, new StatusFlyweight().wrap(main.body(), 0, main.bodyLength()).code());
     }
@@ -229,14 +244,19 @@ final class HostileSourceTest {
         }
     }
 
-    @Test
-    void aSourceThatFallsSilentTimesOut() throws Exception {
+    /** Replaces the destination opened before each test with one made from {@code context}. */
+    private void restart(final MigrationDestination.Context context) throws Exception {
+        mainConnection.close();
         destination.cancel();
-        destination = MigrationDestination.start(new MigrationDestination.Context().secret(Guests.SECRET)
-            .idleTimeoutMs(500).warnings(message -> { }));
+        destination = MigrationDestination.start(context.secret(Guests.SECRET).warnings(message -> { }));
         mainConnection = Connection.connect(destination.localAddress(), 5_000, "main");
         Handshake.client(mainConnection, Guests.SECRET, session, HandshakeFlyweight.KIND_MAIN, 0, CHANNELS);
         main = new MainChannel(mainConnection);
+    }
+
+    @Test
+    void aSourceThatFallsSilentTimesOut() throws Exception {
+        restart(new MigrationDestination.Context().idleTimeoutMs(500));
         open(BLOCK_LENGTH);
         try (Connection data = dataChannel(0)) {
             final MigrationResult result = destination.result().get(10, TimeUnit.SECONDS);
@@ -251,5 +271,67 @@ final class HostileSourceTest {
         frame.putInt(Integer.MAX_VALUE).putShort((short)MessageFlyweight.SETUP).putShort((short)0).flip();
         mainConnection.writeFully(frame);
         assertTrue(failure().error().contains("main-channel message length"));
+    }
+
+    @Test
+    void anUnknownCodecInSetupIsRefused() throws Exception {
+        setUp(BLOCK_LENGTH, 9);
+        assertTrue(failure().error().contains("SETUP compression 9"));
+    }
+
+    @Test
+    void aCompressedPacketInASessionWithoutCompressionIsRefused() throws Exception {
+        open(BLOCK_LENGTH);
+        try (Connection data = dataChannel(0)) {
+            sendPacket(data, h -> h.header(PacketHeaderFlyweight.COMPRESSED_FLAG, 0, 0, 0, 1, 0, 10).pageOffset(0, 0),
+                1, 0);
+            assertTrue(failure().error().contains("SETUP announced no compression"));
+        }
+    }
+
+    /**
+     * One packet of one zstd page at offset {@code PAGE} into memory the test holds, its frame table saying
+     * {@code declared} and its header {@code payload}; the memory's page must be untouched after the refusal.
+     */
+    private String refusedCompressedPage(final byte[] frame, final int declared, final int payload) throws Exception {
+        try (GuestMemory held = Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", BLOCK_LENGTH)))) {
+            held.block(0).window(0).setMemory(0, (int)BLOCK_LENGTH, (byte)0x5A);
+            restart(new MigrationDestination.Context().memoryFactory(MemoryFactory.existing(held)));
+            open(BLOCK_LENGTH, Compression.ZSTD);
+            try (Connection data = dataChannel(0)) {
+                final ByteBuffer bytes = ByteBuffer.allocateDirect(PacketHeaderFlyweight.MAX_HEADER_AND_OFFSETS_LENGTH +
+                    frame.length).order(Protocol.BYTE_ORDER);
+                new PacketHeaderFlyweight().wrap(new UnsafeBuffer(bytes))
+                    .header(PacketHeaderFlyweight.COMPRESSED_FLAG, 0, 0, 0, 1, 0, payload)
+                    .pageOffset(0, Guests.PAGE).frameLength(1, 0, declared);
+                bytes.position(PacketHeaderFlyweight.compressedPrefixLength(1, 1)).put(frame).flip();
+                data.writeFully(bytes);
+                final MigrationResult result = failure();
+                assertEquals(ErrorCode.PROTOCOL_VIOLATION, result.errorCode(), result.error());
+                for (int i = 0; i < BLOCK_LENGTH; i++) {
+                    assertEquals(0x5A, held.block(0).window(0).getByte(i), "byte " + i + " of guest memory changed");
+                }
+                return result.error();
+            }
+        }
+    }
+
+    @Test
+    void compressedFramesAreCheckedBeforeAnyByteReachesGuestMemory() throws Exception {
+        final byte[] page = new byte[Guests.PAGE];
+        new java.util.SplittableRandom(4).nextBytes(page);
+        Arrays.fill(page, 0, Guests.PAGE / 2, (byte)1);
+        final byte[] valid = Zstd.compress(page, 1);
+        final byte[] half = Zstd.compress(Arrays.copyOf(page, Guests.PAGE / 2), 1);
+        final byte[] garbage = Arrays.copyOfRange(page, Guests.PAGE - 100, Guests.PAGE);
+        final String malformed = refusedCompressedPage(garbage, 100, 100);
+        assertTrue(malformed.contains("invalid compressed page " + Guests.PAGE + " of block 'pc.ram': zstd frame of " +
+            "100 bytes is malformed"), malformed);
+        assertTrue(refusedCompressedPage(half, half.length, half.length).contains("expected one page of " + Guests.PAGE));
+        assertTrue(refusedCompressedPage(valid, 0, 0).contains("frame length of page 0 0"));
+        assertTrue(refusedCompressedPage(valid, Guests.PAGE + 1, Guests.PAGE + 1)
+            .contains("frame length of page 0 " + (Guests.PAGE + 1)));
+        assertTrue(refusedCompressedPage(valid, valid.length, valid.length + 7)
+            .contains("the sum of the frame lengths"));
     }
 }

@@ -41,19 +41,25 @@ final class PacketDecompressor implements AutoCloseable {
 
     /**
      * Checks the frame table of a compressed packet of {@code pageCount} pages, {@code normal} of them with bytes:
-     * every frame 1..page size bytes, and their sum the payload length.
+     * every frame 1..page size bytes, and their sum the payload length. Messages are built only on failure: nothing
+     * is allocated per packet.
      */
     void checkFrames(final PacketHeaderFlyweight header, final int pageCount, final int normal, final long payload) {
         ProtocolException.check(normal >= 1, "normal page count of a compressed packet", normal, "at least 1");
         long sum = 0;
         for (int i = 0; i < normal; i++) {
             final long frame = header.frameLength(pageCount, i);
-            ProtocolException.check(frame >= 1 && frame <= pageSize, "frame length of page " + i, frame,
-                "1.." + pageSize + " (a page raw)");
+            if (frame < 1 || frame > pageSize) {
+                throw new ProtocolException("invalid frame length of page " + i + " " + frame + ": expected 1.." +
+                    pageSize + " (a page raw)");
+            }
             frames[i] = (int)frame;
             sum += frame;
         }
-        ProtocolException.check(sum == payload, "payload length", payload, sum + " (the sum of the frame lengths)");
+        if (sum != payload) {
+            throw new ProtocolException("invalid payload length " + payload + ": expected " + sum +
+                " (the sum of the frame lengths)");
+        }
     }
 
     /** Reads the payload of the last checked packet and applies its {@code normal} pages of {@code block}. */
