@@ -43,7 +43,7 @@ final class ArchitectureTest {
     void enginesKnowNothingOfTheFacadesOrTheCli() {
         noClasses().that().resideInAnyPackage("dev.ferry.engine.source..", "dev.ferry.engine.destination..",
             "dev.ferry.engine.channel..", "dev.ferry.engine.protocol..", "dev.ferry.engine.stats..",
-            "dev.ferry.engine.api..", "dev.ferry.engine.error..", "dev.ferry.engine.verify..")
+            "dev.ferry.engine.api..", "dev.ferry.engine.error..", "dev.ferry.engine.verify..", "dev.ferry.engine.codec..")
             .should().dependOnClassesThat().resideInAnyPackage("dev.ferry.engine", "dev.ferry.engine.cli..")
             .check(CLASSES);
     }

@@ -87,7 +87,8 @@ final class CliConvergenceTest {
     void badConvergenceValuesExitTwoNamingTheFlag() throws Exception {
         final Path file = Files.write(dir.resolve("m.ram"), new byte[8192]);
         for (final String[] bad : new String[][] {
-            {"--max-bandwidth", "20x/s"}, {"--downtime-limit", "300"}, {"--timeout", "0s"}, {"--max-rounds", "-1"}}) {
+            {"--max-bandwidth", "20x/s"}, {"--downtime-limit", "300"}, {"--timeout", "0s"}, {"--max-rounds", "-1"},
+            {"--compress", "lz4"}}) {
             final Run run = inProcess("send", "--connect", "127.0.0.1:1", "--memory-file", file.toString(),
                 "--insecure", bad[0], bad[1]);
             assertEquals(2, run.exitCode(), String.join(" ", bad) + ": " + run.err());

@@ -6,6 +6,8 @@ import dev.ferry.memory.GuestMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -81,14 +83,19 @@ final class CliTest {
         return Files.write(dir.resolve("secret"), key);
     }
 
-    @Test
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "zstd"})
     @Timeout(120)
-    void sendAndReceiveInTwoProcesses() throws Exception {
+    void sendAndReceiveInTwoProcesses(final String compress) throws Exception {
         final Path secret = secretFile();
         final Path sourceFile = dir.resolve("source.ram");
         final Path destinationFile = dir.resolve("destination.ram");
         try (GuestMemory memory = GuestMemory.createFile(sourceFile, List.of(new BlockSpec(0, "ram", 48L << 20)), 4096)) {
-            Fill.mixed(memory.block(0), 0.3, 7);
+            if ("none".equals(compress)) {
+                Fill.mixed(memory.block(0), 0.3, 7);
+            } else {
+                Fill.compressible(memory.block(0), 1.0 / 3, 7);
+            }
         }
         final int port = freePort();
         final Path receiveLog = dir.resolve("receive.log");
@@ -100,7 +107,7 @@ final class CliTest {
             final Path sendLog = dir.resolve("send.log");
             final Process sender = process(sendLog, "send", "--connect", "127.0.0.1:" + port, "--memory-file",
                 sourceFile.toString(), "--channels", "2", "--secret-file", secret.toString(), "--dirty-rate", "20000",
-                "--hot-set", "4m", "--stats-json", dir.resolve("send.json").toString(), "--hlog",
+                "--hot-set", "4m", "--compress", compress, "--stats-json", dir.resolve("send.json").toString(), "--hlog",
                 dir.resolve("send.hlog").toString());
             awaitBothExitZero(sender, sendLog, 90, receiver, receiveLog);
         } finally {
@@ -116,6 +123,12 @@ final class CliTest {
             }
             assertTrue(json.contains("\"status\": \"completed\""), json);
             assertTrue(json.contains("\"verified\": true"), json);
+            assertTrue(json.contains("\"compression\": \"" + compress + "\""), json);
+            if ("none".equals(compress)) {
+                assertTrue(json.contains("\"compression-ratio\": null"), json);
+            } else {
+                assertTrue(number(json, "compression-ratio") >= 2, "a guest that compresses about 3:1: " + json);
+            }
             final long phases = number(json, "setup-time-ms") + number(json, "transfer-time-ms") +
                 number(json, "verify-time-ms");
             assertTrue(number(json, "transfer-time-ms") >= 0 && phases <= number(json, "total-time-ms"),
