@@ -5,6 +5,7 @@ import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -75,6 +78,39 @@ final class CompressionTest {
             }
         }
         Guests.assertNoFerryThreads();
+    }
+
+    /**
+     * Pages of 64 KiB make 8-page frames, 16 to a packet; every third frame is random, so packets mix compressed
+     * frames with raw ones, and a dirtying workload makes frames of pages that are not one run (gathered).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZSTD", "ZLIB"})
+    void largePagesMixRawAndCompressedFramesInOnePacket(final Compression compression) throws Exception {
+        final int pageSize = 64 * 1024;
+        try (GuestMemory source = GuestMemory.anonymous(List.of(new BlockSpec(0, "pc.ram", 32L << 20)), pageSize)) {
+            final RamBlock block = source.block(0);
+            Fill.compressible(block, 1.0 / 3, 11);
+            final SplittableRandom random = new SplittableRandom(11);
+            for (long page = 0; page < block.pageCount(); page++) {
+                if (page / 8 % 3 == 1) {
+                    for (int i = 0; i < pageSize; i += Long.BYTES) {
+                        block.windowOfPage(page).putLong(block.offsetInWindow(page) + i, random.nextLong());
+                    }
+                }
+            }
+            final MigrationResult[] results;
+            try (Workload workload = new Workload(block, 0, 256, 1, 5_000, 5).start()) {
+                results = migrate(source, compression, GuestControl.of(workload));
+            }
+            try {
+                assertMigrated(source, results);
+                final double ratio = ratio(results[0].stats());
+                assertTrue(ratio > 1.3 && ratio < 2.5, "two thirds compressed about 3:1, a third raw: " + ratio);
+            } finally {
+                results[1].memory().close();
+            }
+        }
     }
 
     @Test

@@ -325,12 +325,12 @@ final class HostileSourceTest {
         final byte[] half = Zstd.compress(Arrays.copyOf(page, Guests.PAGE / 2), 1);
         final byte[] garbage = Arrays.copyOfRange(page, Guests.PAGE - 100, Guests.PAGE);
         final String malformed = refusedCompressedPage(garbage, 100, 100);
-        assertTrue(malformed.contains("invalid compressed page " + Guests.PAGE + " of block 'pc.ram': zstd frame of " +
-            "100 bytes is malformed"), malformed);
-        assertTrue(refusedCompressedPage(half, half.length, half.length).contains("expected one page of " + Guests.PAGE));
-        assertTrue(refusedCompressedPage(valid, 0, 0).contains("frame length of page 0 0"));
+        assertTrue(malformed.contains("invalid compressed frame 0 (1 pages from offset " + Guests.PAGE + ") of block " +
+            "'pc.ram': zstd frame of 100 bytes is malformed"), malformed);
+        assertTrue(refusedCompressedPage(half, half.length, half.length).contains("expected " + Guests.PAGE));
+        assertTrue(refusedCompressedPage(valid, 0, 0).contains("length of frame 0 0"));
         assertTrue(refusedCompressedPage(valid, Guests.PAGE + 1, Guests.PAGE + 1)
-            .contains("frame length of page 0 " + (Guests.PAGE + 1)));
+            .contains("length of frame 0 " + (Guests.PAGE + 1)));
         assertTrue(refusedCompressedPage(valid, valid.length, valid.length + 7)
             .contains("the sum of the frame lengths"));
     }

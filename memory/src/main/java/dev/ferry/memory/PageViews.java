@@ -57,14 +57,21 @@ public final class PageViews {
      * index in {@code iov}. Returns the index after the last view. Allocates nothing once warm.
      */
     public int runs(final int blockId, final long[] pages, final int count, final ByteBuffer[] iov, final int first) {
+        return runs(blockId, pages, 0, count, iov, first);
+    }
+
+    /** As {@link #runs(int, long[], int, ByteBuffer[], int)}, for the {@code count} pages from {@code pages[from]}. */
+    public int runs(final int blockId, final long[] pages, final int from, final int count, final ByteBuffer[] iov,
+        final int first) {
         final RamBlock block = blocksById[blockId];
         int next = first;
-        int i = 0;
-        while (i < count) {
+        int i = from;
+        final int end = from + count;
+        while (i < end) {
             final long start = pages[i];
             final int window = block.windowOf(start);
             int run = 1;
-            while (i + run < count && pages[i + run] == start + run && block.windowOf(start + run) == window) {
+            while (i + run < end && pages[i + run] == start + run && block.windowOf(start + run) == window) {
                 run++;
             }
             iov[next] = range(block, window, block.offsetInWindow(start), run << block.pageShift(), next);

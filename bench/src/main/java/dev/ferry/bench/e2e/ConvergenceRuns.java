@@ -1,7 +1,5 @@
 package dev.ferry.bench.e2e;
 
-import dev.ferry.memory.MemoryFiles;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,28 +70,8 @@ final class ConvergenceRuns {
 
     private Map<String, Double> once(final Scenario scenario, final Path source, final Path secret) throws Exception {
         Participants.warmAllocator(work, scenario.guest(), "fresh");
-        final Path target = work.resolve("destination.ram");
-        final int port = Runs.freePort();
-        final Path receiveLog = work.resolve("receive.log");
-        final String jar = (scenario.oldBuild() ? options.baselineJar : options.ferryJar).toString();
-        final Process receiver = Runs.java(receiveLog, List.of("-jar", jar, "receive",
-            "--listen", "127.0.0.1:" + port, "--memory-file", target.toString(), "--secret-file", secret.toString()));
-        final Path json = work.resolve("send.json");
-        try {
-            Runs.awaitLine(receiveLog, "listening on", receiver);
-            final List<String> send = new ArrayList<>(List.of("-jar", jar, "send",
-                "--connect", "127.0.0.1:" + port, "--memory-file", source.toString(), "--secret-file",
-                secret.toString(), "--stats-json", json.toString()));
-            send.addAll(scenario.flags());
-            final Path sendLog = work.resolve("send.log");
-            final Process sender = Runs.java(sendLog, send);
-            sender.waitFor();
-            receiver.waitFor();
-        } finally {
-            receiver.destroyForcibly();
-            MemoryFiles.deleteQuietly(target);
-        }
-        return figures(Files.readString(json));
+        return figures(Runs.cliMigration(scenario.oldBuild() ? options.baselineJar : options.ferryJar, work, source,
+            secret, scenario.flags()).source());
     }
 
     /** The figures of one run from the source's JSON. */
@@ -121,10 +99,7 @@ final class ConvergenceRuns {
             "rounds", "round0 s", "throttle", "sent GiB", "outcome");
         for (final Map.Entry<String, List<Map<String, Double>>> entry : results.entrySet()) {
             final List<Map<String, Double>> runs = entry.getValue();
-            final Map<String, Double> medians = new LinkedHashMap<>();
-            for (final String key : runs.get(0).keySet()) {
-                medians.put(key, Runs.median(runs.stream().mapToDouble(r -> r.get(key)).toArray()));
-            }
+            final Map<String, Double> medians = Runs.medians(runs);
             final long completed = runs.stream().filter(r -> r.get("completed") == 1.0).count();
             final long timedOut = runs.stream().filter(r -> r.get("not-converged") == 1.0).count();
             System.out.printf(Locale.ROOT, "%-22s %9.2f %12.0f %7.0f %9.2f %8.0f%% %9.2f %d/%d completed, %d not converged%n",

@@ -23,11 +23,12 @@ import java.util.Map;
  * <pre>
  * java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]
  *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--growth]
- *     [--convergence [--baseline-jar OLD_FERRY_JAR] [--scenarios LABEL,...]]
+ *     [--convergence [--baseline-jar OLD_FERRY_JAR] [--scenarios LABEL,...]] [--compression]
  * </pre>
  * Prints a table of medians (and the spread) with the ratios, writes {@code results.json}, {@code throughput.png}
  * and {@code channels.png} into the output directory. {@code --growth} instead times 256 MiB to 8 GiB guests and
- * fits total = a + b x size; {@code --convergence} runs the dirtying-guest scenarios ({@link ConvergenceRuns}).
+ * fits total = a + b x size; {@code --convergence} runs the dirtying-guest scenarios ({@link ConvergenceRuns});
+ * {@code --compression} each codec under a 200 MB/s cap ({@link CompressionRuns}).
  */
 public final class MigrationBenchmark {
     private MigrationBenchmark() {
@@ -39,6 +40,8 @@ public final class MigrationBenchmark {
         try {
             if (options.convergence) {
                 new ConvergenceRuns(options, work).run();
+            } else if (options.compression) {
+                new CompressionRuns(options, work).run();
             } else if (options.growth) {
                 new Growth(options, work).run();
             } else {
@@ -51,7 +54,10 @@ public final class MigrationBenchmark {
         }
     }
 
-    /** Writes a source file of {@code size} with {@code content}: random, zeros (written) or half (50% zero pages). */
+    /**
+     * Writes a source file of {@code size} with {@code content}: random, zeros (written), half (50% zero pages) or
+     * compressible (about 3:1 with zstd or zlib, page by page).
+     */
     static Path source(final Path work, final String content, final long size) {
         final Path file = work.resolve("source-" + content + "-" + size + ".ram");
         try (GuestMemory memory = GuestMemory.createFile(file, List.of(new BlockSpec(0, "ram", size)),
@@ -66,8 +72,11 @@ public final class MigrationBenchmark {
                 case "half":
                     Fill.mixed(memory.block(0), 0.5, 1);
                     break;
+                case "compressible":
+                    Fill.compressible(memory.block(0), 1.0 / 3, 1);
+                    break;
                 default:
-                    throw new IllegalArgumentException("content " + content + ": random, zeros or half");
+                    throw new IllegalArgumentException("content " + content + ": random, zeros, half or compressible");
             }
         }
         return file;
@@ -90,6 +99,7 @@ public final class MigrationBenchmark {
         Path ferryJar = Path.of("engine/target/ferry.jar");
         boolean growth;
         boolean convergence;
+        boolean compression;
         Path baselineJar;
         List<String> scenarios;
 
@@ -128,6 +138,9 @@ public final class MigrationBenchmark {
                         break;
                     case "--convergence":
                         options.convergence = true;
+                        break;
+                    case "--compression":
+                        options.compression = true;
                         break;
                     case "--scenarios":
                         options.scenarios = List.of(args[++i].split(","));

@@ -1,12 +1,16 @@
 package dev.ferry.bench.e2e;
 
+import dev.ferry.memory.MemoryFiles;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,12 +79,54 @@ final class Runs {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
+    /** The median of each figure over {@code runs}, keys in the order of the first run. */
+    static Map<String, Double> medians(final List<Map<String, Double>> runs) {
+        final Map<String, Double> medians = new LinkedHashMap<>();
+        for (final String key : runs.get(0).keySet()) {
+            medians.put(key, median(runs.stream().mapToDouble(r -> r.get(key)).toArray()));
+        }
+        return medians;
+    }
+
     static double min(final double[] values) {
         return Arrays.stream(values).min().orElse(Double.NaN);
     }
 
     static double max(final double[] values) {
         return Arrays.stream(values).max().orElse(Double.NaN);
+    }
+
+    /**
+     * One migration with the CLI in two fresh JVMs ({@code receive} into {@code work}/destination.ram, then
+     * {@code send} of {@code source} with {@code flags}) using {@code jar}; returns both sides' JSON.
+     */
+    static Sides cliMigration(final Path jar, final Path work, final Path source, final Path secret,
+        final List<String> flags) throws Exception {
+        final Path target = work.resolve("destination.ram");
+        final int port = freePort();
+        final Path receiveLog = work.resolve("receive.log");
+        final Process receiver = java(receiveLog, List.of("-jar", jar.toString(), "receive",
+            "--listen", "127.0.0.1:" + port, "--memory-file", target.toString(), "--secret-file", secret.toString(),
+            "--stats-json", work.resolve("receive.json").toString()));
+        final Path json = work.resolve("send.json");
+        try {
+            awaitLine(receiveLog, "listening on", receiver);
+            final List<String> send = new ArrayList<>(List.of("-jar", jar.toString(), "send",
+                "--connect", "127.0.0.1:" + port, "--memory-file", source.toString(), "--secret-file",
+                secret.toString(), "--stats-json", json.toString()));
+            send.addAll(flags);
+            final Path sendLog = work.resolve("send.log");
+            java(sendLog, send).waitFor();
+            receiver.waitFor();
+        } finally {
+            receiver.destroyForcibly();
+            MemoryFiles.deleteQuietly(target);
+        }
+        return new Sides(Files.readString(json), Files.readString(work.resolve("receive.json")));
+    }
+
+    /** The JSON of each side of one migration. */
+    record Sides(String source, String destination) {
     }
 
     static int freePort() throws IOException {

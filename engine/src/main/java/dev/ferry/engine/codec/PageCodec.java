@@ -8,22 +8,23 @@ import dev.ferry.engine.protocol.ProtocolException;
 import java.nio.ByteBuffer;
 
 /**
- * One thread's compressor and decompressor of pages. Both directions work between direct buffers (a page view of
- * the mapping on one side, a scratch buffer on the other) and allocate nothing once made.
+ * One thread's compressor and decompressor of frames: a run of pages, compressed as one. Both directions work
+ * between direct buffers (a view of the mapping or a gathered copy on one side, a scratch buffer on the other) and
+ * allocate nothing once made.
  */
 public interface PageCodec extends AutoCloseable {
     /**
-     * Compresses the {@code page.remaining()} bytes of {@code page} into {@code out} at {@code outOffset}, using at
-     * most {@code room} bytes.
+     * Compresses the {@code page.remaining()} bytes of {@code page} (one page or several) into {@code out} at
+     * {@code outOffset}, using at most {@code room} bytes; {@code page}'s position and limit are left as they were.
      *
-     * @return the compressed length, or -1 if it does not fit in {@code room} (the page travels raw).
+     * @return the compressed length, or -1 if it does not fit in {@code room} (the pages travel raw).
      */
     int compress(ByteBuffer page, ByteBuffer out, int outOffset, int room);
 
     /**
      * Decompresses the {@code length} bytes at {@code inOffset} of {@code in} into {@code page}, which has room for
-     * exactly one page ({@code page.remaining()} bytes), and checks that they make exactly that: one well-formed
-     * frame, no byte missing, none left over.
+     * exactly the frame's pages ({@code page.remaining()} bytes), and checks that they make exactly that: one
+     * well-formed frame, no byte missing, none left over.
      *
      * @throws ProtocolException naming what was wrong.
      */

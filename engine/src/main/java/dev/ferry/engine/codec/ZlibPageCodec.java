@@ -8,8 +8,8 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * zlib (RFC 1950) through {@code java.util.zip}: level 1, one complete stream per page, so any zlib can read a
- * captured frame. The deflater and inflater are reset per page, never re-made.
+ * zlib (RFC 1950) through {@code java.util.zip}: level 1, one complete stream per frame of pages, so any zlib can
+ * read a captured frame. The deflater and inflater are reset per frame, never re-made.
  */
 final class ZlibPageCodec implements PageCodec {
     static final int LEVEL = 1;
@@ -52,7 +52,7 @@ final class ZlibPageCodec implements PageCodec {
             throw new ProtocolException("zlib stream of " + length + " bytes decompresses to " +
                 (inflater.finished() ? produced + " bytes" : "more than " + produced + " bytes") +
                 (inflater.getRemaining() != 0 ? " with " + inflater.getRemaining() + " bytes left over" : "") +
-                ": expected one page of " + expected);
+                ": expected " + expected + " (its pages)");
         }
     }
 

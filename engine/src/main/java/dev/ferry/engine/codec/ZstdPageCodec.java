@@ -9,8 +9,8 @@ import dev.ferry.engine.protocol.ProtocolException;
 import java.nio.ByteBuffer;
 
 /**
- * Zstandard through zstd-jni: level 1 (the fast end, as QEMU's multifd uses by default), one standard frame per page
- * with its content size and without a checksum (the migration's own digest covers the data), so any zstd tool can
+ * Zstandard through zstd-jni: level 1 (the fast end, as QEMU's multifd uses by default), one standard frame per
+ * frame of pages, with its content size and without a checksum (the migration's own digest covers the data), so any zstd tool can
  * read a captured frame.
  */
 final class ZstdPageCodec implements PageCodec {
@@ -43,7 +43,7 @@ final class ZstdPageCodec implements PageCodec {
         }
         if (produced != expected) {
             throw new ProtocolException("zstd frame of " + length + " bytes decompresses to " + produced +
-                " bytes: expected one page of " + expected);
+                " bytes: expected " + expected + " (its pages)");
         }
     }
 

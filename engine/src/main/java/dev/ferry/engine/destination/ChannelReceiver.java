@@ -130,7 +130,8 @@ final class ChannelReceiver implements Runnable {
             if (null == decompressor) {
                 throw invalid("packet flags", header.flags(), "no compressed packet: SETUP announced no compression");
             }
-            readOffsets(block, pageCount, PacketHeaderFlyweight.compressedPrefixLength(pageCount, normal));
+            readOffsets(block, pageCount, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) +
+                decompressor.frameTableLength(normal));
             decompressor.checkFrames(header, pageCount, normal, payloadLength);
         } else {
             if (header.payloadLength() != payloadLength) {
@@ -139,8 +140,8 @@ final class ChannelReceiver implements Runnable {
             readOffsets(block, pageCount, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount));
         }
         apply(block, normal, pageCount, compressed);
-        final long prefix = compressed ? PacketHeaderFlyweight.compressedPrefixLength(pageCount, normal) :
-            PacketHeaderFlyweight.headerAndOffsetsLength(pageCount);
+        final long prefix = PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) +
+            (compressed ? decompressor.frameTableLength(normal) : 0);
         counters.add(prefix + payloadLength, normal, zero);
         if (null != decompressor) {
             counters.addPayload((long)normal << block.pageShift(), payloadLength, decompressor.takeNanos());
@@ -155,7 +156,7 @@ final class ChannelReceiver implements Runnable {
         final int blockId = block.id();
         try {
             if (compressed) {
-                decompressor.apply(connection, block, pages, normal, views);
+                decompressor.apply(connection, block, pages, normal, views, iov);
             } else {
                 connection.readFully(iov, views.runs(blockId, pages, normal, iov, 0));
             }

@@ -14,46 +14,53 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * One receiver's side of compression: checks a compressed packet's frame table, then reads its payload and applies
- * it page by page. A raw frame (as long as a page) is read straight into the mapping; runs of compressed frames are
- * read into a scratch buffer and each decompressed into a one-page scratch, checked to be exactly one page, and only
- * then copied into the mapping. No byte of a malformed frame reaches guest memory.
+ * One receiver's side of compression: checks a compressed packet's frame table, then reads its payload frame by
+ * frame. A raw frame (as long as its pages) is read straight into the mapping; a compressed one is read into a
+ * scratch buffer, decompressed into a second scratch buffer, checked to be exactly its pages' bytes, and only then
+ * copied into the mapping page by page. No byte of a malformed frame reaches guest memory.
  */
 final class PacketDecompressor implements AutoCloseable {
-    /** The read buffer holds a packet's pages, but never more than this. */
-    static final int MAX_IN_BYTES = 16 << 20;
-
     private final PageCodec codec;
     private final int pageSize;
+    private final int pagesPerFrame;
     private final ByteBuffer in;
-    private final ByteBuffer page;
-    private final UnsafeBuffer pageBuffer;
+    private final ByteBuffer pages;
+    private final UnsafeBuffer pagesBuffer;
     private final int[] frames = new int[Protocol.MAX_PAGES_PER_PACKET];
+    private int frameCount;
     private long nanos;
 
     PacketDecompressor(final Compression compression, final int pageSize) {
         this.codec = PageCodec.create(compression);
         this.pageSize = pageSize;
-        this.in = ByteBuffer.allocateDirect((int)Math.min((long)Protocol.MAX_PAGES_PER_PACKET * pageSize, MAX_IN_BYTES));
-        this.page = ByteBuffer.allocateDirect(pageSize);
-        this.pageBuffer = new UnsafeBuffer(page);
+        this.pagesPerFrame = PacketHeaderFlyweight.pagesPerFrame(pageSize);
+        this.in = ByteBuffer.allocateDirect(pagesPerFrame * pageSize);
+        this.pages = ByteBuffer.allocateDirect(pagesPerFrame * pageSize);
+        this.pagesBuffer = new UnsafeBuffer(pages);
+    }
+
+    /** The frame-length table's bytes for a compressed packet of {@code normal} normal pages. */
+    int frameTableLength(final int normal) {
+        return PacketHeaderFlyweight.frameCount(normal, pageSize) * PacketHeaderFlyweight.FRAME_LENGTH_LENGTH;
     }
 
     /**
      * Checks the frame table of a compressed packet of {@code pageCount} pages, {@code normal} of them with bytes:
-     * every frame 1..page size bytes, and their sum the payload length. Messages are built only on failure: nothing
-     * is allocated per packet.
+     * every frame from 1 byte to its pages' bytes, and their sum the payload length. Messages are built only on
+     * failure: nothing is allocated per packet.
      */
     void checkFrames(final PacketHeaderFlyweight header, final int pageCount, final int normal, final long payload) {
         ProtocolException.check(normal >= 1, "normal page count of a compressed packet", normal, "at least 1");
+        frameCount = PacketHeaderFlyweight.frameCount(normal, pageSize);
         long sum = 0;
-        for (int i = 0; i < normal; i++) {
-            final long frame = header.frameLength(pageCount, i);
-            if (frame < 1 || frame > pageSize) {
-                throw new ProtocolException("invalid frame length of page " + i + " " + frame + ": expected 1.." +
-                    pageSize + " (a page raw)");
+        for (int f = 0; f < frameCount; f++) {
+            final long frame = header.frameLength(pageCount, f);
+            final int raw = Math.min(pagesPerFrame, normal - f * pagesPerFrame) * pageSize;
+            if (frame < 1 || frame > raw) {
+                throw new ProtocolException("invalid length of frame " + f + " " + frame + ": expected 1.." + raw +
+                    " (its pages raw)");
             }
-            frames[i] = (int)frame;
+            frames[f] = (int)frame;
             sum += frame;
         }
         if (sum != payload) {
@@ -63,41 +70,30 @@ final class PacketDecompressor implements AutoCloseable {
     }
 
     /** Reads the payload of the last checked packet and applies its {@code normal} pages of {@code block}. */
-    void apply(final Connection connection, final RamBlock block, final long[] pages, final int normal,
-        final PageViews views) throws IOException {
-        int i = 0;
-        while (i < normal) {
-            if (frames[i] == pageSize) {
-                connection.readFully(views.page(block.id(), pages[i], 0));
-                i++;
+    void apply(final Connection connection, final RamBlock block, final long[] pageIndexes, final int normal,
+        final PageViews views, final ByteBuffer[] iov) throws IOException {
+        for (int f = 0; f < frameCount; f++) {
+            final int first = f * pagesPerFrame;
+            final int count = Math.min(pagesPerFrame, normal - first);
+            if (frames[f] == count * pageSize) {
+                connection.readFully(iov, views.runs(block.id(), pageIndexes, first, count, iov, 0));
                 continue;
             }
-            int end = i;
-            int total = 0;
-            while (end < normal && frames[end] < pageSize && total + frames[end] <= in.capacity()) {
-                total += frames[end++];
-            }
-            in.clear().limit(total);
+            in.clear().limit(frames[f]);
             connection.readFully(in);
             final long startNs = System.nanoTime();
-            int at = 0;
-            for (int k = i; k < end; k++) {
-                decompress(block, pages[k], at, frames[k]);
-                at += frames[k];
+            try {
+                codec.decompress(in, 0, frames[f], pages.clear().limit(count * pageSize));
+            } catch (final ProtocolException ex) {
+                throw new ProtocolException("invalid compressed frame " + f + " (" + count + " pages from offset " +
+                    (pageIndexes[first] << block.pageShift()) + ") of block '" + block.name() + "': " + ex.getMessage());
             }
             nanos += System.nanoTime() - startNs;
-            i = end;
+            for (int i = 0; i < count; i++) {
+                final long page = pageIndexes[first + i];
+                block.windowOfPage(page).putBytes(block.offsetInWindow(page), pagesBuffer, i * pageSize, pageSize);
+            }
         }
-    }
-
-    private void decompress(final RamBlock block, final long pageIndex, final int at, final int length) {
-        try {
-            codec.decompress(in, at, length, page.clear());
-        } catch (final ProtocolException ex) {
-            throw new ProtocolException("invalid compressed page " + (pageIndex << block.pageShift()) + " of block '" +
-                block.name() + "': " + ex.getMessage());
-        }
-        block.windowOfPage(pageIndex).putBytes(block.offsetInWindow(pageIndex), pageBuffer, 0, pageSize);
     }
 
     /** Time spent decompressing since the last call. */

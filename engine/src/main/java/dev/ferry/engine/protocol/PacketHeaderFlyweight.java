@@ -23,7 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  |    page offset in block, 8 bytes, one per page: normal first  | 24
  *  |    then zero pages                                      ...   |
  *  +---------------------------------------------------------------+
- *  |    COMPRESSED only: frame length, 4 bytes, per normal page    |
+ *  |    COMPRESSED only: frame length, 4 bytes, per frame          |
  *  +---------------------------------------------------------------+
  *  |    payload: the normal pages' bytes, in offset order    ...   |
  *  +---------------------------------------------------------------+
@@ -32,10 +32,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * holds at most {@link Protocol#MAX_PAGES_PER_PACKET} pages of one block; payload length is normal count times the
  * page size. Sequence numbers start at 0 per channel and grow by one per packet, SYNCs included.
  * <p>
- * {@link #COMPRESSED_FLAG} (only when SETUP announced a codec): after the offsets comes one frame length per normal
- * page, and the payload is those frames in order. A frame as long as a page is the page raw; a shorter one is the
- * page compressed with the migration's codec and must decompress to exactly one page. The payload length is the
- * sum of the frame lengths.
+ * {@link #COMPRESSED_FLAG} (only when SETUP announced a codec): the normal pages are cut, in order, into frames of
+ * {@link #pagesPerFrame} pages (the last may be shorter): one frame per packet of 4 KiB pages, one per page of pages
+ * of 512 KiB or more. After the offsets comes one 4-byte length per frame, and the payload is those frames in order.
+ * A frame as long as its pages is those pages raw; a shorter one is them compressed with the migration's codec and
+ * must decompress to exactly their bytes. The payload length is the sum of the frame lengths.
  */
 public final class PacketHeaderFlyweight {
     public static final int MAGIC_OFFSET = 0;
@@ -49,6 +50,8 @@ public final class PacketHeaderFlyweight {
     public static final int HEADER_LENGTH = 24;
     public static final int PAGE_OFFSET_LENGTH = 8;
     public static final int FRAME_LENGTH_LENGTH = 4;
+    /** Most bytes of pages in one compressed frame: the scratch each side needs. */
+    public static final int MAX_FRAME_BYTES = 512 * 1024;
     /** Header plus the largest offset table and the largest frame-length table. */
     public static final int MAX_HEADER_AND_OFFSETS_LENGTH =
         HEADER_LENGTH + Protocol.MAX_PAGES_PER_PACKET * (PAGE_OFFSET_LENGTH + FRAME_LENGTH_LENGTH);
@@ -121,6 +124,17 @@ public final class PacketHeaderFlyweight {
         return buffer.getInt(PAYLOAD_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF_FFFFL;
     }
 
+    /** Pages per compressed frame for pages of {@code pageSizeBytes}. */
+    public static int pagesPerFrame(final int pageSizeBytes) {
+        return Math.max(1, MAX_FRAME_BYTES / pageSizeBytes);
+    }
+
+    /** Frames of a compressed packet of {@code normal} normal pages of {@code pageSizeBytes}. */
+    public static int frameCount(final int normal, final int pageSizeBytes) {
+        final int perFrame = pagesPerFrame(pageSizeBytes);
+        return (normal + perFrame - 1) / perFrame;
+    }
+
     /** Frame length {@code index} of a compressed packet of {@code pageCount} pages. */
     public PacketHeaderFlyweight frameLength(final int pageCount, final int index, final int length) {
         buffer.putInt(headerAndOffsetsLength(pageCount) + index * FRAME_LENGTH_LENGTH, length, Protocol.BYTE_ORDER);
@@ -143,7 +157,7 @@ public final class PacketHeaderFlyweight {
     }
 
     /** Bytes of header, offset table and frame-length table of a compressed packet. */
-    public static int compressedPrefixLength(final int pages, final int normal) {
-        return headerAndOffsetsLength(pages) + normal * FRAME_LENGTH_LENGTH;
+    public static int compressedPrefixLength(final int pages, final int frames) {
+        return headerAndOffsetsLength(pages) + frames * FRAME_LENGTH_LENGTH;
     }
 }

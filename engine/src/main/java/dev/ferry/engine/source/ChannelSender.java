@@ -199,13 +199,13 @@ final class ChannelSender implements Agent {
             header.pageOffset(normal + i, zeroPages[i] << shift);
         }
         int buffers = null != compressor && normal > 0 ?
-            compressor.compress(packet.blockId, pages, normal, pageCount, header, iov, views) : -1;
+            compressor.compress(block, pages, normal, pageCount, header, iov, views) : -1;
         final int flags;
         final int prefix;
         final long payload;
         if (buffers > 0) {
             flags = PacketHeaderFlyweight.COMPRESSED_FLAG;
-            prefix = PacketHeaderFlyweight.compressedPrefixLength(pageCount, normal);
+            prefix = PacketHeaderFlyweight.compressedPrefixLength(pageCount, compressor.frames());
             payload = compressor.payloadLength();
         } else {
             flags = 0;

@@ -125,7 +125,7 @@ final class PageCodecTest {
             assertRefused(codec, Arrays.copyOf(frame, frame.length - 1), name);
             assertRefused(codec, Arrays.copyOf(frame, frame.length + 1), name);
             assertRefused(codec, new byte[1], name);
-            assertTrue(assertRefused(codec, half, name).contains("expected one page of " + PAGE));
+            assertTrue(assertRefused(codec, half, name).contains("expected " + PAGE + " (its pages)"));
             assertRefused(codec, two, name);
         }
     }
