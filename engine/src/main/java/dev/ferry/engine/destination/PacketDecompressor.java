@@ -2,6 +2,7 @@ package dev.ferry.engine.destination;
 
 import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.codec.CodecTimer;
 import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
@@ -28,7 +29,7 @@ final class PacketDecompressor implements AutoCloseable {
     private final UnsafeBuffer pagesBuffer;
     private final int[] frames = new int[Protocol.MAX_PAGES_PER_PACKET];
     private int frameCount;
-    private long nanos;
+    private final CodecTimer timer = new CodecTimer();
 
     PacketDecompressor(final Compression compression, final int pageSize) {
         this.codec = PageCodec.create(compression);
@@ -81,14 +82,14 @@ final class PacketDecompressor implements AutoCloseable {
             }
             in.clear().limit(frames[f]);
             connection.readFully(in);
-            final long startNs = System.nanoTime();
+            timer.start();
             try {
                 codec.decompress(in, 0, frames[f], pages.clear().limit(count * pageSize));
             } catch (final ProtocolException ex) {
                 throw new ProtocolException("invalid compressed frame " + f + " (" + count + " pages from offset " +
                     (pageIndexes[first] << block.pageShift()) + ") of block '" + block.name() + "': " + ex.getMessage());
             }
-            nanos += System.nanoTime() - startNs;
+            timer.stop();
             for (int i = 0; i < count; i++) {
                 final long page = pageIndexes[first + i];
                 block.windowOfPage(page).putBytes(block.offsetInWindow(page), pagesBuffer, i * pageSize, pageSize);
@@ -96,11 +97,9 @@ final class PacketDecompressor implements AutoCloseable {
         }
     }
 
-    /** Time spent decompressing since the last call. */
+    /** CPU time spent decompressing since the last call. */
     long takeNanos() {
-        final long taken = nanos;
-        nanos = 0;
-        return taken;
+        return timer.take();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.ferry.engine.source;
 
 import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.codec.CodecTimer;
 import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
@@ -39,7 +40,7 @@ final class PacketCompressor implements AutoCloseable {
     private int backoff = 1;
     private int payloadLength;
     private int frames;
-    private long nanos;
+    private final CodecTimer timer = new CodecTimer();
 
     PacketCompressor(final Compression compression, final int pageSize, final int slots) {
         this.codec = PageCodec.create(compression);
@@ -67,7 +68,7 @@ final class PacketCompressor implements AutoCloseable {
             skip--;
             return -1;
         }
-        final long startNs = System.nanoTime();
+        timer.start();
         int next = 1;
         int at = 0;
         int payload = 0;
@@ -95,7 +96,7 @@ final class PacketCompressor implements AutoCloseable {
             header.frameLength(pageCount, frame, frameLength);
             payload += frameLength;
         }
-        nanos += System.nanoTime() - startNs;
+        timer.stop();
         payloadLength = payload;
         frames = frame;
         final long raw = (long)normal * pageSize;
@@ -137,11 +138,9 @@ final class PacketCompressor implements AutoCloseable {
         return frames;
     }
 
-    /** Time spent compressing since the last call. */
+    /** CPU time spent compressing since the last call. */
     long takeNanos() {
-        final long taken = nanos;
-        nanos = 0;
-        return taken;
+        return timer.take();
     }
 
     @Override

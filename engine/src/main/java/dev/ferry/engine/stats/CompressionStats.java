@@ -8,7 +8,7 @@ import java.util.Locale;
  * @param codec        none, zstd or zlib.
  * @param pageBytes    bytes of the normal pages moved, before compression (0 when the codec is none).
  * @param payloadBytes bytes of those pages on the wire.
- * @param codecTimeMs  time the channel threads spent compressing (source) or decompressing (destination).
+ * @param codecTimeMs  CPU time the channel threads spent compressing (source) or decompressing (destination).
  */
 public record CompressionStats(String codec, long pageBytes, long payloadBytes, long codecTimeMs) {
     /** Page bytes over wire bytes, or null when nothing was compressed. */

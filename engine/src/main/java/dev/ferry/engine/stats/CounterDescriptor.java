@@ -43,7 +43,7 @@ public enum CounterDescriptor {
     CHANNEL_PAGE_BYTES(24, "channel-page-bytes"),
     /** Per data channel: bytes of those pages on the wire, after compression. */
     CHANNEL_PAYLOAD_BYTES(25, "channel-payload-bytes"),
-    /** Per data channel: nanoseconds spent compressing (source) or decompressing (destination). */
+    /** Per data channel: CPU nanoseconds spent compressing (source) or decompressing (destination). */
     CHANNEL_CODEC_NANOS(26, "channel-codec-nanos");
 
     private final int typeId;
