@@ -6,6 +6,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
@@ -25,6 +26,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
     private ThreadFactory threadFactory = Contexts.DAEMON_THREADS;
     private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 100_000);
     private Path countersDirectory;
+    private SSLContext tls;
     private boolean concluded;
 
     EngineContext() {
@@ -106,6 +108,21 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     public Path countersDirectory() {
         return countersDirectory;
+    }
+
+    /**
+     * Mutual TLS 1.3 on every connection, with the keys and trust of {@code tls} (for files, see
+     * {@link dev.ferry.engine.api.TlsFiles}); null (the default) for none. Peers are identified by the trust
+     * material, never by host name. Works with the shared secret (both checks apply) and without it (give
+     * {@code Secret.insecure()}: TLS alone then authenticates).
+     */
+    public C tls(final SSLContext tls) {
+        this.tls = tls;
+        return self();
+    }
+
+    public SSLContext tls() {
+        return tls;
     }
 
     /**

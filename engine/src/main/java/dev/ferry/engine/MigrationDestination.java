@@ -247,7 +247,7 @@ public final class MigrationDestination implements AutoCloseable {
         }
 
         DestinationConfig config() {
-            return new DestinationConfig(listen, memoryFactory, secret(), verify(), deviceStateConsumer, warnings,
+            return new DestinationConfig(listen, memoryFactory, secret(), tls(), verify(), deviceStateConsumer, warnings,
                 handshakeTimeoutMs, firstBytesTimeoutMs, barrierTimeoutMs(), verifyTimeoutMs, idleTimeoutMs, digestThreads(),
                 maxPendingHandshakes, pageApplyListener, threadFactory(), idleStrategy(), countersDirectory(),
                 channelDecorator, holdAtSync);

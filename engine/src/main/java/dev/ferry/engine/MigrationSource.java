@@ -334,8 +334,8 @@ public final class MigrationSource implements AutoCloseable {
         }
 
         SourceConfig config() {
-            return new SourceConfig(destination, memory, guestControl, channels, secret(), verify(), compression, maxRounds,
-                switchoverDirtyBytes, downtimeLimitMs, autoConverge, maxBandwidthBytesPerSec, timeoutMs, deviceState,
+            return new SourceConfig(destination, memory, guestControl, channels, secret(), tls(), verify(), compression,
+                maxRounds, switchoverDirtyBytes, downtimeLimitMs, autoConverge, maxBandwidthBytesPerSec, timeoutMs, deviceState,
                 queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs, resultTimeoutMs,
                 digestThreads(), threadFactory(), idleStrategy(), countersDirectory());
         }

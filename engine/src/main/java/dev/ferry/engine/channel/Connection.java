@@ -9,6 +9,8 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,6 +24,9 @@ public final class Connection implements AutoCloseable {
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
     private ScatteringByteChannel input;
+    private TlsTransport tls;
+    private final ByteBuffer[] readOne = new ByteBuffer[1];
+    private final ByteBuffer[] writeOne = new ByteBuffer[1];
 
     public Connection(final SocketChannel channel, final String description) throws IOException {
         this.channel = channel;
@@ -66,6 +71,27 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the TLS handshake with {@code engine} (client or server mode set by the caller); every byte after it is
+     * encrypted. A failure is an {@link SSLException} (or an {@link IOException} if the peer went away).
+     */
+    public void secure(final SSLEngine engine) throws IOException {
+        final TlsTransport transport = new TlsTransport(engine, channel);
+        transport.handshake(input);
+        tls = transport;
+    }
+
+    /** The TLS session's peer certificate subject, or null without TLS. */
+    public String tlsPeer() {
+        try {
+            return null == tls ? null :
+                ((java.security.cert.X509Certificate)tls.engine().getSession().getPeerCertificates()[0])
+                    .getSubjectX500Principal().getName();
+        } catch (final SSLException ex) {
+            return null;
+        }
+    }
+
     /** Reads from now on through {@code decorated} (a test wrapper around this connection's socket). */
     public void decorateInput(final ScatteringByteChannel decorated) {
         this.input = decorated;
@@ -82,6 +108,11 @@ public final class Connection implements AutoCloseable {
 
     /** Writes all of {@code buffer}. */
     public void writeFully(final ByteBuffer buffer) throws IOException {
+        if (null != tls) {
+            writeOne[0] = buffer;
+            writeFully(writeOne, 0, 1);
+            return;
+        }
         while (buffer.hasRemaining()) {
             addWritten(channel.write(buffer));
         }
@@ -89,6 +120,11 @@ public final class Connection implements AutoCloseable {
 
     /** Writes all remaining bytes of {@code buffers[offset .. offset + length)} with gathering writes. */
     public long writeFully(final ByteBuffer[] buffers, final int offset, final int length) throws IOException {
+        if (null != tls) {
+            final long written = tls.write(buffers, offset, length);
+            addWritten(written);
+            return written;
+        }
         long total = 0;
         int first = offset;
         final int end = offset + length;
@@ -106,12 +142,20 @@ public final class Connection implements AutoCloseable {
     /** Fills {@code buffer}; EOF before it is full throws {@link EOFException}. */
     public void readFully(final ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
-            final int read = input.read(buffer);
+            final long read = read(buffer);
             if (read < 0) {
                 throw new EOFException(description + " closed by peer");
             }
             addRead(read);
         }
+    }
+
+    private long read(final ByteBuffer buffer) throws IOException {
+        if (null == tls) {
+            return input.read(buffer);
+        }
+        readOne[0] = buffer;
+        return tls.read(input, readOne, 0, 1);
     }
 
     /**
@@ -121,7 +165,7 @@ public final class Connection implements AutoCloseable {
     public boolean readFullyOrEof(final ByteBuffer buffer) throws IOException {
         final int start = buffer.position();
         while (buffer.hasRemaining()) {
-            final int read = input.read(buffer);
+            final long read = read(buffer);
             if (read < 0) {
                 if (buffer.position() == start) {
                     return false;
@@ -137,7 +181,8 @@ public final class Connection implements AutoCloseable {
     public void readFully(final ByteBuffer[] buffers, final int count) throws IOException {
         int first = 0;
         while (first < count) {
-            final long read = input.read(buffers, first, count - first);
+            final long read = null == tls ? input.read(buffers, first, count - first) :
+                tls.read(input, buffers, first, count - first);
             if (read < 0) {
                 throw new EOFException(description + " closed by peer mid-packet");
             }

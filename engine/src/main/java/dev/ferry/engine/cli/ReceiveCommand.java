@@ -1,5 +1,6 @@
 package dev.ferry.engine.cli;
 
+import javax.net.ssl.SSLContext;
 import java.nio.file.Files;
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
@@ -98,7 +99,8 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " +
                 memoryFile + ": directory " + directory + " does not exist");
         }
-        final Secret key = secret.secret("receive", err);
+        final SSLContext tls = secret.tls();
+        final Secret key = secret.secret("receive", err, null != tls);
         final MemoryFactory factory = memoryFactory(err);
         final MigrationDestination destination;
         try {
@@ -108,6 +110,7 @@ final class ReceiveCommand implements Callable<Integer> {
                 .barrierTimeoutMs(barrierTimeoutMs)
                 .memoryFactory(factory)
                 .secret(key)
+                .tls(tls)
                 .verify(common.verifyMode())
                 .countersDirectory(common.countersDirectory())
                 .warnings(message -> err.println("ferry: warning: " + message)));

@@ -64,7 +64,8 @@ final class SendCommand implements Callable<Integer> {
         }
         final MigrationSource.Context context = new MigrationSource.Context()
             .destination(connect)
-            .secret(secret.secret("send", err))
+            .tls(secret.tls())
+            .secret(secret.secret("send", err, null != secret.tlsKeystore))
             .verify(common.verifyMode())
             .countersDirectory(common.countersDirectory());
         migration.apply(context);

@@ -2,12 +2,14 @@ package dev.ferry.engine.destination;
 
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
+import dev.ferry.engine.channel.TlsEngines;
 import dev.ferry.engine.channel.Watchdog;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import javax.net.ssl.SSLException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -212,6 +214,9 @@ final class Admission {
             return;
         }
         try {
+            if (null != config.tls()) {
+                connection.secure(TlsEngines.server(config.tls()));
+            }
             hello = Handshake.server(connection, config.secret(), this::admit, () -> {
                 slot.helloRead = true;
                 firstBytes.cancel(false);
@@ -287,6 +292,9 @@ final class Admission {
         } else if (ex instanceof FerryException failure) {
             cause = failure.code().name();
             reason = failure.getMessage();
+        } else if (ex instanceof SSLException) {
+            cause = "tls";
+            reason = "TLS handshake failed: " + TlsEngines.reason(ex, "source");
         } else if (ex instanceof EOFException) {
             cause = "closed";
             reason = "closed by the peer during the handshake";

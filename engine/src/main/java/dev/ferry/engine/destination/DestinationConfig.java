@@ -9,6 +9,7 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -19,6 +20,7 @@ import java.util.function.Supplier;
  * @param listen               where to listen.
  * @param memoryFactory        creates the guest's memory from SETUP and discards it after a failure.
  * @param secret               the shared secret.
+ * @param tls                  mutual TLS on every connection, or null.
  * @param verify               whether both sides digest their memory at the end.
  * @param deviceStateConsumer  receives the device state before APPLIED, or null.
  * @param warnings             where non-fatal events go.
@@ -40,6 +42,7 @@ public record DestinationConfig(
     SocketAddress listen,
     MemoryFactory memoryFactory,
     Secret secret,
+    SSLContext tls,
     VerifyMode verify,
     Consumer<byte[]> deviceStateConsumer,
     Consumer<String> warnings,

@@ -23,7 +23,9 @@ public enum ErrorCode {
     CONTACT_LOST(15, "network"),
     INTERNAL(16, "bug"),
     /** The source's {@code --timeout} passed before the migration converged and switched over. */
-    NOT_CONVERGED(17, "workload");
+    NOT_CONVERGED(17, "workload"),
+    /** A TLS handshake failed: a certificate not trusted, expired or refused, or a peer without TLS. */
+    TLS_FAILED(18, "peer");
 
     private static final ErrorCode[] BY_ID = new ErrorCode[32];
 

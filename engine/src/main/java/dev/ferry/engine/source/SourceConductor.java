@@ -28,7 +28,6 @@ import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +55,7 @@ final class SourceConductor implements Runnable {
     private final Counters counters;
     private final SyncBarrier barrier;
     private final Watchdog watchdog;
+    private final Dialer dialer;
     private final IdleStrategy idle;
     private final SourceInbox inbox;
     private final List<ChannelSender> senders = new ArrayList<>();
@@ -81,6 +81,7 @@ final class SourceConductor implements Runnable {
         this.watchdog = new Watchdog(config.threadFactory());
         this.idle = config.idleStrategy().get();
         this.inbox = new SourceInbox(barrier, idle);
+        this.dialer = new Dialer(config, watchdog, inbox);
         this.scheduler = new RoundScheduler(memory, senders, barrier, counters, idle, inbox);
         this.convergence = new Convergence(config, counters);
         counters.channels(config.channels());
@@ -145,9 +146,9 @@ final class SourceConductor implements Runnable {
 
     private void connectAndSetUp() throws IOException {
         final byte[] sessionId = Handshake.newSessionId();
-        final Connection connection = connect("main channel");
+        final Connection connection = dialer.connect("main channel");
         try {
-            handshake(connection, sessionId, HandshakeFlyweight.KIND_MAIN, 0);
+            dialer.handshake(connection, sessionId, HandshakeFlyweight.KIND_MAIN, 0);
         } catch (final IOException | RuntimeException ex) {
             connection.close();
             failedHandshakeBytes = connection.bytesWritten();
@@ -162,13 +163,13 @@ final class SourceConductor implements Runnable {
                 config.compression().wireId(), memory.specs()));
         await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
         for (int i = 0; i < config.channels(); i++) {
-            final Connection data = connect("data channel " + i);
+            final Connection data = dialer.connect("data channel " + i);
             senders.add(new ChannelSender(i, data, memory, config.queueCapacity(), barrier, counters,
                 convergence.limiter(), config.compression(), (index, cause) -> {
                     FlightEvents.channelFailure("source", index, cause);
                     inbox.post(new SourceEvent.ChannelFailed(index, cause), true);
                 }));
-            handshake(data, sessionId, HandshakeFlyweight.KIND_DATA, i);
+            dialer.handshake(data, sessionId, HandshakeFlyweight.KIND_DATA, i);
         }
         for (final ChannelSender sender : senders) {
             final AgentRunner runner = new AgentRunner(config.idleStrategy().get(), SourceConductor::onAgentError,
@@ -183,32 +184,6 @@ final class SourceConductor implements Runnable {
     private static void onAgentError(final Throwable ex) {
         if (!(ex instanceof AgentTerminationException)) {
             LOG.log(System.Logger.Level.WARNING, "sender agent", ex);
-        }
-    }
-
-    /** The client handshake, bounded: a peer that never answers is cut off after the connect timeout. */
-    private void handshake(final Connection connection, final byte[] sessionId, final int kind, final int index)
-        throws IOException {
-        final var deadline = watchdog.closeAfter(connection, config.connectTimeoutMs());
-        try {
-            Handshake.client(connection, config.secret(), sessionId, kind, index, config.channels());
-        } catch (final ClosedChannelException ex) {
-            inbox.check();
-            throw new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": no handshake answer within " +
-                config.connectTimeoutMs() + " ms");
-        } finally {
-            deadline.cancel(false);
-        }
-    }
-
-    private Connection connect(final String what) {
-        inbox.check();
-        try {
-            return Connection.connect(config.destination(), (int)Math.min(Integer.MAX_VALUE, config.connectTimeoutMs()),
-                what + " to " + config.destination());
-        } catch (final IOException ex) {
-            throw new FerryException(ErrorCode.CONNECT_FAILED, "cannot connect " + what + " to " +
-                config.destination() + ": " + ex.getMessage());
         }
     }
 

@@ -9,6 +9,7 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
  * @param guest                pauses, resumes and throttles the guest.
  * @param channels             data channels.
  * @param secret               the shared secret.
+ * @param tls                  mutual TLS on every connection, or null.
  * @param verify               whether both sides digest their memory at the end.
  * @param compression          how normal pages are compressed on the data channels.
  * @param maxRounds            most rounds, the final one included; 0 for no limit.
@@ -46,6 +48,7 @@ public record SourceConfig(
     GuestControl guest,
     int channels,
     Secret secret,
+    SSLContext tls,
     VerifyMode verify,
     Compression compression,
     int maxRounds,

@@ -43,8 +43,8 @@ final class AdmissionTest {
     @BeforeEach
     void open() throws Exception {
         final DestinationConfig config = new DestinationConfig(new InetSocketAddress("127.0.0.1", 0),
-            MemoryFactory.anonymous(), SECRET, VerifyMode.FULL, null, warnings::add, 5_000, 1_000, 5_000, 5_000, 5_000, 1, 4,
-            null, Thread::new, () -> new BackoffIdleStrategy(), null, null, true);
+            MemoryFactory.anonymous(), SECRET, null, VerifyMode.FULL, null, warnings::add, 5_000, 1_000, 5_000, 5_000, 5_000,
+            1, 4, null, Thread::new, () -> new BackoffIdleStrategy(), null, null, true);
         watchdog = new Watchdog(Thread::new);
         counters = new Counters(CountersFile.inMemory("destination", Counters.capacity(2)));
         admission = new Admission(config, watchdog, new Admission.Host() {

@@ -1,0 +1,136 @@
+package dev.ferry.engine;
+
+import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.memory.GuestMemory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Mutual TLS end to end, with certificates made at test time: good certificates migrate (with the secret and
+ * without); an expired source certificate, a destination certificate the source does not trust, and a source
+ * without TLS each fail before any page moves, with one clear line, and the destination keeps listening.
+ */
+@Timeout(60)
+final class TlsTest {
+    @TempDir
+    static Path dir;
+
+    private static TestCertificates certificates;
+
+    @BeforeAll
+    static void makeCertificates() throws Exception {
+        certificates = new TestCertificates(dir);
+    }
+
+    private static MigrationDestination destination(final SSLContext tls, final Secret secret, final List<String> log) {
+        return MigrationDestination.start(new MigrationDestination.Context().secret(secret).tls(tls)
+            .warnings(log::add));
+    }
+
+    private static MigrationResult send(final MigrationDestination destination, final GuestMemory memory,
+        final SSLContext tls, final Secret secret) throws Exception {
+        return MigrationSource.start(new MigrationSource.Context().destination(destination.localAddress())
+            .memory(memory).secret(secret).tls(tls).channels(3).compression(Compression.ZSTD)
+            .connectTimeoutMs(5_000)).result().get(30, TimeUnit.SECONDS);
+    }
+
+    private static void assertMigrates(final MigrationDestination destination, final GuestMemory memory,
+        final SSLContext tls, final Secret secret) throws Exception {
+        final MigrationResult sent = send(destination, memory, tls, secret);
+        assertEquals(MigrationStatus.COMPLETED, sent.status(), sent.error());
+        final MigrationResult received = destination.result().get(10, TimeUnit.SECONDS);
+        assertTrue(sent.verified() && received.verified());
+        Guests.assertSameMemory(memory, received.memory());
+        received.memory().close();
+    }
+
+    /** CA-signed certificates with the secret; self-signed ones, each in the other's trust store, without it. */
+    @Test
+    void goodCertificatesMigrateWithTheSecretAndWithoutIt() throws Exception {
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 21)) {
+            try (MigrationDestination destination = destination(certificates.context("destination", "ca"),
+                Guests.SECRET, new ArrayList<>())) {
+                assertMigrates(destination, memory, certificates.context("source", "ca"), Guests.SECRET);
+            }
+            try (MigrationDestination destination = destination(
+                certificates.context("self-destination", "destination"), Secret.insecure(), new ArrayList<>())) {
+                assertMigrates(destination, memory, certificates.context("self-source", "source"), Secret.insecure());
+            }
+        }
+        Guests.assertNoFerryThreads();
+    }
+
+    @Test
+    void anExpiredSourceCertificateIsRefusedAndTheDestinationKeepsListening() throws Exception {
+        final List<String> log = new ArrayList<>();
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 22);
+             MigrationDestination destination = destination(certificates.context("destination", "ca"),
+                 Guests.SECRET, log)) {
+            final MigrationResult refused = send(destination, memory, certificates.context("expired", "ca"),
+                Guests.SECRET);
+            assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
+            assertTrue(refused.error().contains("TLS with " + destination.localAddress() + " failed: the " +
+                "destination"), refused.error());
+            assertEquals(0, refused.stats().normalPages(), "no page moved");
+            assertFalse(destination.result().isDone(), "the destination keeps listening");
+            assertTrue(destination.rejectedConnections() >= 1);
+            assertMigrates(destination, memory, certificates.context("source", "ca"), Guests.SECRET);
+            assertTrue(String.join("\n", log).contains("expired"), "the destination says why: " + log);
+        }
+    }
+
+    @Test
+    void aDestinationTheSourceDoesNotTrustIsRefusedByTheSource() throws Exception {
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 23);
+             MigrationDestination destination = destination(certificates.context("stranger", "ca"),
+                 Guests.SECRET, new ArrayList<>())) {
+            final MigrationResult refused = send(destination, memory, certificates.context("source", "ca"),
+                Guests.SECRET);
+            assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
+            assertTrue(refused.error().contains("the destination's certificate is not trusted by this side's trust " +
+                "store"), refused.error());
+        }
+    }
+
+    @Test
+    void aSourceWithoutTlsIsRefusedAndCounted() throws Exception {
+        final List<String> log = new ArrayList<>();
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 24);
+             MigrationDestination destination = destination(certificates.context("destination", "ca"),
+                 Guests.SECRET, log)) {
+            final MigrationResult refused = send(destination, memory, null, Guests.SECRET);
+            assertEquals(MigrationStatus.FAILED, refused.status());
+            assertEquals(0, refused.stats().normalPages(), "no page moved");
+            assertTrue(destination.rejectedConnections() >= 1);
+            assertFalse(destination.result().isDone(), "the destination keeps listening");
+            assertTrue(String.join("\n", log).contains("does not speak TLS"), "the destination says why: " + log);
+        }
+    }
+
+    @Test
+    void aTlsSourceAtAPlainDestinationSaysSo() throws Exception {
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 25);
+             MigrationDestination destination = destination(null, Guests.SECRET, new ArrayList<>())) {
+            final MigrationResult refused = send(destination, memory, certificates.context("source", "ca"),
+                Guests.SECRET);
+            assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
+            assertTrue(refused.error().contains("TLS with"), refused.error());
+        }
+    }
+}
