@@ -32,13 +32,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code source-trust}, {@code destination-trust}: trust the other side's self-signed certificate.</li>
  * </ul>
  */
-final class TestCertificates {
+public final class TestCertificates {
     static final String PASSWORD = "ferry-test-password";
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     private final Path dir;
 
-    TestCertificates(final Path dir) throws Exception {
+    public TestCertificates(final Path dir) throws Exception {
         this.dir = dir;
         Files.writeString(dir.resolve("password"), PASSWORD + "\n");
         final KeyPair ca = keys();
@@ -64,20 +64,20 @@ final class TestCertificates {
         truststore("destination", certificateOf("self-source"));
     }
 
-    Path keystore(final String name) {
+    public Path keystore(final String name) {
         return dir.resolve(name + ".p12");
     }
 
-    Path truststore(final String side) {
+    public Path truststore(final String side) {
         return dir.resolve(side + "-trust.p12");
     }
 
-    Path passwordFile() {
+    public Path passwordFile() {
         return dir.resolve("password");
     }
 
     /** A context with {@code key}'s key, trusting what trust store {@code trust} holds. */
-    SSLContext context(final String key, final String trust) {
+    public SSLContext context(final String key, final String trust) {
         return TlsFiles.context(keystore(key), truststore(trust), PASSWORD.toCharArray());
     }
 

@@ -80,7 +80,7 @@ public final class TlsEngines {
         }
         if (failure instanceof EOFException || lower.contains("closed by the peer")) {
             return "the " + peerRole + " closed the connection during the TLS handshake (does it use TLS, and " +
-                "trust this side's certificate?" + (lower.contains(": ") ? " " + message : "") + ")";
+                "trust this side's certificate?)";
         }
         return message;
     }

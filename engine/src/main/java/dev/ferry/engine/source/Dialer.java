@@ -8,6 +8,7 @@ import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 
 import javax.net.ssl.SSLException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 
@@ -60,7 +61,7 @@ final class Dialer {
             if (null == config.tls()) {
                 throw ex;
             }
-            throw TlsEngines.sourceFailure(new java.io.EOFException("closed by the peer: " + ex.getMessage()),
+            throw TlsEngines.sourceFailure(new EOFException(ex.getMessage()),
                 config.destination());
         }
     }
@@ -72,7 +73,7 @@ final class Dialer {
         } catch (final ClosedChannelException | SSLException ex) {
             throw ex;
         } catch (final IOException ex) {
-            throw TlsEngines.sourceFailure(new java.io.EOFException("closed by the peer: " + ex.getMessage()),
+            throw TlsEngines.sourceFailure(new EOFException(ex.getMessage()),
                 config.destination());
         }
     }
