@@ -1,6 +1,5 @@
 package dev.ferry.bench.e2e;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,11 +80,8 @@ final class CompressionRuns {
             System.out.printf(Locale.ROOT, "%-18s %8.2f %8.2f %10.2f %7.2f %13.0f %15.0f%n", entry.getKey(),
                 medians.get("total-s"), medians.get("x-none"), medians.get("transfer-s"), medians.get("ratio"),
                 medians.get("compress-ms-per-gib"), medians.get("decompress-ms-per-gib"));
-            json.append("  \"").append(entry.getKey()).append("\": ").append(medians.toString()
-                .replace("=", "\": ").replace("{", "{\"").replace(", ", ", \"")).append(",\n");
+            Runs.jsonEntry(json, entry.getKey(), medians);
         }
-        json.setLength(json.length() - 2);
-        Files.createDirectories(options.out);
-        Files.writeString(options.out.resolve("compression.json"), json.append("\n}\n").toString());
+        Runs.writeJson(json, options.out.resolve("compression.json"));
     }
 }

@@ -23,12 +23,13 @@ import java.util.Map;
  * <pre>
  * java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]
  *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--growth]
- *     [--convergence [--baseline-jar OLD_FERRY_JAR] [--scenarios LABEL,...]] [--compression]
+ *     [--convergence [--baseline-jar OLD_FERRY_JAR] [--scenarios LABEL,...]] [--compression] [--tls]
  * </pre>
  * Prints a table of medians (and the spread) with the ratios, writes {@code results.json}, {@code throughput.png}
  * and {@code channels.png} into the output directory. {@code --growth} instead times 256 MiB to 8 GiB guests and
  * fits total = a + b x size; {@code --convergence} runs the dirtying-guest scenarios ({@link ConvergenceRuns});
- * {@code --compression} each codec under a 200 MB/s cap ({@link CompressionRuns}).
+ * {@code --compression} each codec under a 200 MB/s cap ({@link CompressionRuns}); {@code --tls} plain against
+ * mutual TLS ({@link TlsRuns}).
  */
 public final class MigrationBenchmark {
     private MigrationBenchmark() {
@@ -42,6 +43,8 @@ public final class MigrationBenchmark {
                 new ConvergenceRuns(options, work).run();
             } else if (options.compression) {
                 new CompressionRuns(options, work).run();
+            } else if (options.tls) {
+                new TlsRuns(options, work).run();
             } else if (options.growth) {
                 new Growth(options, work).run();
             } else {
@@ -100,6 +103,7 @@ public final class MigrationBenchmark {
         boolean growth;
         boolean convergence;
         boolean compression;
+        boolean tls;
         Path baselineJar;
         List<String> scenarios;
 
@@ -141,6 +145,9 @@ public final class MigrationBenchmark {
                         break;
                     case "--compression":
                         options.compression = true;
+                        break;
+                    case "--tls":
+                        options.tls = true;
                         break;
                     case "--scenarios":
                         options.scenarios = List.of(args[++i].split(","));

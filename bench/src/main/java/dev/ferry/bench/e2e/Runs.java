@@ -88,6 +88,19 @@ final class Runs {
         return medians;
     }
 
+    /** Appends {@code "label": {key: value, ...}} and a comma to a JSON object under construction. */
+    static void jsonEntry(final StringBuilder json, final String label, final Map<String, ?> values) {
+        json.append("  \"").append(label).append("\": ").append(values.toString().replace("=", "\": ")
+            .replace("{", "{\"").replace(", ", ", \"")).append(",\n");
+    }
+
+    /** Closes a JSON object of {@link #jsonEntry} entries and writes it to {@code file}. */
+    static void writeJson(final StringBuilder json, final Path file) throws IOException {
+        json.setLength(json.length() - 2);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, json.append("\n}\n").toString());
+    }
+
     static double min(final double[] values) {
         return Arrays.stream(values).min().orElse(Double.NaN);
     }
@@ -102,12 +115,20 @@ final class Runs {
      */
     static Sides cliMigration(final Path jar, final Path work, final Path source, final Path secret,
         final List<String> flags) throws Exception {
+        return cliMigration(jar, work, source, secret, flags, List.of(), List.of());
+    }
+
+    /** As above, with {@code receiveFlags} for {@code receive} and {@code sendFlags} added to {@code flags}. */
+    static Sides cliMigration(final Path jar, final Path work, final Path source, final Path secret,
+        final List<String> flags, final List<String> receiveFlags, final List<String> sendFlags) throws Exception {
         final Path target = work.resolve("destination.ram");
         final int port = freePort();
         final Path receiveLog = work.resolve("receive.log");
-        final Process receiver = java(receiveLog, List.of("-jar", jar.toString(), "receive",
+        final List<String> receive = new ArrayList<>(List.of("-jar", jar.toString(), "receive",
             "--listen", "127.0.0.1:" + port, "--memory-file", target.toString(), "--secret-file", secret.toString(),
             "--stats-json", work.resolve("receive.json").toString()));
+        receive.addAll(receiveFlags);
+        final Process receiver = java(receiveLog, receive);
         final Path json = work.resolve("send.json");
         try {
             awaitLine(receiveLog, "listening on", receiver);
@@ -115,6 +136,7 @@ final class Runs {
                 "--connect", "127.0.0.1:" + port, "--memory-file", source.toString(), "--secret-file",
                 secret.toString(), "--stats-json", json.toString()));
             send.addAll(flags);
+            send.addAll(sendFlags);
             final Path sendLog = work.resolve("send.log");
             java(sendLog, send).waitFor();
             receiver.waitFor();
