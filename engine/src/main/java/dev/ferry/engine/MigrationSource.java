@@ -120,6 +120,7 @@ public final class MigrationSource implements AutoCloseable {
         private boolean autoConverge = true;
         private long maxBandwidthBytesPerSec;
         private Compression compression = Compression.NONE;
+        private Integer compressionLevel;
         private long timeoutMs = 600_000;
         private Supplier<byte[]> deviceState;
         private int queueCapacity = 64;
@@ -245,6 +246,23 @@ public final class MigrationSource implements AutoCloseable {
         }
 
         /**
+         * The codec's level (zstd -7..19, zlib 1..9); null (the default) for the codec's default, 1 for both. Lower
+         * is faster and compresses less; docs/benchmarks.md measures zstd at 1 and -3.
+         */
+        public Context compressionLevel(final Integer compressionLevel) {
+            this.compressionLevel = compressionLevel;
+            return this;
+        }
+
+        public Integer compressionLevel() {
+            return compressionLevel;
+        }
+
+        private int level() {
+            return null == compressionLevel ? compression.defaultLevel() : compressionLevel;
+        }
+
+        /**
          * A migration not switched over and applied by then fails with {@code NOT_CONVERGED} and the guest runs on,
          * unthrottled; default 10 minutes.
          */
@@ -328,15 +346,19 @@ public final class MigrationSource implements AutoCloseable {
                 "queue capacity " + queueCapacity + " must be a power of two >= 4");
             require(connectTimeoutMs > 0 && appliedTimeoutMs > 0 && resultTimeoutMs > 0, "timeouts must be positive");
             Objects.requireNonNull(compression, "compression");
+            require(null == compressionLevel || compression != Compression.NONE,
+                "compression level " + compressionLevel + " needs a codec (--compress zstd or zlib)");
+            require(compression.acceptsLevel(level()), "compression level " + compressionLevel + " must be " +
+                compression.levels() + " for " + compression.cliName());
             if (compression != Compression.NONE) {
-                PageCodec.create(compression).close();
+                PageCodec.create(compression, level()).close();
             }
         }
 
         SourceConfig config() {
             return new SourceConfig(destination, memory, guestControl, channels, secret(), tls(), verify(), compression,
-                maxRounds, switchoverDirtyBytes, downtimeLimitMs, autoConverge, maxBandwidthBytesPerSec, timeoutMs, deviceState,
-                queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs, resultTimeoutMs,
+                level(), maxRounds, switchoverDirtyBytes, downtimeLimitMs, autoConverge, maxBandwidthBytesPerSec,
+                timeoutMs, deviceState, queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs, resultTimeoutMs,
                 digestThreads(), threadFactory(), idleStrategy(), countersDirectory());
         }
 

@@ -1,5 +1,6 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.error.ErrorCode;
@@ -25,6 +26,22 @@ final class ApiTest {
         final FerryException ex = assertThrows(FerryException.class, context::conclude);
         assertEquals(ErrorCode.CONFIGURATION, ex.code());
         assertTrue(ex.getMessage().contains("concluded already"), ex.getMessage());
+    }
+
+    @Test
+    void aCompressionLevelMustFitItsCodec() throws Exception {
+        try (GuestMemory memory = Guests.anonymous(Guests.SPECS)) {
+            for (final Object[] bad : new Object[][] {
+                {Compression.ZSTD, 30, "compression level 30 must be -7..19 for zstd"},
+                {Compression.ZLIB, 0, "compression level 0 must be 1..9 for zlib"},
+                {Compression.NONE, 3, "compression level 3 needs a codec"}}) {
+                final MigrationSource.Context context = new MigrationSource.Context().secret(Guests.SECRET)
+                    .destination(new java.net.InetSocketAddress("127.0.0.1", 1)).memory(memory)
+                    .compression((Compression)bad[0]).compressionLevel((Integer)bad[1]);
+                final FerryException ex = assertThrows(FerryException.class, context::conclude);
+                assertTrue(ex.getMessage().contains((String)bad[2]), ex.getMessage());
+            }
+        }
     }
 
     @Test

@@ -11,14 +11,22 @@ import java.util.Map;
  * The compression benchmark ({@code e2e --compression}): an idle guest of {@code --size} (default 2 GiB), once
  * compressible (about 3:1) and once random, migrated with {@code send}/{@code receive} in two fresh JVMs under
  * {@code --max-bandwidth 200000000/s} (a 1.6 Gbit/s link: the network, not the CPU, is the bottleneck), with each
- * codec, interleaved, {@code --runs} times. The baseline is {@code --compress none} in the same run. Prints medians
- * of total time and its ratio to none, the ratio achieved, and the codec's time per GiB of pages on each side;
- * writes {@code compression.json} into {@code --out}.
+ * codec (zstd at its default level 1 and at -3, zlib), interleaved, {@code --runs} times. The baseline is
+ * {@code --compress none} in the same run. Prints medians of total time and its ratio to none, the ratio achieved,
+ * and the codec's CPU time per GiB of pages on each side; writes {@code compression.json} into {@code --out}.
  */
 final class CompressionRuns {
     static final String CAP = "200000000/s";
     private static final List<String> CONTENTS = List.of("compressible", "random");
-    private static final List<String> CODECS = List.of("none", "zstd", "zlib");
+    /** Each codec's label and its {@code send} flags. */
+    private static final Map<String, List<String>> CODECS = new LinkedHashMap<>();
+
+    static {
+        CODECS.put("none", List.of("--compress", "none"));
+        CODECS.put("zstd", List.of("--compress", "zstd"));
+        CODECS.put("zstd-3", List.of("--compress", "zstd", "--compress-level", "-3"));
+        CODECS.put("zlib", List.of("--compress", "zlib"));
+    }
 
     private final MigrationBenchmark.Options options;
     private final Path work;
@@ -39,13 +47,15 @@ final class CompressionRuns {
         final Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
         for (int run = 1; run <= options.runs; run++) {
             for (final String content : CONTENTS) {
-                for (final String codec : CODECS) {
+                for (final Map.Entry<String, List<String>> codec : CODECS.entrySet()) {
                     Participants.warmAllocator(work, size, "fresh");
+                    final List<String> flags = new ArrayList<>(List.of("--max-bandwidth", CAP));
+                    flags.addAll(codec.getValue());
                     final Runs.Sides sides = Runs.cliMigration(options.ferryJar, work, sources.get(content), secret,
-                        List.of("--max-bandwidth", CAP, "--compress", codec));
+                        flags);
                     final Map<String, Double> figures = figures(sides);
-                    results.computeIfAbsent(content + " " + codec, k -> new ArrayList<>()).add(figures);
-                    System.out.printf(Locale.ROOT, "run %d %-12s %-4s %s%n", run, content, codec, figures);
+                    results.computeIfAbsent(content + " " + codec.getKey(), k -> new ArrayList<>()).add(figures);
+                    System.out.printf(Locale.ROOT, "run %d %-12s %-6s %s%n", run, content, codec.getKey(), figures);
                 }
             }
         }

@@ -12,16 +12,37 @@ import java.util.Locale;
  */
 public enum Compression {
     /** Pages travel as they are, straight from the mapping (zero copy). */
-    NONE(0),
-    /** Zstandard, level 1, one frame per page (zstd-jni). */
-    ZSTD(1),
-    /** zlib (RFC 1950), level 1, one stream per page ({@code java.util.zip}). */
-    ZLIB(2);
+    NONE(0, 0, 0, 0),
+    /** Zstandard (zstd-jni), level 1 by default (as QEMU's multifd); -7..-1 are zstd's faster modes. */
+    ZSTD(1, 1, -7, 19),
+    /** zlib (RFC 1950, {@code java.util.zip}), level 1 by default. */
+    ZLIB(2, 1, 1, 9);
 
     private final int wireId;
+    private final int defaultLevel;
+    private final int minLevel;
+    private final int maxLevel;
 
-    Compression(final int wireId) {
+    Compression(final int wireId, final int defaultLevel, final int minLevel, final int maxLevel) {
         this.wireId = wireId;
+        this.defaultLevel = defaultLevel;
+        this.minLevel = minLevel;
+        this.maxLevel = maxLevel;
+    }
+
+    /** The level used when none is given. */
+    public int defaultLevel() {
+        return defaultLevel;
+    }
+
+    /** Whether {@code level} is one this codec takes. */
+    public boolean acceptsLevel(final int level) {
+        return level >= minLevel && level <= maxLevel;
+    }
+
+    /** The levels this codec takes, for messages. */
+    public String levels() {
+        return minLevel + ".." + maxLevel;
     }
 
     /** The number that travels in SETUP. */

@@ -52,6 +52,11 @@ final class MigrationOptions {
             + "(default: ${DEFAULT-VALUE}, zero copy). The receiver needs no flag.")
     Compression compress;
 
+    @Option(names = "--compress-level", paramLabel = "N",
+        description = "The codec's level: zstd -7..19, zlib 1..9 (default: 1 for both); lower is faster and "
+            + "compresses less.")
+    Integer compressLevel;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = Converters.DurationMs.class,
         description = "Fail the migration if it has not converged and switched over by then; the guest runs on "
             + "(default: ${DEFAULT-VALUE}).")
@@ -82,6 +87,7 @@ final class MigrationOptions {
             .autoConverge(autoConverge)
             .maxBandwidthBytesPerSec(maxBandwidth)
             .compression(compress)
+            .compressionLevel(compressLevel)
             .timeoutMs(timeoutMs);
     }
 

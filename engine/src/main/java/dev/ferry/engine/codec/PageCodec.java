@@ -33,14 +33,22 @@ public interface PageCodec extends AutoCloseable {
     @Override
     void close();
 
-    /** A codec for {@code compression} (never {@link Compression#NONE}); a codec that cannot load says so. */
+    /** A codec for {@code compression} at its default level (what a decompressing side needs). */
     static PageCodec create(final Compression compression) {
+        return create(compression, compression.defaultLevel());
+    }
+
+    /**
+     * A codec for {@code compression} (never {@link Compression#NONE}) compressing at {@code level}; a codec that
+     * cannot load says so.
+     */
+    static PageCodec create(final Compression compression, final int level) {
         try {
             switch (compression) {
                 case ZSTD:
-                    return new ZstdPageCodec();
+                    return new ZstdPageCodec(level);
                 case ZLIB:
-                    return new ZlibPageCodec();
+                    return new ZlibPageCodec(level);
                 default:
                     throw new IllegalArgumentException("no codec for " + compression);
             }

@@ -8,18 +8,20 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * zlib (RFC 1950) through {@code java.util.zip}: level 1, one complete stream per frame of pages, so any zlib can
+ * zlib (RFC 1950) through {@code java.util.zip}, level 1 by default, one complete stream per frame of pages, so any zlib can
  * read a captured frame. The deflater and inflater are reset per frame, never re-made.
  */
 final class ZlibPageCodec implements PageCodec {
-    static final int LEVEL = 1;
-
-    private final Deflater deflater = new Deflater(LEVEL);
+    private final Deflater deflater;
     private final Inflater inflater = new Inflater();
     private ByteBuffer outView;
     private ByteBuffer outBuffer;
     private ByteBuffer inView;
     private ByteBuffer inBuffer;
+
+    ZlibPageCodec(final int level) {
+        deflater = new Deflater(level);
+    }
 
     @Override
     public int compress(final ByteBuffer page, final ByteBuffer out, final int outOffset, final int room) {

@@ -9,16 +9,17 @@ import dev.ferry.engine.protocol.ProtocolException;
 import java.nio.ByteBuffer;
 
 /**
- * Zstandard through zstd-jni: level 1 (the fast end, as QEMU's multifd uses by default), one standard frame per
+ * Zstandard through zstd-jni, level 1 by default (as QEMU's multifd), one standard frame per
  * frame of pages, with its content size and without a checksum (the migration's own digest covers the data), so any zstd tool can
  * read a captured frame.
  */
 final class ZstdPageCodec implements PageCodec {
-    static final int LEVEL = 1;
-
-    private final ZstdCompressCtx compressor = new ZstdCompressCtx().setLevel(LEVEL).setChecksum(false)
-        .setContentSize(true).setDictID(false);
+    private final ZstdCompressCtx compressor;
     private final ZstdDecompressCtx decompressor = new ZstdDecompressCtx();
+
+    ZstdPageCodec(final int level) {
+        compressor = new ZstdCompressCtx().setLevel(level).setChecksum(false).setContentSize(true).setDictID(false);
+    }
 
     @Override
     public int compress(final ByteBuffer page, final ByteBuffer out, final int outOffset, final int room) {

@@ -52,6 +52,7 @@ final class ChannelSender implements Agent {
     private final ByteBuffer[] iov = new ByteBuffer[1 + Protocol.MAX_PAGES_PER_PACKET];
     private final String roleName;
     private final Compression compression;
+    private final int compressionLevel;
     private PacketCompressor compressor;
     private PageViews views;
     private int sequence;
@@ -61,9 +62,10 @@ final class ChannelSender implements Agent {
     ChannelSender(
         final int index, final Connection connection, final GuestMemory memory, final int queueCapacity,
         final SyncBarrier syncWritten, final Counters counters, final BandwidthLimiter limiter,
-        final Compression compression, final BiConsumer<Integer, Throwable> onFailure) {
+        final Compression compression, final int compressionLevel, final BiConsumer<Integer, Throwable> onFailure) {
         this.limiter = limiter;
         this.compression = compression;
+        this.compressionLevel = compressionLevel;
         this.isRunning = () -> running;
         this.index = index;
         this.connection = connection;
@@ -124,7 +126,7 @@ final class ChannelSender implements Agent {
     public void onStart() {
         views = new PageViews(memory, iov.length);
         if (compression != Compression.NONE) {
-            compressor = new PacketCompressor(compression, memory.pageSizeBytes(), iov.length);
+            compressor = new PacketCompressor(compression, compressionLevel, memory.pageSizeBytes(), iov.length);
         }
     }
 

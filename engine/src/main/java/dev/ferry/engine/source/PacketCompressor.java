@@ -42,8 +42,8 @@ final class PacketCompressor implements AutoCloseable {
     private int frames;
     private final CodecTimer timer = new CodecTimer();
 
-    PacketCompressor(final Compression compression, final int pageSize, final int slots) {
-        this.codec = PageCodec.create(compression);
+    PacketCompressor(final Compression compression, final int level, final int pageSize, final int slots) {
+        this.codec = PageCodec.create(compression, level);
         this.pageSize = pageSize;
         this.pagesPerFrame = PacketHeaderFlyweight.pagesPerFrame(pageSize);
         this.gather = ByteBuffer.allocateDirect(pagesPerFrame * pageSize);

@@ -165,7 +165,7 @@ final class SourceConductor implements Runnable {
         for (int i = 0; i < config.channels(); i++) {
             final Connection data = dialer.connect("data channel " + i);
             senders.add(new ChannelSender(i, data, memory, config.queueCapacity(), barrier, counters,
-                convergence.limiter(), config.compression(), (index, cause) -> {
+                convergence.limiter(), config.compression(), config.compressionLevel(), (index, cause) -> {
                     FlightEvents.channelFailure("source", index, cause);
                     inbox.post(new SourceEvent.ChannelFailed(index, cause), true);
                 }));

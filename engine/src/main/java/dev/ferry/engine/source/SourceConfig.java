@@ -25,6 +25,7 @@ import java.util.function.Supplier;
  * @param tls                  mutual TLS on every connection, or null.
  * @param verify               whether both sides digest their memory at the end.
  * @param compression          how normal pages are compressed on the data channels.
+ * @param compressionLevel     the codec's level.
  * @param maxRounds            most rounds, the final one included; 0 for no limit.
  * @param switchoverDirtyBytes switch over once at most this much is dirty after a round (-1: never by this rule).
  * @param downtimeLimitMs      switch over once the dirty set fits this downtime at the measured bandwidth.
@@ -51,6 +52,7 @@ public record SourceConfig(
     SSLContext tls,
     VerifyMode verify,
     Compression compression,
+    int compressionLevel,
     int maxRounds,
     long switchoverDirtyBytes,
     long downtimeLimitMs,

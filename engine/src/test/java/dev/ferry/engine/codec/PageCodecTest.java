@@ -7,6 +7,7 @@ import dev.ferry.memory.RamBlock;
 import io.airlift.compress.zstd.ZstdCompressor;
 import io.airlift.compress.zstd.ZstdDecompressor;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -96,6 +97,22 @@ final class PageCodecTest {
                 final byte[] foreign = referenceCompress(compression, original);
                 codec.decompress(direct(foreign), 0, foreign.length, target.clear());
                 assertArrayEquals(original, bytes(target, 0, PAGE), "a frame made by another implementation");
+            }
+        }
+    }
+
+    @Test
+    void everyLevelMakesFramesTheDefaultDecoderReads() {
+        Fill.compressible(block, 1.0 / 3, 8);
+        final byte[] original = bytes(page(0), 0, PAGE);
+        for (final Object[] codec : new Object[][] {{Compression.ZSTD, -7}, {Compression.ZSTD, -3},
+            {Compression.ZSTD, 19}, {Compression.ZLIB, 9}}) {
+            try (PageCodec compressor = PageCodec.create((Compression)codec[0], (Integer)codec[1]);
+                 PageCodec decompressor = PageCodec.create((Compression)codec[0])) {
+                final int length = compressor.compress(page(0), out, 0, KEEP_BELOW);
+                assertTrue(length > 0, codec[0] + " level " + codec[1]);
+                decompressor.decompress(out, 0, length, target.clear());
+                assertArrayEquals(original, bytes(target, 0, PAGE), codec[0] + " level " + codec[1]);
             }
         }
     }

@@ -44,7 +44,7 @@ final class RoundSchedulerTest {
         final SyncBarrier barrier = new SyncBarrier(2, 1_000);
         for (int c = 0; c < 2; c++) {
             senders.add(new ChannelSender(c, new Connection(SocketChannel.open(), "unconnected " + c), memory, 64,
-                barrier, counters, new BandwidthLimiter(0), Compression.NONE, (index, cause) -> { }));
+                barrier, counters, new BandwidthLimiter(0), Compression.NONE, 0, (index, cause) -> { }));
         }
         scheduler = new RoundScheduler(memory, senders, barrier, counters, new BusySpinIdleStrategy(),
             new RoundScheduler.FailureCheck() {
