@@ -14,6 +14,9 @@ import java.util.Map;
  * codec (zstd at its default level 1 and at -3, zlib), interleaved, {@code --runs} times. The baseline is
  * {@code --compress none} in the same run. Prints medians of total time and its ratio to none, the ratio achieved,
  * and the codec's CPU time per GiB of pages on each side; writes {@code compression.json} into {@code --out}.
+ * Each runs into each of {@code --destination} (default fresh,prefault): a destination file created by the
+ * migration, and one made and touched before it ({@code receive --ram SIZE --prefault}, as a VMM with preallocated
+ * RAM), whose page faults then no longer compete with the codecs for the cores.
  */
 final class CompressionRuns {
     static final String CAP = "200000000/s";
@@ -46,20 +49,30 @@ final class CompressionRuns {
         final Path secret = MigrationBenchmark.secret(work);
         final Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
         for (int run = 1; run <= options.runs; run++) {
-            for (final String content : CONTENTS) {
-                for (final Map.Entry<String, List<String>> codec : CODECS.entrySet()) {
-                    Participants.warmAllocator(work, size, "fresh");
-                    final List<String> flags = new ArrayList<>(List.of("--max-bandwidth", CAP));
-                    flags.addAll(codec.getValue());
-                    final Runs.Sides sides = Runs.cliMigration(options.ferryJar, work, sources.get(content), secret,
-                        flags);
-                    final Map<String, Double> figures = figures(sides);
-                    results.computeIfAbsent(content + " " + codec.getKey(), k -> new ArrayList<>()).add(figures);
-                    System.out.printf(Locale.ROOT, "run %d %-12s %-6s %s%n", run, content, codec.getKey(), figures);
+            for (final String destination : options.destinations) {
+                for (final String content : CONTENTS) {
+                    for (final Map.Entry<String, List<String>> codec : CODECS.entrySet()) {
+                        final String label = content + ("fresh".equals(destination) ? "" : "/" + destination) + " " +
+                            codec.getKey();
+                        results.computeIfAbsent(label, k -> new ArrayList<>())
+                            .add(once(sources.get(content), secret, destination, codec.getValue()));
+                        System.out.printf(Locale.ROOT, "run %d %-24s %s%n", run, label,
+                            results.get(label).get(results.get(label).size() - 1));
+                    }
                 }
             }
         }
         report(results);
+    }
+
+    /** One migration into a {@code fresh} destination file, or one made and touched before ({@code prefault}). */
+    private Map<String, Double> once(final Path source, final Path secret, final String destination,
+        final List<String> codec) throws Exception {
+        Participants.warmAllocator(work, options.sizeBytes, destination);
+        final List<String> flags = new ArrayList<>(List.of("--max-bandwidth", CAP));
+        flags.addAll(codec);
+        return figures(Runs.cliMigration(options.ferryJar, work, source, secret, flags, "fresh".equals(destination) ?
+            List.of() : List.of("--ram", Long.toString(options.sizeBytes), "--prefault"), List.of()));
     }
 
     private static Map<String, Double> figures(final Runs.Sides sides) {
@@ -79,7 +92,7 @@ final class CompressionRuns {
 
     private void report(final Map<String, List<Map<String, Double>>> results) throws Exception {
         final StringBuilder json = new StringBuilder("{\n");
-        System.out.printf(Locale.ROOT, "%n%s guest, cap %s, medians of %d runs%n%-18s %8s %8s %10s %7s %13s %15s%n",
+        System.out.printf(Locale.ROOT, "%n%s guest, cap %s, medians of %d runs%n%-27s %8s %8s %10s %7s %15s %17s%n",
             options.sizeBytes >> 20 > 1023 ? (options.sizeBytes >> 30) + " GiB" : (options.sizeBytes >> 20) + " MiB",
             CAP, options.runs, "content codec", "total s", "x none", "transfer s", "ratio", "compress ms/GiB",
             "decompress ms/GiB");
@@ -87,7 +100,7 @@ final class CompressionRuns {
             final Map<String, Double> medians = Runs.medians(entry.getValue());
             final Map<String, Double> none = Runs.medians(results.get(entry.getKey().split(" ")[0] + " none"));
             medians.put("x-none", medians.get("total-s") / none.get("total-s"));
-            System.out.printf(Locale.ROOT, "%-18s %8.2f %8.2f %10.2f %7.2f %13.0f %15.0f%n", entry.getKey(),
+            System.out.printf(Locale.ROOT, "%-27s %8.2f %8.2f %10.2f %7.2f %15.0f %17.0f%n", entry.getKey(),
                 medians.get("total-s"), medians.get("x-none"), medians.get("transfer-s"), medians.get("ratio"),
                 medians.get("compress-ms-per-gib"), medians.get("decompress-ms-per-gib"));
             Runs.jsonEntry(json, entry.getKey(), medians);

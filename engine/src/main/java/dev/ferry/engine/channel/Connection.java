@@ -81,17 +81,6 @@ public final class Connection implements AutoCloseable {
         tls = transport;
     }
 
-    /** The TLS session's peer certificate subject, or null without TLS. */
-    public String tlsPeer() {
-        try {
-            return null == tls ? null :
-                ((java.security.cert.X509Certificate)tls.engine().getSession().getPeerCertificates()[0])
-                    .getSubjectX500Principal().getName();
-        } catch (final SSLException ex) {
-            return null;
-        }
-    }
-
     /** Reads from now on through {@code decorated} (a test wrapper around this connection's socket). */
     public void decorateInput(final ScatteringByteChannel decorated) {
         this.input = decorated;

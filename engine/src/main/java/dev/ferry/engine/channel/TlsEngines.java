@@ -5,7 +5,6 @@ import dev.ferry.engine.error.FerryException;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import java.io.EOFException;
 import java.net.InetSocketAddress;
@@ -89,10 +88,5 @@ public final class TlsEngines {
     public static FerryException sourceFailure(final Exception failure, final Object destination) {
         return new FerryException(ErrorCode.TLS_FAILED, "TLS with " + destination + " failed: " +
             reason(failure, "destination"));
-    }
-
-    /** Whether {@code failure} came from TLS itself. */
-    public static boolean isTls(final Exception failure) {
-        return failure instanceof SSLException;
     }
 }

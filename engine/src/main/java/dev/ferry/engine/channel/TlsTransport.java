@@ -15,8 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * decrypted scattering reads, every buffer made once per connection (no allocation per packet).
  * <p>
  * Writes encrypt straight from the caller's buffers (views of guest memory) into a buffer of several records, one
- * socket write per several records. Reads decrypt straight into the caller's buffers when they have room for a
- * whole record (a packet's pages), else into a record-sized buffer that the next reads drain (headers). One
+ * socket write per several records. Reads unwrap straight into the caller's buffers when they have room for a
+ * whole record (a packet's pages: the JDK decrypts the record where it arrived and copies it out once), else into a
+ * record-sized buffer that the next reads drain (headers, offsets), one more copy. One
  * thread reads and one writes at a time; a write lock also covers what the reader must send itself (a TLS 1.3
  * key update answer). No close_notify is sent: a close must never block, and Ferry's own messages (COMPLETE,
  * RESULT) say where a migration ends, so a truncation cannot pass for an end.
