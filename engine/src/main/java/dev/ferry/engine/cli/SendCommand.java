@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
@@ -62,10 +63,11 @@ final class SendCommand implements Callable<Integer> {
             throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " + memoryFile + " is " + size +
                 " bytes: expected a positive multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);
         }
+        final SSLContext tls = secret.tls();
         final MigrationSource.Context context = new MigrationSource.Context()
             .destination(connect)
-            .tls(secret.tls())
-            .secret(secret.secret("send", err, null != secret.tlsKeystore))
+            .tls(tls)
+            .secret(secret.secret("send", err, null != tls))
             .verify(common.verifyMode())
             .countersDirectory(common.countersDirectory());
         migration.apply(context);

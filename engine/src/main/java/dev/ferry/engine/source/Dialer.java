@@ -27,54 +27,33 @@ final class Dialer {
         this.inbox = inbox;
     }
 
-    /** The client handshake, bounded: a peer that never answers is cut off after the connect timeout. */
+    /**
+     * TLS when configured, then Ferry's handshake, bounded: a peer that never answers is cut off after the connect
+     * timeout. Over TLS, a connection the destination drops is a TLS failure: during the TLS handshake it most
+     * likely does not speak TLS, and just after it (TLS 1.3 checks this side's certificate only once this side has
+     * finished) it most likely refused this side's certificate; the error says so.
+     */
     void handshake(final Connection connection, final byte[] sessionId, final int kind, final int index)
         throws IOException {
         final var deadline = watchdog.closeAfter(connection, config.connectTimeoutMs());
         try {
             if (null != config.tls()) {
-                secure(connection);
+                connection.secure(TlsEngines.client(config.tls(), config.destination()));
             }
-            handshakeOver(connection, sessionId, kind, index);
+            Handshake.client(connection, config.secret(), sessionId, kind, index, config.channels());
         } catch (final SSLException ex) {
             throw TlsEngines.sourceFailure(ex, config.destination());
         } catch (final ClosedChannelException ex) {
             inbox.check();
             throw new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": no handshake answer within " +
                 config.connectTimeoutMs() + " ms");
-        } finally {
-            deadline.cancel(false);
-        }
-    }
-
-    /**
-     * Ferry's handshake; over TLS 1.3 the destination checks this side's certificate only after the TLS handshake
-     * ends here, so a connection it drops now most likely carried a certificate it refused: said so.
-     */
-    private void handshakeOver(final Connection connection, final byte[] sessionId, final int kind, final int index)
-        throws IOException {
-        try {
-            Handshake.client(connection, config.secret(), sessionId, kind, index, config.channels());
-        } catch (final ClosedChannelException | SSLException ex) {
-            throw ex;
         } catch (final IOException ex) {
             if (null == config.tls()) {
                 throw ex;
             }
-            throw TlsEngines.sourceFailure(new EOFException(ex.getMessage()),
-                config.destination());
-        }
-    }
-
-    /** TLS first: a destination that drops the connection here most likely does not speak TLS; said so. */
-    private void secure(final Connection connection) throws IOException {
-        try {
-            connection.secure(TlsEngines.client(config.tls(), config.destination()));
-        } catch (final ClosedChannelException | SSLException ex) {
-            throw ex;
-        } catch (final IOException ex) {
-            throw TlsEngines.sourceFailure(new EOFException(ex.getMessage()),
-                config.destination());
+            throw TlsEngines.sourceFailure(new EOFException(ex.getMessage()), config.destination());
+        } finally {
+            deadline.cancel(false);
         }
     }
 
