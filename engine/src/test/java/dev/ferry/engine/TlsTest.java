@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLContext;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,16 +60,28 @@ final class TlsTest {
         received.memory().close();
     }
 
+    /**
+     * The destination counts a refusal before it closes the connection and logs it after, so the source can see the
+     * close first: the line is waited for (up to 10 s), not expected at once.
+     */
+    private static void assertLogged(final List<String> log, final String text) throws InterruptedException {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (log.stream().noneMatch(line -> line.contains(text)) && System.nanoTime() < deadlineNs) {
+            Thread.sleep(10);
+        }
+        assertTrue(log.stream().anyMatch(line -> line.contains(text)), "the destination says why: " + log);
+    }
+
     /** CA-signed certificates with the secret; self-signed ones, each in the other's trust store, without it. */
     @Test
     void goodCertificatesMigrateWithTheSecretAndWithoutIt() throws Exception {
         try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 21)) {
             try (MigrationDestination destination = destination(certificates.context("destination", "ca"),
-                Guests.SECRET, new ArrayList<>())) {
+                Guests.SECRET, new CopyOnWriteArrayList<>())) {
                 assertMigrates(destination, memory, certificates.context("source", "ca"), Guests.SECRET);
             }
             try (MigrationDestination destination = destination(
-                certificates.context("self-destination", "destination"), Secret.insecure(), new ArrayList<>())) {
+                certificates.context("self-destination", "destination"), Secret.insecure(), new CopyOnWriteArrayList<>())) {
                 assertMigrates(destination, memory, certificates.context("self-source", "source"), Secret.insecure());
             }
         }
@@ -78,7 +90,7 @@ final class TlsTest {
 
     @Test
     void anExpiredSourceCertificateIsRefusedAndTheDestinationKeepsListening() throws Exception {
-        final List<String> log = new ArrayList<>();
+        final List<String> log = new CopyOnWriteArrayList<>();
         try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 22);
              MigrationDestination destination = destination(certificates.context("destination", "ca"),
                  Guests.SECRET, log)) {
@@ -91,7 +103,7 @@ final class TlsTest {
             assertFalse(destination.result().isDone(), "the destination keeps listening");
             assertTrue(destination.rejectedConnections() >= 1);
             assertMigrates(destination, memory, certificates.context("source", "ca"), Guests.SECRET);
-            assertTrue(String.join("\n", log).contains("expired"), "the destination says why: " + log);
+            assertLogged(log, "expired");
         }
     }
 
@@ -99,7 +111,7 @@ final class TlsTest {
     void aDestinationTheSourceDoesNotTrustIsRefusedByTheSource() throws Exception {
         try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 23);
              MigrationDestination destination = destination(certificates.context("stranger", "ca"),
-                 Guests.SECRET, new ArrayList<>())) {
+                 Guests.SECRET, new CopyOnWriteArrayList<>())) {
             final MigrationResult refused = send(destination, memory, certificates.context("source", "ca"),
                 Guests.SECRET);
             assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
@@ -110,7 +122,7 @@ final class TlsTest {
 
     @Test
     void aSourceWithoutTlsIsRefusedAndCounted() throws Exception {
-        final List<String> log = new ArrayList<>();
+        final List<String> log = new CopyOnWriteArrayList<>();
         try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 24);
              MigrationDestination destination = destination(certificates.context("destination", "ca"),
                  Guests.SECRET, log)) {
@@ -119,14 +131,14 @@ final class TlsTest {
             assertEquals(0, refused.stats().normalPages(), "no page moved");
             assertTrue(destination.rejectedConnections() >= 1);
             assertFalse(destination.result().isDone(), "the destination keeps listening");
-            assertTrue(String.join("\n", log).contains("does not speak TLS"), "the destination says why: " + log);
+            assertLogged(log, "does not speak TLS");
         }
     }
 
     @Test
     void aTlsSourceAtAPlainDestinationSaysSo() throws Exception {
         try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 25);
-             MigrationDestination destination = destination(null, Guests.SECRET, new ArrayList<>())) {
+             MigrationDestination destination = destination(null, Guests.SECRET, new CopyOnWriteArrayList<>())) {
             final MigrationResult refused = send(destination, memory, certificates.context("source", "ca"),
                 Guests.SECRET);
             assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
