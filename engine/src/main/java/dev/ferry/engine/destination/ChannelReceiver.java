@@ -107,7 +107,10 @@ final class ChannelReceiver implements Runnable {
         final int zero = header.zeroCount();
         final boolean compressed = (header.flags() & PacketHeaderFlyweight.COMPRESSED_FLAG) != 0;
         if ((header.flags() & PacketHeaderFlyweight.SYNC_FLAG) != 0) {
-            if (normal != 0 || zero != 0 || header.payloadLength() != 0 || compressed) {
+            if (compressed) {
+                throw invalid("packet flags", header.flags(), "SYNC alone: a SYNC is never compressed");
+            }
+            if (normal != 0 || zero != 0 || header.payloadLength() != 0) {
                 throw invalid("SYNC page count", normal + zero, "0 pages and no payload");
             }
             counters.add(PacketHeaderFlyweight.HEADER_LENGTH, 0, 0);
@@ -126,22 +129,21 @@ final class ChannelReceiver implements Runnable {
             throw invalid("packet page count", pageCount, "1.." + Protocol.MAX_PAGES_PER_PACKET);
         }
         final long payloadLength = compressed ? header.payloadLength() : (long)normal << block.pageShift();
+        final int prefix = PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) +
+            (compressed && null != decompressor ? decompressor.frameTableLength(normal) : 0);
         if (compressed) {
             if (null == decompressor) {
                 throw invalid("packet flags", header.flags(), "no compressed packet: SETUP announced no compression");
             }
-            readOffsets(block, pageCount, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) +
-                decompressor.frameTableLength(normal));
+            readOffsets(block, pageCount, prefix);
             decompressor.checkFrames(header, pageCount, normal, payloadLength);
         } else {
             if (header.payloadLength() != payloadLength) {
                 throw invalid("payload length", header.payloadLength(), payloadLength + " (" + normal + " pages)");
             }
-            readOffsets(block, pageCount, PacketHeaderFlyweight.headerAndOffsetsLength(pageCount));
+            readOffsets(block, pageCount, prefix);
         }
         apply(block, normal, pageCount, compressed);
-        final long prefix = PacketHeaderFlyweight.headerAndOffsetsLength(pageCount) +
-            (compressed ? decompressor.frameTableLength(normal) : 0);
         counters.add(prefix + payloadLength, normal, zero);
         if (null != decompressor) {
             counters.addPayload((long)normal << block.pageShift(), payloadLength, decompressor.takeNanos());
