@@ -71,6 +71,33 @@ public final class Digests {
     }
 
     /**
+     * CRC32C of chunk {@code chunk} of a file-backed {@code block}, reading only what {@code extents} reports as
+     * data and taking the holes as zeros; {@code zeroChunk} is the digest of a whole chunk of zeros.
+     */
+    static int chunk(final RamBlock block, final int chunkBytes, final int chunk, final FileExtents.Cursor extents,
+        final int zeroChunk) {
+        final long from = (long)chunk * chunkBytes;
+        final long end = Math.min(from + chunkBytes, block.lengthBytes());
+        if (extents.dataAtOrAfter(from) >= end) {
+            return end - from == chunkBytes ? zeroChunk : zeros(end - from);
+        }
+        final CRC32C crc = new CRC32C();
+        long at = from;
+        while (at < end) {
+            final long data = Math.min(end, extents.dataAtOrAfter(at));
+            zeros(crc, data - at);
+            if (data < end) {
+                final long dataEnd = Math.min(end, extents.dataEndAfter(data));
+                Pages.update(crc, block, data, dataEnd - data);
+                at = dataEnd;
+            } else {
+                at = end;
+            }
+        }
+        return (int)crc.getValue();
+    }
+
+    /**
      * Per-chunk digests of every block of {@code memory}, in block order, computed by {@code threads} threads
      * (chunks dealt round robin so each thread streams through memory).
      */
@@ -101,20 +128,15 @@ public final class Digests {
     }
 
     /**
-     * As {@link #of(GuestMemory, int, int, BooleanSupplier, ThreadFactory)}; with {@code skipHoles}, a chunk of a
-     * file-backed block that the file system reports as all hole ({@link FileExtents}) is digested as the zeros it
-     * reads as, without touching the mapping: no page of it is faulted in (allocated and cleared) just to be read.
+     * As {@link #of(GuestMemory, int, int, BooleanSupplier, ThreadFactory)}; with {@code skipHoles}, what the file
+     * system reports as hole in a file-backed block ({@link FileExtents}) is digested as the zeros it reads as,
+     * without touching the mapping: no page of it is faulted in (allocated and cleared) just to be read. Data is
+     * always read through the mapping, page by page as it is now.
      */
     public static List<int[]> of(
         final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop,
         final ThreadFactory threadFactory, final boolean skipHoles) {
-        final boolean[][] data = new boolean[memory.blocks().size()][];
-        for (int b = 0; skipHoles && b < data.length; b++) {
-            final RamBlock block = memory.blocks().get(b);
-            if (block.isFileBacked()) {
-                data[b] = FileExtents.dataChunks(block.path(), block.fileOffsetOf(0), block.lengthBytes(), chunkBytes);
-            }
-        }
+        final int zeroChunk = zeros(chunkBytes);
         final List<int[]> result = new ArrayList<>();
         for (final RamBlock block : memory.blocks()) {
             result.add(new int[chunkCount(block, chunkBytes)]);
@@ -132,13 +154,16 @@ public final class Digests {
                 futures.add(pool.submit(() -> {
                     for (int b = 0; b < result.size(); b++) {
                         final RamBlock block = memory.blocks().get(b);
-                        final int[] digests = result.get(b);
-                        for (int c = worker; c < digests.length; c += workers) {
-                            if (stop.getAsBoolean()) {
-                                throw new MemoryException("digest stopped");
+                        try (FileExtents.Cursor extents = skipHoles && block.isFileBacked() ?
+                            FileExtents.cursor(block.path(), block.fileOffsetOf(0), block.lengthBytes()) : null) {
+                            final int[] digests = result.get(b);
+                            for (int c = worker; c < digests.length; c += workers) {
+                                if (stop.getAsBoolean()) {
+                                    throw new MemoryException("digest stopped");
+                                }
+                                digests[c] = null == extents ? chunk(block, chunkBytes, c) :
+                                    chunk(block, chunkBytes, c, extents, zeroChunk);
                             }
-                            digests[c] = null == data[b] || data[b][c] ? chunk(block, chunkBytes, c) :
-                                zeros(Math.min(chunkBytes, block.lengthBytes() - (long)c * chunkBytes));
                         }
                     }
                 }));
