@@ -1,5 +1,7 @@
 package dev.ferry.memory;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +21,6 @@ import java.util.zip.CRC32C;
 public final class Digests {
     /** Default chunk: 1 MiB, 1024 digests per GiB of guest. */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
-    /** Zeros to digest a hole from; read-only, shared. */
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     private Digests() {
     }
@@ -47,19 +47,11 @@ public final class Digests {
         return (int)((block.lengthBytes() + chunkBytes - 1) / chunkBytes);
     }
 
-    /** The CRC32C of {@code length} zero bytes, as a hole reads. */
-    static int zeros(final long length) {
-        final CRC32C crc = new CRC32C();
-        zeros(crc, length);
+    /** The CRC32C of {@code length} bytes of {@code block} from {@code from}, read through the mapping. */
+    private static int data(final CRC32C crc, final RamBlock block, final long from, final long length) {
+        crc.reset();
+        Pages.update(crc, block, from, length);
         return (int)crc.getValue();
-    }
-
-    private static void zeros(final CRC32C crc, final long length) {
-        final ByteBuffer zeros = ZEROS.duplicate();
-        for (long left = length; left > 0; left -= zeros.capacity()) {
-            zeros.clear().limit((int)Math.min(zeros.capacity(), left));
-            crc.update(zeros);
-        }
     }
 
     /** CRC32C of chunk {@code chunk} of {@code block}. */
@@ -71,30 +63,65 @@ public final class Digests {
     }
 
     /**
-     * CRC32C of chunk {@code chunk} of a file-backed {@code block}, reading only what {@code extents} reports as
-     * data and taking the holes as zeros; {@code zeroChunk} is the digest of a whole chunk of zeros.
+     * CRC32C of chunk {@code chunk} of a tmpfs-backed {@code block} whose non-resident pages are holes
+     * ({@link FileExtents#residencyIsExact}): one {@code mincore} per window the chunk spans into {@code residency},
+     * then resident runs read from the mapping and the rest taken as zeros ({@link Crc32c}). Reads the whole chunk
+     * when the kernel does not answer.
      */
-    static int chunk(final RamBlock block, final int chunkBytes, final int chunk, final FileExtents.Cursor extents,
-        final int zeroChunk) {
+    static int chunk(final RamBlock block, final int chunkBytes, final int chunk, final UnsafeBuffer residency) {
         final long from = (long)chunk * chunkBytes;
         final long end = Math.min(from + chunkBytes, block.lengthBytes());
-        if (extents.dataAtOrAfter(from) >= end) {
-            return end - from == chunkBytes ? zeroChunk : zeros(end - from);
+        final int granule = FileExtents.RESIDENCY_PAGE;
+        final long windowMask = (1L << block.windowShift()) - 1;
+        for (long at = from; at < end; ) {
+            final int window = (int)(at >>> block.windowShift());
+            final long offset = at & windowMask;
+            final long length = Math.min(end - at, block.window(window).capacity() - offset);
+            final long address = block.window(window).addressOffset() + offset;
+            if ((address & (granule - 1)) != 0 || length % granule != 0 || residency.capacity() * (long)granule <
+                end - from || !FileExtents.residency(address, length, residency.addressOffset() + (at - from) / granule)) {
+                return chunk(block, chunkBytes, chunk);
+            }
+            at += length;
         }
         final CRC32C crc = new CRC32C();
+        final int granules = (int)((end - from) / granule);
+        int value = 0; // the CRC32C of nothing
+        for (int i = 0; i < granules; ) {
+            final boolean resident = (residency.getByte(i) & 1) != 0;
+            int j = i + 1;
+            while (j < granules && ((residency.getByte(j) & 1) != 0) == resident) {
+                j++;
+            }
+            final long start = from + (long)i * granule;
+            final long length = (long)(j - i) * granule;
+            value = resident ? Crc32c.combine(value, data(crc, block, start, length), length) :
+                Crc32c.extend(value, length);
+            i = j;
+        }
+        return value;
+    }
+
+    /**
+     * CRC32C of chunk {@code chunk} of a file-backed {@code block}, reading only what {@code extents} reports as
+     * data and taking the holes as zeros ({@link Crc32c}: a hole costs no bytes).
+     */
+    static int chunk(final RamBlock block, final int chunkBytes, final int chunk, final FileExtents.Cursor extents) {
+        final long from = (long)chunk * chunkBytes;
+        final long end = Math.min(from + chunkBytes, block.lengthBytes());
+        final CRC32C crc = new CRC32C();
+        int value = 0; // the CRC32C of nothing
         long at = from;
         while (at < end) {
             final long data = Math.min(end, extents.dataAtOrAfter(at));
-            zeros(crc, data - at);
+            value = Crc32c.extend(value, data - at);
+            at = data;
             if (data < end) {
-                final long dataEnd = Math.min(end, extents.dataEndAfter(data));
-                Pages.update(crc, block, data, dataEnd - data);
-                at = dataEnd;
-            } else {
-                at = end;
+                at = Math.min(end, extents.dataEndAfter(data));
+                value = Crc32c.combine(value, data(crc, block, data, at - data), at - data);
             }
         }
-        return (int)crc.getValue();
+        return value;
     }
 
     /**
@@ -136,7 +163,21 @@ public final class Digests {
     public static List<int[]> of(
         final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop,
         final ThreadFactory threadFactory, final boolean skipHoles) {
-        final int zeroChunk = zeros(chunkBytes);
+        return of(memory, chunkBytes, threads, stop, threadFactory, skipHoles, true);
+    }
+
+    /**
+     * As {@link #of(GuestMemory, int, int, BooleanSupplier, ThreadFactory, boolean)}; {@code useResidency} false
+     * asks {@code lseek} even where {@code mincore} would do (the tests cover both ways).
+     */
+    static List<int[]> of(
+        final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop,
+        final ThreadFactory threadFactory, final boolean skipHoles, final boolean useResidency) {
+        final boolean[] residencyIsExact = new boolean[memory.blocks().size()];
+        for (int b = 0; skipHoles && b < residencyIsExact.length; b++) {
+            final RamBlock block = memory.blocks().get(b);
+            residencyIsExact[b] = useResidency && block.isFileBacked() && FileExtents.residencyIsExact(block.path());
+        }
         final List<int[]> result = new ArrayList<>();
         for (final RamBlock block : memory.blocks()) {
             result.add(new int[chunkCount(block, chunkBytes)]);
@@ -152,17 +193,20 @@ public final class Digests {
             for (int t = 0; t < workers; t++) {
                 final int worker = t;
                 futures.add(pool.submit(() -> {
+                    final UnsafeBuffer residency = new UnsafeBuffer(ByteBuffer.allocateDirect(
+                        Math.max(1, chunkBytes / FileExtents.RESIDENCY_PAGE)));
                     for (int b = 0; b < result.size(); b++) {
                         final RamBlock block = memory.blocks().get(b);
-                        try (FileExtents.Cursor extents = skipHoles && block.isFileBacked() ?
+                        try (FileExtents.Cursor extents = skipHoles && block.isFileBacked() && !residencyIsExact[b] ?
                             FileExtents.cursor(block.path(), block.fileOffsetOf(0), block.lengthBytes()) : null) {
                             final int[] digests = result.get(b);
                             for (int c = worker; c < digests.length; c += workers) {
                                 if (stop.getAsBoolean()) {
                                     throw new MemoryException("digest stopped");
                                 }
-                                digests[c] = null == extents ? chunk(block, chunkBytes, c) :
-                                    chunk(block, chunkBytes, c, extents, zeroChunk);
+                                digests[c] = residencyIsExact[b] ? chunk(block, chunkBytes, c, residency) :
+                                    null == extents ? chunk(block, chunkBytes, c) :
+                                    chunk(block, chunkBytes, c, extents);
                             }
                         }
                     }

@@ -4,6 +4,8 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -20,6 +22,10 @@ public final class FileExtents {
     private static final int O_RDONLY = 0;
     /** errno: no data at or after the offset. */
     private static final int ENXIO = 6;
+    /** {@code statfs.f_type} of tmpfs (and of /dev/shm). */
+    private static final long TMPFS_MAGIC = 0x01021994L;
+    /** The granule of {@code mincore}: the system page. */
+    public static final int RESIDENCY_PAGE = 4096;
     private static final boolean BOUND = bind();
 
     private FileExtents() {
@@ -42,6 +48,56 @@ public final class FileExtents {
     private static native long lseek(int fd, long offset, int whence) throws LastErrorException;
 
     private static native int close(int fd) throws LastErrorException;
+
+    private static native int statfs(String path, byte[] buf) throws LastErrorException;
+
+    private static native int mincore(long address, long length, long vector) throws LastErrorException;
+
+    /**
+     * Whether a page of {@code path} that is not resident is a hole, so that {@code mincore} on a shared mapping of
+     * it tells data from holes in one call per range instead of two {@code lseek} calls per data extent (a guest
+     * with half its pages zero at random has 131,000 extents per 2 GiB: 0.6 s of {@code lseek} on one thread). True
+     * only for tmpfs while no swap is active: tmpfs keeps a file's data in the page cache and nowhere else but swap,
+     * and {@code mincore} looks a page of a shared file mapping up in the page cache even where this process has
+     * not mapped it. Not on disk file systems (a page may be data on disk and not cached) nor hugetlbfs (its
+     * {@code mincore} reads only this process's page tables).
+     */
+    public static boolean residencyIsExact(final Path path) {
+        if (!BOUND || Native.LONG_SIZE != Long.BYTES) {
+            return false;
+        }
+        final byte[] buf = new byte[256];
+        try {
+            statfs(path.toString(), buf);
+        } catch (final LastErrorException ex) {
+            return false;
+        }
+        final long type = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder()).getLong(0); // f_type
+        return type == TMPFS_MAGIC && noSwap();
+    }
+
+    private static boolean noSwap() {
+        try {
+            return Files.readAllLines(Path.of("/proc/swaps")).size() <= 1;
+        } catch (final IOException | RuntimeException ex) {
+            return false;
+        }
+    }
+
+    /**
+     * Fills {@code vector} (one byte per {@link #RESIDENCY_PAGE}, bit 0 set when resident) for {@code length} bytes
+     * of a mapping from the page-aligned {@code address}; false if the call failed.
+     */
+    public static boolean residency(final long address, final long length, final long vector) {
+        if (!BOUND) {
+            return false;
+        }
+        try {
+            return mincore(address, length, vector) == 0;
+        } catch (final LastErrorException ex) {
+            return false;
+        }
+    }
 
     /** Opens a forward walk over the extents of {@code length} bytes of {@code path} from {@code offset}. */
     public static Cursor cursor(final Path path, final long offset, final long length) {

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The file system's word on holes, and digests that take holes as zeros without faulting pages in. */
@@ -86,12 +87,15 @@ final class FileExtentsTest {
             }
             final List<Long> before = extents(length);
             assertEquals(written, before.isEmpty() ? 0 : sumOfExtents(before) / PAGE);
-            final int[] oneThread = Digests.of(memory, CHUNK, 1, () -> false, Thread::new, true).get(0);
-            final int[] threeThreads = Digests.of(memory, CHUNK, 3, () -> false, Thread::new, true).get(0);
-            assertEquals(before, extents(length), "no hole was faulted in");
+            final int[] seekOneThread = Digests.of(memory, CHUNK, 1, () -> false, Thread::new, true, false).get(0);
+            final int[] seekThreeThreads = Digests.of(memory, CHUNK, 3, () -> false, Thread::new, true, false).get(0);
+            assertEquals(before, extents(length), "no hole was faulted in by lseek's way");
+            final int[] residency = Digests.of(memory, CHUNK, 2, () -> false, Thread::new, true, true).get(0);
+            assertEquals(before, extents(length), "no hole was faulted in by mincore's way");
             final int[] reading = Digests.of(memory, CHUNK, 2, () -> false, Thread::new, false).get(0);
-            assertArrayEquals(reading, oneThread, "one thread");
-            assertArrayEquals(reading, threeThreads, "three threads");
+            assertArrayEquals(reading, seekOneThread, "lseek, one thread");
+            assertArrayEquals(reading, seekThreeThreads, "lseek, three threads");
+            assertArrayEquals(reading, residency, "mincore");
         }
     }
 
@@ -101,6 +105,15 @@ final class FileExtentsTest {
             sum += extents.get(i + 1) - extents.get(i);
         }
         return sum;
+    }
+
+    @Test
+    void residencyTellsHolesOnlyOnTmpfsWithoutSwap() throws Exception {
+        assumeTrue(file.startsWith("/dev/shm") && Files.readAllLines(Path.of("/proc/swaps")).size() <= 1,
+            "needs /dev/shm and no swap");
+        Files.write(file, new byte[PAGE]);
+        assertTrue(FileExtents.residencyIsExact(file), "tmpfs without swap");
+        assertFalse(FileExtents.residencyIsExact(Path.of("/proc/self/status")), "procfs is not tmpfs");
     }
 
     @Test
