@@ -42,16 +42,21 @@ final class CompressionRuns {
     void run() throws Exception {
         final long size = options.sizeBytes;
         MigrationBenchmark.Options.requireRoom(3 * size);
+        final List<String> contents = options.contentsGiven ? options.contents : CONTENTS;
+        final Map<String, List<String>> codecs = new LinkedHashMap<>(CODECS);
+        if (null != options.codecs) {
+            codecs.keySet().retainAll(options.codecs);
+        }
         final Map<String, Path> sources = new LinkedHashMap<>();
-        for (final String content : CONTENTS) {
+        for (final String content : contents) {
             sources.put(content, MigrationBenchmark.source(work, content, size));
         }
         final Path secret = MigrationBenchmark.secret(work);
         final Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
         for (int run = 1; run <= options.runs; run++) {
             for (final String destination : options.destinations) {
-                for (final String content : CONTENTS) {
-                    for (final Map.Entry<String, List<String>> codec : CODECS.entrySet()) {
+                for (final String content : contents) {
+                    for (final Map.Entry<String, List<String>> codec : codecs.entrySet()) {
                         final String label = content + ("fresh".equals(destination) ? "" : "/" + destination) + " " +
                             codec.getKey();
                         results.computeIfAbsent(label, k -> new ArrayList<>())
