@@ -6,12 +6,18 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The bandwidth cap across all data channels together ({@code --max-bandwidth}): before writing a packet, its
- * sender reserves the packet's bytes on one shared timeline and waits until its turn. The timeline never lends
- * credit for idle time, so across any span the channels write at most the cap plus one packet each. The cap may
- * change while the migration runs; 0 is unlimited, and {@link #uncap} lifts it for the paused final round.
- * Allocation-free; any number of senders.
+ * sender reserves the packet's bytes on one shared timeline, the link's, and waits until the link is at most
+ * {@link #QUEUE_NS} behind its slot, as a sender on a real link runs ahead of the wire by its socket buffer. The
+ * timeline never lends credit for idle time, so across any span the channels write at most the cap, plus
+ * {@value #QUEUE_NS} ns of it, plus one packet each. The queue is what keeps the link busy while every sender is
+ * busy elsewhere: without it (the first version) a sender could not write ahead of its slot, so whenever all senders
+ * were compressing at once the link stood idle and that time was lost (a 200 MB/s cap moved compressed packets at
+ * 142 MB/s, docs/benchmarks.md). The cap may change while the migration runs; 0 is unlimited, and {@link #uncap}
+ * lifts it for the paused final round. Allocation-free; any number of senders.
  */
 final class BandwidthLimiter {
+    /** How far behind a sender's slot the link may be when it writes: 20 ms, a 4 MB socket buffer at 200 MB/s. */
+    static final long QUEUE_NS = 20_000_000L;
     private static final long MAX_PARK_NS = 1_000_000L;
 
     private final AtomicLong nextFreeNs = new AtomicLong(Long.MIN_VALUE);
@@ -63,15 +69,23 @@ final class BandwidthLimiter {
     }
 
     /**
-     * Reserves {@code bytes} and waits for their turn; returns early when the cap is lifted or {@code running}
-     * turns false.
+     * Reserves {@code bytes} at {@code nowNs}; returns how long the caller must wait before writing them: until the
+     * link is at most {@link #QUEUE_NS} behind their slot (0: write now).
+     */
+    long delay(final long bytes, final long nowNs) {
+        return Math.max(0, reserve(bytes, nowNs) - QUEUE_NS);
+    }
+
+    /**
+     * Reserves {@code bytes} and waits until the link is at most {@link #QUEUE_NS} behind their turn; returns early
+     * when the cap is lifted or {@code running} turns false.
      */
     void acquire(final long bytes, final BooleanSupplier running) {
         if (bytesPerSecond == 0 || uncapped) {
             return; // the common case: no clock read on the packet path
         }
         final long startNs = System.nanoTime();
-        final long waitNs = reserve(bytes, startNs);
+        final long waitNs = delay(bytes, startNs);
         if (waitNs <= 0) {
             return;
         }

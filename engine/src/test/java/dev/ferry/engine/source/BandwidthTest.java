@@ -45,4 +45,30 @@ final class BandwidthTest {
         assertEquals(0, limiter.reserve(1L << 30, 6_000 * MS), "uncapped for the final round");
         assertEquals(0, new BandwidthLimiter(0).reserve(1L << 30, 0), "0 is unlimited");
     }
+
+    /**
+     * Senders write ahead of the link by at most its queue, as into a socket buffer: 200 MB/s, packets of 1 MB
+     * (5 ms each). Four go at once (the fourth starts 15 ms after now, inside the 20 ms queue); the fifth waits
+     * until its slot is 20 ms away; over any span the bytes written stay within the cap plus the queue.
+     */
+    @Test
+    void sendersRunAheadOfTheLinkByItsQueueAndNoFurther() {
+        final BandwidthLimiter limiter = new BandwidthLimiter(200_000_000);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(0, limiter.delay(1_000_000, 0), "packet " + i + " goes into the queue at once");
+        }
+        assertEquals(0, limiter.delay(1_000_000, 0), "the fifth starts 20 ms ahead: exactly the queue");
+        assertEquals(5 * MS, limiter.delay(1_000_000, 0), "the sixth waits until its slot is 20 ms away");
+        assertEquals(0, limiter.delay(1_000_000, 10 * MS), "the link moved on 10 ms: room for one more");
+        long written = 7_000_000;
+        long now = 10 * MS;
+        while (now < 1_000 * MS) { // one sender as fast as it may: it writes each packet once told to
+            now += limiter.delay(1_000_000, now);
+            written += 1_000_000;
+            assertTrue(written <= 200_000_000 * (now + BandwidthLimiter.QUEUE_NS) / 1e9 + 1_000_000,
+                written + " bytes by " + now / MS + " ms");
+        }
+        assertTrue(written >= 200_000_000, "and the link is kept busy: " + written + " bytes in 1 s");
+        assertEquals(0, new BandwidthLimiter(0).delay(1L << 30, 0), "0 is unlimited");
+    }
 }
