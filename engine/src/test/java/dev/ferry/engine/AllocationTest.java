@@ -1,6 +1,7 @@
 package dev.ferry.engine;
 
 import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.api.VerifyMode;
@@ -65,8 +66,11 @@ final class AllocationTest {
             if (compression != Compression.NONE) {
                 Fill.compressible(source.block(0), 1.0 / 3, 3);
             }
+            // Compressed pages are stored into a memory file by positional writes: the CLI's destination, not memory.
             final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
                 .secret(Guests.SECRET).verify(VerifyMode.NONE)
+                .memoryFactory(compression == Compression.NONE ? MemoryFactory.anonymous() :
+                    MemoryFactory.file(dir.resolve("allocation-" + compression + "-" + tls + ".ram")))
                 .tls(tls ? certificates.context("destination", "ca") : null));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)

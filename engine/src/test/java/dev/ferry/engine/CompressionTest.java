@@ -40,8 +40,10 @@ final class CompressionTest {
     }
 
     private static void assertMigrated(final GuestMemory source, final MigrationResult[] results) {
-        assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
-        assertEquals(MigrationStatus.COMPLETED, results[1].status(), results[1].error());
+        final String both = "source: " + results[0].status() + " " + results[0].errorCode() + " " + results[0].error() +
+            "; destination: " + results[1].status() + " " + results[1].errorCode() + " " + results[1].error();
+        assertEquals(MigrationStatus.COMPLETED, results[0].status(), both);
+        assertEquals(MigrationStatus.COMPLETED, results[1].status(), both);
         assertTrue(results[0].verified() && results[1].verified());
         Guests.assertSameMemory(source, results[1].memory());
     }

@@ -1,5 +1,6 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
@@ -12,6 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -56,27 +59,40 @@ final class FullFileSystemTest {
 
     private static MigrationResult[] migrate(final GuestMemory source, final MigrationDestination.Context context)
         throws Exception {
+        return migrate(source, context, Compression.NONE);
+    }
+
+    private static MigrationResult[] migrate(final GuestMemory source, final MigrationDestination.Context context,
+        final Compression compression) throws Exception {
         try (MigrationDestination destination = MigrationDestination.start(context.secret(Guests.SECRET));
              MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
-                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2))) {
+                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
+                 .compression(compression))) {
             return new MigrationResult[] {migration.result().get(30, TimeUnit.SECONDS),
                 destination.result().get(30, TimeUnit.SECONDS)};
         }
     }
 
-    @Test
-    void aFileSystemThatFillsUpMidMigrationIsAClearMemoryErrorNotACrash() throws Exception {
+    /** Raw pages arrive by reads into the mapping (EFAULT when full), decompressed ones by writes (ENOSPC). */
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"NONE", "ZSTD"})
+    void aFileSystemThatFillsUpMidMigrationIsAClearMemoryErrorNotACrash(final Compression compression)
+        throws Exception {
         final Path file = mount.resolve("destination.ram");
         final AtomicBoolean filled = new AtomicBoolean();
         try (GuestMemory source = GuestMemory.anonymous(List.of(new BlockSpec(0, "pc.ram", 16L << 20)), Guests.PAGE)) {
-            Fill.random(source.block(0), 5);
+            if (compression == Compression.NONE) {
+                Fill.random(source.block(0), 5);
+            } else {
+                Fill.compressible(source.block(0), 1.0 / 3, 5);
+            }
             final MigrationResult[] results = migrate(source, new MigrationDestination.Context()
                 .memoryFactory(MemoryFactory.file(file))
                 .pageApplyListener((channel, block, page) -> {
                     if (filled.compareAndSet(false, true)) {
                         fill(mount.resolve("filler"));
                     }
-                }));
+                }), compression);
             assertTrue(filled.get());
             assertEquals(MigrationStatus.FAILED, results[1].status());
             assertEquals(ErrorCode.MEMORY, results[1].errorCode(), results[1].error());

@@ -206,8 +206,9 @@ final class ChannelReceiver implements Runnable {
     }
 
     /**
-     * A read into a file mapping whose file system is full fails with EFAULT ("Bad address"): that is the memory,
-     * not the network, and is said so, naming the file; null for any other I/O error, which is the connection's.
+     * A read into a file mapping whose file system is full fails with EFAULT ("Bad address"), a write of
+     * decompressed pages into the file with ENOSPC: that is the memory, not the network, and is said so, naming the
+     * file; null for any other I/O error, which is the connection's.
      */
     private static FerryException outOfSpace(final IOException ex, final RamBlock block, final int pages) {
         if (!block.isFileBacked()) {
@@ -219,7 +220,8 @@ final class ChannelReceiver implements Runnable {
         } catch (final IOException ignore) {
             // the message below says so.
         }
-        if (String.valueOf(ex.getMessage()).contains("Bad address") ||
+        final String message = String.valueOf(ex.getMessage());
+        if (message.contains("Bad address") || message.contains("No space left on device") ||
             usable >= 0 && usable < (long)pages * block.pageSizeBytes()) {
             return new FerryException(ErrorCode.MEMORY, "memory file " + block.path() + " ran out of space on its " +
                 "file system while receiving block '" + block.name() + "' (" + usable + " bytes usable; the guest's " +
