@@ -85,6 +85,10 @@ final class ChannelReceiver implements Runnable {
             engine.channelLost(index, "failed: " + ex);
         } catch (final RuntimeException ex) {
             engine.fail(new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + index + " failed: " + ex));
+        } catch (final InternalError ex) {
+            // A store through a file mapping faulted (SIGBUS: decompressed pages are copied in by the JVM). The JVM
+            // raises it at the thread's next safepoint, not at the store, so it is caught here, around everything.
+            engine.fail(storeFaulted(ex));
         } finally {
             if (null != decompressor) {
                 decompressor.close();
@@ -206,9 +210,8 @@ final class ChannelReceiver implements Runnable {
     }
 
     /**
-     * A read into a file mapping whose file system is full fails with EFAULT ("Bad address"), a write of
-     * decompressed pages into the file with ENOSPC: that is the memory, not the network, and is said so, naming the
-     * file; null for any other I/O error, which is the connection's.
+     * A read into a file mapping whose file system is full fails with EFAULT ("Bad address"): that is the memory,
+     * not the network, and is said so, naming the file; null for any other I/O error, which is the connection's.
      */
     private static FerryException outOfSpace(final IOException ex, final RamBlock block, final int pages) {
         if (!block.isFileBacked()) {
@@ -220,14 +223,25 @@ final class ChannelReceiver implements Runnable {
         } catch (final IOException ignore) {
             // the message below says so.
         }
-        final String message = String.valueOf(ex.getMessage());
-        if (message.contains("Bad address") || message.contains("No space left on device") ||
+        if (String.valueOf(ex.getMessage()).contains("Bad address") ||
             usable >= 0 && usable < (long)pages * block.pageSizeBytes()) {
             return new FerryException(ErrorCode.MEMORY, "memory file " + block.path() + " ran out of space on its " +
                 "file system while receiving block '" + block.name() + "' (" + usable + " bytes usable; the guest's " +
                 "pages are allocated as they arrive): " + ex.getMessage());
         }
         return null;
+    }
+
+    /** The memory, not the channel: a full file system names its file, as a failed read into the mapping does. */
+    private FerryException storeFaulted(final InternalError ex) {
+        for (final RamBlock block : memory.blocks()) {
+            final FerryException outOfSpace = outOfSpace(new IOException(ex.getMessage()), block, 1);
+            if (null != outOfSpace) {
+                return outOfSpace;
+            }
+        }
+        return new FerryException(ErrorCode.MEMORY, "data channel " + index + ": a store into the guest's memory " +
+            "faulted (a memory file truncated or its file system full?): " + ex.getMessage());
     }
 
     private static ProtocolException invalid(final String field, final long value, final String expected) {

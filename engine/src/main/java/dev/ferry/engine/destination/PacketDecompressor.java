@@ -13,21 +13,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 
 /**
  * One receiver's side of compression: checks a compressed packet's frame table, then reads its payload frame by
  * frame. A raw frame (as long as its pages) is read straight into the mapping; a compressed one is read into a
  * scratch buffer, decompressed into a second scratch buffer, checked to be exactly its pages' bytes, and only then
- * stored, run by run. No byte of a malformed frame reaches guest memory.
- * <p>
- * Into a memory file the pages are stored with a positional {@code write} to the file, not through the mapping: a
- * store through the mapping to a page not there yet takes a page fault that allocates the page and clears it, only
- * for the copy to overwrite it, while tmpfs's write path allocates the page and copies into it without clearing
- * it and without the fault (perf of a 2 GiB zstd migration into a fresh tmpfs file: the receivers' kernel time,
- * 18% of both cores, was that fault path). The page cache is the mapping's, so the mapping sees the pages at once,
- * and a full file system is an {@code IOException} naming the file instead of a SIGBUS.
+ * copied into the mapping page by page. No byte of a malformed frame reaches guest memory.
  */
 final class PacketDecompressor implements AutoCloseable {
     private final PageCodec codec;
@@ -39,8 +30,6 @@ final class PacketDecompressor implements AutoCloseable {
     private final int[] frames = new int[Protocol.MAX_PAGES_PER_PACKET];
     private int frameCount;
     private final CodecTimer timer = new CodecTimer();
-    /** The memory files, by block id, opened on first use. */
-    private final FileChannel[] files = new FileChannel[Protocol.MAX_BLOCKS];
 
     PacketDecompressor(final Compression compression, final int pageSize) {
         this.codec = PageCodec.create(compression);
@@ -101,41 +90,11 @@ final class PacketDecompressor implements AutoCloseable {
                     (pageIndexes[first] << block.pageShift()) + ") of block '" + block.name() + "': " + ex.getMessage());
             }
             timer.stop();
-            if (block.isFileBacked()) {
-                write(file(block), block, pageIndexes, first, count);
-            } else {
-                for (int i = 0; i < count; i++) {
-                    final long page = pageIndexes[first + i];
-                    block.windowOfPage(page).putBytes(block.offsetInWindow(page), pagesBuffer, i * pageSize, pageSize);
-                }
+            for (int i = 0; i < count; i++) {
+                final long page = pageIndexes[first + i];
+                block.windowOfPage(page).putBytes(block.offsetInWindow(page), pagesBuffer, i * pageSize, pageSize);
             }
         }
-    }
-
-    /** Writes the decompressed pages into the memory file, one positional write per run of consecutive pages. */
-    private void write(final FileChannel file, final RamBlock block, final long[] pageIndexes, final int first,
-        final int count) throws IOException {
-        for (int i = 0; i < count; ) {
-            int j = i + 1;
-            while (j < count && pageIndexes[first + j] == pageIndexes[first + j - 1] + 1) {
-                j++;
-            }
-            pages.limit(j * pageSize).position(i * pageSize);
-            long position = block.fileOffsetOf(pageIndexes[first + i]);
-            while (pages.hasRemaining()) {
-                position += file.write(pages, position);
-            }
-            i = j;
-        }
-    }
-
-    private FileChannel file(final RamBlock block) throws IOException {
-        FileChannel file = files[block.id()];
-        if (null == file) {
-            file = FileChannel.open(block.path(), StandardOpenOption.WRITE);
-            files[block.id()] = file;
-        }
-        return file;
     }
 
     /** CPU time spent decompressing since the last call. */
@@ -146,14 +105,5 @@ final class PacketDecompressor implements AutoCloseable {
     @Override
     public void close() {
         codec.close();
-        for (final FileChannel file : files) {
-            if (null != file) {
-                try {
-                    file.close();
-                } catch (final IOException ignore) {
-                    // every write had returned: nothing is lost by a failed close of this descriptor.
-                }
-            }
-        }
     }
 }
