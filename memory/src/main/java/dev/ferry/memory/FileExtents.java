@@ -5,6 +5,8 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -13,8 +15,9 @@ import java.nio.file.Path;
  * and {@code lseek(SEEK_HOLE)} (Linux 3.1+; tmpfs, ext4, xfs, btrfs answer exactly; a file system without support
  * reports the whole file as data, which only costs the saving). A hole reads as zeros without a page behind it, so
  * a digest may take a hole as zeros without reading it, and without faulting in and clearing a page per 4 KiB just
- * to read zeros. Called through JNA's direct mapping (about 1.3 us a call here, against 3 to 7 through an
- * interface proxy); where it is unavailable the answer is "all data".
+ * to read zeros. On tmpfs with no swap, {@code mincore} on the mapping says the same for a whole range in one call
+ * ({@link #residencyIsExact}). Called through JNA's direct mapping (about 1.3 us a call here, against 3 to 7
+ * through an interface proxy); where it is unavailable the answer is "all data".
  */
 public final class FileExtents {
     private static final int SEEK_DATA = 3;
@@ -72,7 +75,7 @@ public final class FileExtents {
         } catch (final LastErrorException ex) {
             return false;
         }
-        final long type = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder()).getLong(0); // f_type
+        final long type = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder()).getLong(0); // f_type, the first field
         return type == TMPFS_MAGIC && noSwap();
     }
 
