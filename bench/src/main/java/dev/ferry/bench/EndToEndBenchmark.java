@@ -6,6 +6,7 @@ import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
@@ -42,7 +43,8 @@ import java.util.concurrent.Future;
  * (no zero pages), so both move the same bytes. "transfer" is total time minus setup, the comparable phase.
  * <p>
  * {@code java -cp bench/target/benchmarks.jar dev.ferry.bench.EndToEndBenchmark [size] [channels] [runs]}: one
- * warm-up run of each (not counted, it pays for class loading and JIT compilation), then {@code runs} runs of each,
+ * warm-up run of each (not counted, it pays for class loading and JIT compilation: its time is printed apart, beside
+ * the warm runs with the same verification, as what a cold JVM costs), then {@code runs} runs of each,
  * interleaved so that noise from the shared machine falls on both.
  */
 public final class EndToEndBenchmark {
@@ -65,13 +67,15 @@ public final class EndToEndBenchmark {
         final double[] ferryTransfer = new double[runs];
         final double[] ferryTotal = new double[runs];
         final double[] verifyMs = new double[runs];
+        final double[] warmFull = new double[runs];
+        MigrationStats cold;
         try (GuestMemory source = GuestMemory.createFile(sourceFile, specs, RamBlock.DEFAULT_PAGE_SIZE)) {
             Fill.random(source.block(0), 1);
             try (GuestMemory destination = GuestMemory.createFile(destinationFile, specs, RamBlock.DEFAULT_PAGE_SIZE)) {
                 rawSeconds(source, destination, channels);
             }
             MemoryFiles.deleteQuietly(destinationFile);
-            ferry(source, destinationFile, channels, VerifyMode.FULL);
+            cold = ferry(source, destinationFile, channels, VerifyMode.FULL).stats();
             MemoryFiles.deleteQuietly(destinationFile);
             for (int run = 0; run < runs; run++) {
                 try (GuestMemory destination = GuestMemory.createFile(destinationFile, specs, RamBlock.DEFAULT_PAGE_SIZE)) {
@@ -82,7 +86,9 @@ public final class EndToEndBenchmark {
                 ferryTotal[run] = result.stats().totalTimeMs() / 1e3;
                 ferryTransfer[run] = (result.stats().totalTimeMs() - result.stats().setupTimeMs()) / 1e3;
                 MemoryFiles.deleteQuietly(destinationFile);
-                verifyMs[run] = ferry(source, destinationFile, channels, VerifyMode.FULL).stats().verifyTimeMs();
+                final MigrationStats full = ferry(source, destinationFile, channels, VerifyMode.FULL).stats();
+                verifyMs[run] = full.verifyTimeMs();
+                warmFull[run] = full.totalTimeMs() / 1e3;
                 MemoryFiles.deleteQuietly(destinationFile);
                 System.out.printf(Locale.ROOT, "run %d: raw %.3f s, ferry transfer %.3f s (total %.3f s), verify %.0f ms%n",
                     run + 1, raw[run], ferryTransfer[run], ferryTotal[run], verifyMs[run]);
@@ -102,6 +108,9 @@ public final class EndToEndBenchmark {
         System.out.printf(Locale.ROOT, "ferry total (+setup) : %.3f s  %.2f GiB/s%n", median(ferryTotal),
             gib / median(ferryTotal));
         System.out.printf(Locale.ROOT, "ferry verify (full)  : %.0f ms%n", median(verifyMs));
+        System.out.printf(Locale.ROOT, "cold JIT: the first migration in this JVM (full verification) took %.3f s " +
+            "(setup %d ms, verify %d ms) against %.3f s warm (median): warm-up costs %.3f s%n", cold.totalTimeMs() / 1e3,
+            cold.setupTimeMs(), cold.verifyTimeMs(), median(warmFull), cold.totalTimeMs() / 1e3 - median(warmFull));
         System.out.printf(Locale.ROOT, "ratio ferry/raw throughput: %.2f%n", rawMedian / ferryMedian);
     }
 
