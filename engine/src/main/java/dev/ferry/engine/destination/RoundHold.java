@@ -36,15 +36,14 @@ final class RoundHold {
     /** The conductor read FLUSH of {@code round}: checks it is the next one and waits for every channel; false if ended. */
     boolean onFlush(final long round) {
         ProtocolException.check(round == nextFlushRound, "FLUSH round", round, Long.toString(nextFlushRound));
-        final FlightEvents.BarrierWait wait = new FlightEvents.BarrierWait();
-        wait.begin();
+        final FlightEvents.BarrierWait wait = FlightEvents.barrierWait();
         if (hold && barrier.arriveAndAwait(round, "the main channel at the FLUSH of round " + round) ==
             SyncBarrier.Outcome.TERMINATED) {
             return false;
         }
-        wait.side = "destination";
-        wait.round = (int)round;
-        wait.commit();
+        if (null != wait) {
+            wait.end("destination", round);
+        }
         final long firstNs = firstSyncNs.getAndSet(0);
         if (firstNs != 0) {
             counters.latency().recordBarrierLatency(System.nanoTime() - firstNs);

@@ -39,13 +39,15 @@ final class VerifyAnswer {
      */
     static boolean answer(final VerifyFlyweight verify, final DestinationConfig config, final GuestMemory memory,
         final DestinationDigest digest, final MainChannel main) throws IOException {
-        final FlightEvents.Verification event = FlightEvents.Verification.start("destination");
+        final FlightEvents.Verification event = FlightEvents.verification("destination");
         boolean verified = false;
         try {
             verified = compareAndAnswer(verify, config, memory, digest, main);
             return verified;
         } finally {
-            event.end(verified);
+            if (null != event) {
+                event.end(verified);
+            }
         }
     }
 

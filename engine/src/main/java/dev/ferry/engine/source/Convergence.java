@@ -50,7 +50,6 @@ final class Convergence {
     private int overheadCount;
     private long peakBandwidth;
     /** Made ahead: the first use of an event class costs milliseconds, which must not fall inside the downtime. */
-    private final FlightEvents.Switchover switchoverEvent = new FlightEvents.Switchover();
 
     Convergence(final SourceConfig config, final Counters counters) {
         this.policy = new ConvergencePolicy(config.switchoverDirtyBytes(), config.maxRounds(), config.autoConverge());
@@ -169,40 +168,25 @@ final class Convergence {
         synchronized (history) {
             history.add(ended);
         }
-        final FlightEvents.Round event = new FlightEvents.Round();
-        if (event.shouldCommit()) {
-            event.round = round;
-            event.bytesSent = bytesSent;
-            event.dirtyPages = pages;
-            event.expectedDowntimeMs = expectedMs;
-            event.throttle = throttle / 100.0;
-            event.commit();
-        }
+        FlightEvents.round(round, bytesSent, pages, expectedMs, throttle / 100.0);
     }
 
     private void applyThrottle(final int percent, final int round) {
         if (percent == throttle) {
             return;
         }
-        final FlightEvents.Throttle event = new FlightEvents.Throttle();
-        event.from = throttle / 100.0;
-        event.to = percent / 100.0;
-        event.round = round;
+        final int from = throttle;
         guest.throttle(percent);
         throttle = percent;
         counters.throttlePercent(percent);
-        event.commit();
+        FlightEvents.throttle(from / 100.0, percent / 100.0, round);
     }
 
     /** The guest is paused now for {@code reason}; the final round {@code round} runs uncapped. */
     void switchingOver(final ConvergencePolicy.Reason why, final int round) {
         reason = why.jsonName();
         limiter.uncap();
-        switchover = switchoverEvent;
-        switchover.begin();
-        switchover.reason = reason;
-        switchover.round = round;
-        switchover.expectedDowntimeMs = counters.expectedDowntimeMs();
+        switchover = FlightEvents.switchover(reason, round, counters.expectedDowntimeMs());
     }
 
     /**

@@ -129,15 +129,14 @@ final class RoundScheduler {
      */
     void endRound(final int round, final MainChannel main) throws IOException {
         final long startNs = System.nanoTime();
-        final FlightEvents.BarrierWait wait = new FlightEvents.BarrierWait();
-        wait.begin();
+        final FlightEvents.BarrierWait wait = FlightEvents.barrierWait();
         for (final ChannelSender sender : senders) {
             enqueue(sender, takeFree(sender).control(Packet.SYNC, round));
         }
         awaitSyncWritten(round);
-        wait.side = "source";
-        wait.round = round;
-        wait.commit();
+        if (null != wait) {
+            wait.end("source", round);
+        }
         main.send(MessageFlyweight.FLUSH, (buffer, offset) -> {
             flush.wrap(buffer, offset, FlushFlyweight.LENGTH).round(round);
             return FlushFlyweight.LENGTH;

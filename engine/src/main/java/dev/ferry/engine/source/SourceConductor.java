@@ -259,7 +259,7 @@ final class SourceConductor implements Runnable {
     private void verify() throws IOException {
         transition(SourceState.VERIFYING);
         final long startNs = System.nanoTime();
-        final FlightEvents.Verification event = FlightEvents.Verification.start("source");
+        final FlightEvents.Verification event = FlightEvents.verification("source");
         final List<int[]> digests = config.verify() == VerifyMode.FULL ?
             Verification.digest(memory, config.digestThreads(), inbox::needsAttention,
                 config.threadFactory()) : List.of();
@@ -270,7 +270,9 @@ final class SourceConductor implements Runnable {
         counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
         final Message answer = inbox.result();
         verified = Verification.judge(answer.status().code(), answer.status().text(), config.verify());
-        event.end(verified);
+        if (null != event) {
+            event.end(verified);
+        }
     }
 
     /** Waits for {@code condition}, reading the inbox meanwhile; the migration's failure ends the wait at once. */

@@ -4,6 +4,7 @@ import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Percentage;
@@ -12,11 +13,86 @@ import jdk.jfr.StackTrace;
 /**
  * Ferry's JDK Flight Recorder events, so that a {@code -XX:StartFlightRecording} run shows rounds, barrier waits and
  * the downtime next to GC pauses. Names start with {@code dev.ferry.}; {@code jfr print --events
- * dev.ferry.Round,dev.ferry.Switchover recording.jfr} prints them (docs/operations.md). An event costs nothing when
- * no recording is on: each is committed only if {@code shouldCommit()}, and never per page or per packet.
+ * dev.ferry.Round,dev.ferry.Switchover recording.jfr} prints them (docs/operations.md).
+ * <p>
+ * Nothing here loads an event class until JFR is initialized ({@link #on}: a recording was started, at launch or
+ * later by {@code jcmd}): the first {@link Event} subclass a JVM loads initializes JFR's metadata, about 100 classes
+ * and 0.1 to 0.4 s of a cold CLI's start on this machine, which every migration paid in its set-up while no one was
+ * recording. So events are made only through the factories below, which answer null when JFR is off, and never per
+ * page or per packet; a made event is committed only if {@code shouldCommit()}.
  */
 public final class FlightEvents {
     private FlightEvents() {
+    }
+
+    /** Whether JFR is initialized, so that a recording may want events: a static flag, no class loaded. */
+    public static boolean on() {
+        return FlightRecorder.isInitialized();
+    }
+
+    /** A barrier wait beginning now, or null when JFR is off; {@link BarrierWait#end} commits it. */
+    public static BarrierWait barrierWait() {
+        if (!on()) {
+            return null;
+        }
+        final BarrierWait event = new BarrierWait();
+        event.begin();
+        return event;
+    }
+
+    /** A verification of {@code side} beginning now, or null when JFR is off; {@link Verification#end} commits it. */
+    public static Verification verification(final String side) {
+        if (!on()) {
+            return null;
+        }
+        final Verification event = new Verification();
+        event.begin();
+        event.side = side;
+        return event;
+    }
+
+    /** The switchover beginning now (the guest paused), or null when JFR is off; committed at APPLIED. */
+    public static Switchover switchover(final String reason, final int round, final long expectedDowntimeMs) {
+        if (!on()) {
+            return null;
+        }
+        final Switchover event = new Switchover();
+        event.begin();
+        event.reason = reason;
+        event.round = round;
+        event.expectedDowntimeMs = expectedDowntimeMs;
+        return event;
+    }
+
+    /** Commits an ended round, if a recording wants it. */
+    public static void round(final int round, final long bytesSent, final long dirtyPages, final long expectedMs,
+        final double throttle) {
+        if (!on()) {
+            return;
+        }
+        final Round event = new Round();
+        if (event.shouldCommit()) {
+            event.round = round;
+            event.bytesSent = bytesSent;
+            event.dirtyPages = dirtyPages;
+            event.expectedDowntimeMs = expectedMs;
+            event.throttle = throttle;
+            event.commit();
+        }
+    }
+
+    /** Commits a change of the throttle, if a recording wants it. */
+    public static void throttle(final double from, final double to, final int round) {
+        if (!on()) {
+            return;
+        }
+        final Throttle event = new Throttle();
+        if (event.shouldCommit()) {
+            event.from = from;
+            event.to = to;
+            event.round = round;
+            event.commit();
+        }
     }
 
     /** One precopy round, harvest to FLUSH (source). */
@@ -50,6 +126,13 @@ public final class FlightEvents {
         public String side;
         @Label("Round")
         public int round;
+
+        /** The wait of {@code side} at round {@code round}'s barrier is over. */
+        public void end(final String waiter, final long barrierRound) {
+            side = waiter;
+            round = (int)barrierRound;
+            commit();
+        }
     }
 
     /** The switchover: the guest paused until APPLIED arrived (the downtime), source. */
@@ -107,14 +190,6 @@ public final class FlightEvents {
         @Label("Verified")
         public boolean verified;
 
-        /** A verification of {@code side} starting now. */
-        public static Verification start(final String side) {
-            final Verification event = new Verification();
-            event.begin();
-            event.side = side;
-            return event;
-        }
-
         /** The verification ended: digests matched or not. */
         public void end(final boolean matched) {
             verified = matched;
@@ -124,6 +199,9 @@ public final class FlightEvents {
 
     /** Commits a channel failure of {@code side}, if a recording wants it. */
     public static void channelFailure(final String side, final int channel, final Object cause) {
+        if (!on()) {
+            return;
+        }
         final ChannelFailure event = new ChannelFailure();
         if (event.shouldCommit()) {
             event.side = side;

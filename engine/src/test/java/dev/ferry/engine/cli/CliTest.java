@@ -51,12 +51,22 @@ final class CliTest {
     }
 
     static Process process(final Path log, final String... args) throws IOException {
+        return process(log, List.of(), args);
+    }
+
+    static Process process(final Path log, final List<String> jvmOptions, final String... args) throws IOException {
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"), FerryCli.class.getName()));
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FerryCli.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** JVM options that log every class the process loads into {@code ROLE-classes.txt}. */
+    private List<String> classLog(final String role) {
+        return List.of("-Xlog:class+load=info:file=" + dir.resolve(role + "-classes.txt"));
     }
 
     static long number(final String json, final String key) {
@@ -99,13 +109,14 @@ final class CliTest {
         }
         final int port = freePort();
         final Path receiveLog = dir.resolve("receive.log");
-        final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + port, "--memory-file",
-            destinationFile.toString(), "--secret-file", secret.toString(), "--stats-json",
+        final Process receiver = process(receiveLog, classLog("receive"), "receive", "--listen", "127.0.0.1:" + port,
+            "--memory-file", destinationFile.toString(), "--secret-file", secret.toString(), "--stats-json",
             dir.resolve("receive.json").toString());
         try {
             awaitLine(receiveLog, "listening on", receiver);
             final Path sendLog = dir.resolve("send.log");
-            final Process sender = process(sendLog, "send", "--connect", "127.0.0.1:" + port, "--memory-file",
+            final Process sender = process(sendLog, classLog("send"), "send", "--connect", "127.0.0.1:" + port,
+                "--memory-file",
                 sourceFile.toString(), "--channels", "2", "--secret-file", secret.toString(), "--dirty-rate", "20000",
                 "--hot-set", "4m", "--compress", compress, "--stats-json", dir.resolve("send.json").toString(), "--hlog",
                 dir.resolve("send.hlog").toString());
@@ -116,6 +127,12 @@ final class CliTest {
         assertArrayEquals(Files.readAllBytes(sourceFile), Files.readAllBytes(destinationFile),
             "the destination file must equal the source file's final state");
         assertHistogramLog(dir.resolve("send.hlog"));
+        for (final String side : new String[] {"send", "receive"}) {
+            final String classes = Files.readString(dir.resolve(side + "-classes.txt"));
+            assertTrue(classes.contains("dev.ferry.engine.cli.FerryCli"), "the class log works: " + side);
+            assertFalse(classes.contains("jdk.jfr.internal.MetadataRepository") || classes.contains("FlightEvents$"),
+                side + " initialized JFR (0.1-0.4 s of a cold start) though nothing was recording");
+        }
         for (final String side : new String[] {"send.json", "receive.json"}) {
             final String json = Files.readString(dir.resolve(side));
             for (final String key : JSON_KEYS) {
