@@ -49,9 +49,9 @@ final class Convergence {
     private final long[] overheads = new long[OVERHEAD_ROUNDS];
     private int overheadCount;
     private long peakBandwidth;
-    /** Made ahead: the first use of an event class costs milliseconds, which must not fall inside the downtime. */
 
     Convergence(final SourceConfig config, final Counters counters) {
+        FlightEvents.loadClassesIfOn(); // a first use of an event class must not fall inside the downtime
         this.policy = new ConvergencePolicy(config.switchoverDirtyBytes(), config.maxRounds(), config.autoConverge());
         this.limiter = new BandwidthLimiter(config.maxBandwidthBytesPerSec());
         this.guest = config.guest();

@@ -30,6 +30,19 @@ public final class FlightEvents {
         return FlightRecorder.isInitialized();
     }
 
+    /**
+     * When JFR is on, loads the event classes now, so that the first use of one (milliseconds) does not fall inside
+     * a downtime; nothing when it is off.
+     */
+    public static void loadClassesIfOn() {
+        if (on()) {
+            new Switchover();
+            new BarrierWait();
+            new Round();
+            new Verification();
+        }
+    }
+
     /** A barrier wait beginning now, or null when JFR is off; {@link BarrierWait#end} commits it. */
     public static BarrierWait barrierWait() {
         if (!on()) {
