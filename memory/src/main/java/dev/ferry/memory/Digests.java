@@ -168,9 +168,10 @@ public final class Digests {
 
     /**
      * As {@link #of(GuestMemory, int, int, BooleanSupplier, ThreadFactory, boolean)}; {@code useResidency} false
-     * asks {@code lseek} even where {@code mincore} would do (the tests cover both ways).
+     * asks {@code lseek} even where {@code mincore} would do (the tests and {@code DigestHolesBenchmark} measure
+     * both ways).
      */
-    static List<int[]> of(
+    public static List<int[]> of(
         final GuestMemory memory, final int chunkBytes, final int threads, final BooleanSupplier stop,
         final ThreadFactory threadFactory, final boolean skipHoles, final boolean useResidency) {
         final boolean[] residencyIsExact = new boolean[memory.blocks().size()];

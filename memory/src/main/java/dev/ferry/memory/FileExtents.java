@@ -59,7 +59,7 @@ public final class FileExtents {
     /**
      * Whether a page of {@code path} that is not resident is a hole, so that {@code mincore} on a shared mapping of
      * it tells data from holes in one call per range instead of two {@code lseek} calls per data extent (a guest
-     * with half its pages zero at random has 131,000 extents per 2 GiB: 0.6 s of {@code lseek} on one thread). True
+     * with half its pages zero at random has 131,000 extents per 2 GiB: 0.25 to 0.6 s of {@code lseek} on one thread). True
      * only for tmpfs while no swap is active: tmpfs keeps a file's data in the page cache and nowhere else but swap,
      * and {@code mincore} looks a page of a shared file mapping up in the page cache even where this process has
      * not mapped it. Not on disk file systems (a page may be data on disk and not cached) nor hugetlbfs (its
