@@ -66,7 +66,7 @@ final class AllocationTest {
             if (compression != Compression.NONE) {
                 Fill.compressible(source.block(0), 1.0 / 3, 3);
             }
-            // Compressed pages are stored into a memory file by positional writes: the CLI's destination, not memory.
+            // The codecs receive into a memory file, as the CLI's destination does, not into anonymous memory.
             final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
                 .secret(Guests.SECRET).verify(VerifyMode.NONE)
                 .memoryFactory(compression == Compression.NONE ? MemoryFactory.anonymous() :

@@ -73,7 +73,10 @@ final class FullFileSystemTest {
         }
     }
 
-    /** Raw pages arrive by reads into the mapping (EFAULT when full), decompressed ones by writes (ENOSPC). */
+    /**
+     * Raw pages arrive by the kernel's reads into the mapping (EFAULT when full), decompressed ones by the JVM's
+     * stores into it (SIGBUS, raised as an InternalError at a later safepoint).
+     */
     @ParameterizedTest
     @EnumSource(value = Compression.class, names = {"NONE", "ZSTD"})
     void aFileSystemThatFillsUpMidMigrationIsAClearMemoryErrorNotACrash(final Compression compression)

@@ -48,7 +48,7 @@ final class BandwidthTest {
 
     /**
      * Senders write ahead of the link by at most its queue, as into a socket buffer: 200 MB/s, packets of 1 MB
-     * (5 ms each). Four go at once (the fourth starts 15 ms after now, inside the 20 ms queue); the fifth waits
+     * (5 ms each). Five go at once (the fifth's slot starts 20 ms after now: exactly the queue); the sixth waits
      * until its slot is 20 ms away; over any span the bytes written stay within the cap plus the queue.
      */
     @Test
