@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The mutual, HMAC-based handshake that opens every connection (layouts in {@link HandshakeFlyweight}).
@@ -30,9 +31,37 @@ import java.security.SecureRandom;
 public final class Handshake {
     private static final byte[] SOURCE_LABEL = "ferry source".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DESTINATION_LABEL = "ferry destination".getBytes(StandardCharsets.US_ASCII);
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final AtomicBoolean PREPARING = new AtomicBoolean();
 
     private Handshake() {
+    }
+
+    /**
+     * Loads and initializes, on a daemon thread of its own, what the first handshake needs: the JCE provider behind
+     * HMAC-SHA256 and a seeded {@link SecureRandom}. In a cold JVM that is 60 to 150 ms of class loading and
+     * initialization which each side would otherwise pay inside the first handshake, one after the other, on the
+     * migration's clock. Once per JVM: later calls return at once. A failure here is left for the real handshake
+     * to report.
+     */
+    public static void prepareInBackground() {
+        if (PREPARING.compareAndSet(false, true)) {
+            final Thread thread = new Thread(Handshake::prepare, "ferry-handshake-prepare");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    private static void prepare() {
+        try {
+            proof(Secret.insecure(), SOURCE_LABEL, nonce(), nonce(), newSessionId(), 0, 0, 1);
+        } catch (final RuntimeException ignore) {
+            // the first real handshake meets the same failure and names it
+        }
+    }
+
+    /** Made on first use, so that {@link #prepareInBackground()} seeds it off the caller's thread. */
+    private static final class Random {
+        static final SecureRandom SECURE = new SecureRandom();
     }
 
     /** What the server learnt from a client's HELLO. */
@@ -48,7 +77,7 @@ public final class Handshake {
     /** A fresh random 128-bit session id. */
     public static byte[] newSessionId() {
         final byte[] id = new byte[HandshakeFlyweight.SESSION_ID_LENGTH];
-        RANDOM.nextBytes(id);
+        Random.SECURE.nextBytes(id);
         return id;
     }
 
@@ -183,7 +212,7 @@ public final class Handshake {
 
     private static byte[] nonce() {
         final byte[] nonce = new byte[HandshakeFlyweight.NONCE_LENGTH];
-        RANDOM.nextBytes(nonce);
+        Random.SECURE.nextBytes(nonce);
         return nonce;
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.GuestControl;
@@ -52,6 +53,7 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Handshake.prepareInBackground();
         final PrintWriter err = spec.commandLine().getErr();
         final long size;
         try {
