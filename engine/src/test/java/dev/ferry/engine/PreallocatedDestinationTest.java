@@ -89,4 +89,19 @@ final class PreallocatedDestinationTest {
         }
         assertFalse(Files.exists(other), "a refused destination deletes its file");
     }
+
+    @Test
+    void aPrefaultedFileHandsTheMappingItTouchedToTheGuest() {
+        final Path file = dir.resolve("touched.ram");
+        final MemoryFactory factory = MemoryFactory.preallocatedFile(file, 3L << 20, true);
+        try (GuestMemory guest = factory.create(List.of(new BlockSpec(0, "ram", 2L << 20),
+            new BlockSpec(1, "rom", 1L << 20)), Guests.PAGE)) {
+            assertTrue(guest.block(0).isView(), "cut from the touched mapping, page tables and all");
+            assertTrue(guest.block(1).isView(), "cut from the touched mapping, page tables and all");
+        }
+        try (GuestMemory again = MemoryFactory.preallocatedFile(file, 3L << 20, false)
+            .create(List.of(new BlockSpec(0, "ram", 3L << 20)), Guests.PAGE)) {
+            assertFalse(again.block(0).isView(), "nothing touched, nothing to share");
+        }
+    }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.Map;
 
 /**
@@ -112,11 +113,25 @@ public final class GuestMemory implements AutoCloseable {
 
     /** Maps {@code specs} back to back from the existing file {@code path}. */
     public static GuestMemory mapFile(final Path path, final List<BlockSpec> specs, final int pageSizeBytes) {
+        return backToBack(specs, (spec, offset) ->
+            RamBlock.mapFile(spec.id(), spec.name(), path, offset, spec.lengthBytes(), pageSizeBytes));
+    }
+
+    /**
+     * Cuts {@code specs} back to back from {@code file}'s mapping ({@link MappedFile#block}), so that the guest
+     * shares the page tables that mapping holds.
+     */
+    public static GuestMemory mapFile(final MappedFile file, final List<BlockSpec> specs, final int pageSizeBytes) {
+        return backToBack(specs, (spec, offset) ->
+            file.block(spec.id(), spec.name(), offset, spec.lengthBytes(), pageSizeBytes));
+    }
+
+    private static GuestMemory backToBack(final List<BlockSpec> specs, final BiFunction<BlockSpec, Long, RamBlock> at) {
         final List<RamBlock> blocks = new ArrayList<>();
         long offset = 0;
         try {
             for (final BlockSpec spec : specs) {
-                blocks.add(RamBlock.mapFile(spec.id(), spec.name(), path, offset, spec.lengthBytes(), pageSizeBytes));
+                blocks.add(at.apply(spec, offset));
                 offset += spec.lengthBytes();
             }
             return new GuestMemory(blocks);

@@ -8,10 +8,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Creating memory files whose space is <em>reserved</em>, not merely sized.
@@ -124,42 +121,15 @@ public final class MemoryFiles {
 
     /**
      * Writes a zero into every {@code pageBytes} page of the first {@code lengthBytes} of {@code path}, with
-     * {@code threads} threads, so that every page is allocated and mapped before a migration needs it: what a VMM
-     * started with preallocated RAM has. The file must already be that long.
+     * {@code threads} threads, so that every page is allocated; the mapping is dropped after, and its page tables with
+     * it (to keep them for a migration, touch through a {@link MappedFile} and cut the guest from it). The file must
+     * already be that long.
      *
      * @throws MemoryException if the file cannot be mapped, or its file system runs out of space while touching.
      */
     public static void touchEveryPage(final Path path, final long lengthBytes, final int pageBytes, final int threads) {
-        try (RamBlock block = RamBlock.mapFile(0, "prefault", path, 0, lengthBytes, pageBytes)) {
-            final long pages = block.pageCount();
-            final int workers = (int)Math.max(1, Math.min(threads, pages));
-            final List<Thread> touching = new ArrayList<>();
-            final AtomicReference<Throwable> failure = new AtomicReference<>();
-            for (int w = 0; w < workers; w++) {
-                final long first = pages * w / workers;
-                final long end = pages * (w + 1) / workers;
-                final Thread thread = new Thread(() -> {
-                    try {
-                        for (long page = first; page < end; page++) {
-                            block.windowOfPage(page).putByte(block.offsetInWindow(page), (byte)0);
-                        }
-                    } catch (final Throwable ex) {
-                        failure.compareAndSet(null, ex);
-                    }
-                }, "ferry-prefault-" + w);
-                touching.add(thread);
-                thread.start();
-            }
-            for (final Thread thread : touching) {
-                thread.join();
-            }
-            if (null != failure.get()) {
-                throw new MemoryException("touching every page of " + path + " failed (out of space?): " +
-                    failure.get(), failure.get());
-            }
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new MemoryException("interrupted while touching the pages of " + path, ex);
+        try (MappedFile file = MappedFile.map(path, lengthBytes)) {
+            file.touchEveryPage(pageBytes, threads);
         }
     }
 

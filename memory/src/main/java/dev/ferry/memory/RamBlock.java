@@ -60,6 +60,7 @@ public final class RamBlock implements AutoCloseable {
     private final FileChannel fileChannel;
     private final long fileOffset;
     private final DirtyBitmap dirtyBitmap;
+    private final MappedFile owner;
     private boolean closed;
 
     private RamBlock(
@@ -70,7 +71,8 @@ public final class RamBlock implements AutoCloseable {
         final int windowBytes,
         final Path path,
         final FileChannel fileChannel,
-        final long fileOffset) {
+        final long fileOffset,
+        final MappedFile owner) {
         this.id = id;
         this.name = name;
         this.lengthBytes = lengthBytes;
@@ -84,6 +86,7 @@ public final class RamBlock implements AutoCloseable {
         this.path = path;
         this.fileChannel = fileChannel;
         this.fileOffset = fileOffset;
+        this.owner = owner;
         this.dirtyBitmap = new DirtyBitmap(pageCount);
     }
 
@@ -107,7 +110,7 @@ public final class RamBlock implements AutoCloseable {
                 " direct-memory limit (" + limit + " bytes, " + used + " in use); raise -XX:MaxDirectMemorySize or" +
                 " use a file-backed block");
         }
-        final RamBlock block = new RamBlock(id, name, lengthBytes, pageSizeBytes, windowBytes, null, null, 0);
+        final RamBlock block = new RamBlock(id, name, lengthBytes, pageSizeBytes, windowBytes, null, null, 0, null);
         try {
             for (int w = 0; w < block.windows.length; w++) {
                 final ByteBuffer buffer = ByteBuffer.allocateDirect(block.windowLength(w)).order(ByteOrder.nativeOrder());
@@ -149,7 +152,7 @@ public final class RamBlock implements AutoCloseable {
         } catch (final IOException ex) {
             throw new MemoryException("cannot open memory file " + path + ": " + ex.getMessage());
         }
-        final RamBlock block = new RamBlock(id, name, lengthBytes, pageSizeBytes, windowBytes, path, channel, fileOffset);
+        final RamBlock block = new RamBlock(id, name, lengthBytes, pageSizeBytes, windowBytes, path, channel, fileOffset, null);
         try {
             final long fileSize = channel.size();
             if (fileSize < fileOffset + lengthBytes) {
@@ -169,6 +172,32 @@ public final class RamBlock implements AutoCloseable {
         } catch (final RuntimeException ex) {
             block.close();
             throw ex;
+        }
+        return block;
+    }
+
+    /**
+     * A block over {@code lengthBytes} of {@code owner}'s mapping from file offset {@code fileOffset}, in windows of
+     * {@code windowBytes} sliced from it: it shares the owner's page tables, has a file channel of its own, and on
+     * close leaves the unmapping to the owner.
+     */
+    static RamBlock view(
+        final int id, final String name, final MappedFile owner, final long fileOffset, final long lengthBytes,
+        final int pageSizeBytes, final int windowBytes) {
+        validate(id, name, lengthBytes, pageSizeBytes, windowBytes);
+        final FileChannel channel;
+        try {
+            channel = FileChannel.open(owner.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (final IOException ex) {
+            throw new MemoryException("cannot open memory file " + owner.path() + ": " + ex.getMessage());
+        }
+        final RamBlock block =
+            new RamBlock(id, name, lengthBytes, pageSizeBytes, windowBytes, owner.path(), channel, fileOffset, owner);
+        for (int w = 0; w < block.windows.length; w++) {
+            final ByteBuffer buffer = owner.slice(fileOffset + ((long)w << block.windowShift), block.windowLength(w))
+                .order(ByteOrder.nativeOrder());
+            block.windowBuffers[w] = buffer;
+            block.windows[w] = new UnsafeBuffer(buffer);
         }
         return block;
     }
@@ -278,6 +307,11 @@ public final class RamBlock implements AutoCloseable {
         return null != fileChannel;
     }
 
+    /** True when cut from a {@link MappedFile}: the block shares that mapping and the page tables it holds. */
+    public boolean isView() {
+        return null != owner;
+    }
+
     /** The backing file, or null for an anonymous block. */
     public Path path() {
         return path;
@@ -295,7 +329,13 @@ public final class RamBlock implements AutoCloseable {
 
     /** Forces file-backed windows to storage (no-op for anonymous blocks). */
     public void force() {
-        if (null != fileChannel) {
+        if (null != owner) { // slices of a mapping carry no file descriptor to force through: fsync the file instead
+            try {
+                fileChannel.force(false);
+            } catch (final IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        } else if (null != fileChannel) {
             for (final ByteBuffer buffer : windowBuffers) {
                 if (buffer instanceof MappedByteBuffer) {
                     ((MappedByteBuffer)buffer).force();
@@ -315,7 +355,9 @@ public final class RamBlock implements AutoCloseable {
             final ByteBuffer buffer = windowBuffers[w];
             windowBuffers[w] = null;
             windows[w] = null;
-            if (buffer instanceof MappedByteBuffer && null != fileChannel) {
+            if (null != owner) {
+                continue; // a view: its owner unmaps
+            } else if (buffer instanceof MappedByteBuffer && null != fileChannel) {
                 IoUtil.unmap((MappedByteBuffer)buffer);
             } else if (null != buffer) {
                 BufferUtil.free(buffer);
@@ -327,6 +369,9 @@ public final class RamBlock implements AutoCloseable {
             } catch (final IOException ex) {
                 throw new UncheckedIOException(ex);
             }
+        }
+        if (null != owner) {
+            owner.release();
         }
     }
 

@@ -2,12 +2,14 @@ package dev.ferry.engine.api;
 
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MappedFile;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How the destination gets the guest's memory for the source's SETUP, and throws it away after a failure. The
@@ -64,19 +66,25 @@ public interface MemoryFactory {
 
     /**
      * One file at {@code path} of exactly {@code sizeBytes}, created afresh with its space reserved <em>now</em>,
-     * before any source connects, and with {@code prefault} every page touched now too: a destination like a VMM
-     * started with preallocated RAM, whose cost is outside the migration. The guest lands in the file, blocks back to
-     * back; a SETUP whose total size differs is refused, and then, as after any failure, the file is deleted.
+     * before any source connects, and with {@code prefault} every page touched now too, through a mapping that the
+     * guest is then cut from, so that pages and page tables are both in place: a destination like a VMM started with
+     * preallocated RAM, whose cost is outside the migration. The guest lands in the file, blocks back to back; a SETUP
+     * whose total size differs is refused, and then, as after any failure, the file is deleted. A prefaulted mapping
+     * that no SETUP ever takes is unmapped when this factory is collected, as any mapped buffer.
      *
      * @throws MemoryException if the file cannot be created or touched.
      */
     static MemoryFactory preallocatedFile(final Path path, final long sizeBytes, final boolean prefault) {
         MemoryFiles.createReserved(path, sizeBytes);
+        final AtomicReference<MappedFile> touched = new AtomicReference<>();
         if (prefault) {
             try {
-                MemoryFiles.touchEveryPage(path, sizeBytes, RamBlock.DEFAULT_PAGE_SIZE,
-                    Runtime.getRuntime().availableProcessors());
+                touched.set(MappedFile.map(path, sizeBytes));
+                touched.get().touchEveryPage(RamBlock.DEFAULT_PAGE_SIZE, Runtime.getRuntime().availableProcessors());
             } catch (final MemoryException ex) {
+                if (null != touched.get()) {
+                    touched.get().close();
+                }
                 MemoryFiles.deleteQuietly(path);
                 throw ex;
             }
@@ -84,13 +92,16 @@ public interface MemoryFactory {
         return new MemoryFactory() {
             @Override
             public GuestMemory create(final List<BlockSpec> specs, final int pageSizeBytes) {
-                final long total = specs.stream().mapToLong(BlockSpec::lengthBytes).sum();
-                if (total != sizeBytes) {
-                    MemoryFiles.deleteQuietly(path);
-                    throw new MemoryException("the source's guest is " + total + " bytes in " + specs.size() +
-                        " blocks; this destination holds exactly " + sizeBytes + " bytes in " + path);
+                try (MappedFile handedOver = touched.getAndSet(null)) { // unmapped once the guest cut from it closes
+                    final long total = specs.stream().mapToLong(BlockSpec::lengthBytes).sum();
+                    if (total != sizeBytes) {
+                        MemoryFiles.deleteQuietly(path);
+                        throw new MemoryException("the source's guest is " + total + " bytes in " + specs.size() +
+                            " blocks; this destination holds exactly " + sizeBytes + " bytes in " + path);
+                    }
+                    return null == handedOver ? GuestMemory.mapFile(path, specs, pageSizeBytes) :
+                        GuestMemory.mapFile(handedOver, specs, pageSizeBytes);
                 }
-                return GuestMemory.mapFile(path, specs, pageSizeBytes);
             }
 
             @Override
