@@ -1,7 +1,6 @@
 package dev.ferry.engine;
 
 import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.Secret;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -31,7 +30,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
     private boolean concluded;
 
     EngineContext() {
-        Handshake.prepareInBackground();
+        ColdStart.prepareInBackground();
     }
 
     @SuppressWarnings("unchecked")

@@ -46,6 +46,11 @@ public final class FileExtents {
         return false;
     }
 
+    /** Whether the native calls are bound (Linux, JNA loaded); when not, every range reads as data. */
+    public static boolean available() {
+        return BOUND;
+    }
+
     private static native int open(String path, int flags) throws LastErrorException;
 
     private static native long lseek(int fd, long offset, int whence) throws LastErrorException;

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The mutual, HMAC-based handshake that opens every connection (layouts in {@link HandshakeFlyweight}).
@@ -31,27 +30,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Handshake {
     private static final byte[] SOURCE_LABEL = "ferry source".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DESTINATION_LABEL = "ferry destination".getBytes(StandardCharsets.US_ASCII);
-    private static final AtomicBoolean PREPARING = new AtomicBoolean();
 
     private Handshake() {
     }
 
     /**
-     * Loads and initializes, on a daemon thread of its own, what the first handshake needs: the JCE provider behind
-     * HMAC-SHA256 and a seeded {@link SecureRandom}. In a cold JVM that is 60 to 150 ms of class loading and
-     * initialization which each side would otherwise pay inside the first handshake, one after the other, on the
-     * migration's clock. Once per JVM: later calls return at once. A failure here is left for the real handshake
-     * to report.
+     * Does a throwaway handshake computation, so that what the first real one needs is loaded and initialized: the
+     * JCE provider behind HMAC-SHA256 and a seeded {@link SecureRandom}, 60 to 150 ms in a cold JVM (see
+     * {@link dev.ferry.engine.ColdStart}). A failure here is left for the real handshake to report.
      */
-    public static void prepareInBackground() {
-        if (PREPARING.compareAndSet(false, true)) {
-            final Thread thread = new Thread(Handshake::prepare, "ferry-handshake-prepare");
-            thread.setDaemon(true);
-            thread.start();
-        }
-    }
-
-    private static void prepare() {
+    public static void prepare() {
         try {
             proof(Secret.insecure(), SOURCE_LABEL, nonce(), nonce(), newSessionId(), 0, 0, 1);
         } catch (final RuntimeException ignore) {
@@ -59,7 +47,7 @@ public final class Handshake {
         }
     }
 
-    /** Made on first use, so that {@link #prepareInBackground()} seeds it off the caller's thread. */
+    /** Made on first use, so that {@link #prepare()} on a background thread seeds it off the caller's. */
     private static final class Random {
         static final SecureRandom SECURE = new SecureRandom();
     }

@@ -2,7 +2,7 @@ package dev.ferry.engine.cli;
 
 import javax.net.ssl.SSLContext;
 import java.nio.file.Files;
-import dev.ferry.engine.channel.Handshake;
+import dev.ferry.engine.ColdStart;
 import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.error.ErrorCode;
@@ -94,7 +94,7 @@ final class ReceiveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Handshake.prepareInBackground();
+        ColdStart.prepareInBackground();
         final PrintWriter err = spec.commandLine().getErr();
         final Path directory = memoryFile.toAbsolutePath().getParent();
         if (null == directory || !Files.isDirectory(directory)) {

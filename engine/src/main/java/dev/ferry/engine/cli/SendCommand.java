@@ -1,6 +1,6 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.channel.Handshake;
+import dev.ferry.engine.ColdStart;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.GuestControl;
@@ -53,7 +53,7 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Handshake.prepareInBackground();
+        ColdStart.prepareInBackground();
         final PrintWriter err = spec.commandLine().getErr();
         final long size;
         try {
