@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +40,29 @@ public final class MigrationBenchmark {
     private MigrationBenchmark() {
     }
 
+    static final String USAGE = String.join(System.lineSeparator(),
+        "usage: java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]",
+        "           [--content random,zeros,half] [--destination fresh,prefault] [--ferry-jar JAR] [--out DIR]",
+        "       ... e2e --growth [--runs 3]            256 MiB to 8 GiB, fit total = a + b x size",
+        "       ... e2e --convergence [--scenarios S,..] [--baseline-jar JAR]",
+        "       ... e2e --compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]",
+        "       ... e2e --tls",
+        "Run from the repository after mvn -q -DskipTests package (or give --ferry-jar); see docs/benchmarks.md.");
+
     public static void main(final String[] args) throws Exception {
-        final Options options = Options.parse(args);
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.println(USAGE);
+            return;
+        }
+        final Options options;
+        try {
+            options = Options.parse(args);
+        } catch (final IllegalArgumentException ex) {
+            System.err.println("e2e: " + ex.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
         final Path work = Files.createTempDirectory(Options.scratch(), "ferry-e2e-");
         try {
             if (options.convergence) {
@@ -121,32 +143,32 @@ public final class MigrationBenchmark {
                     case "e2e":
                         break;
                     case "--size":
-                        options.sizeBytes = SystemUtil.parseSize("--size", args[++i]);
+                        options.sizeBytes = SystemUtil.parseSize("--size", value(args, ++i));
                         break;
                     case "--runs":
-                        options.runs = Integer.parseInt(args[++i]);
+                        options.runs = number("--runs", value(args, ++i));
                         break;
                     case "--channels":
                         options.channels = new ArrayList<>();
-                        for (final String n : args[++i].split(",")) {
-                            options.channels.add(Integer.parseInt(n));
+                        for (final String n : value(args, ++i).split(",")) {
+                            options.channels.add(number("--channels", n));
                         }
                         break;
                     case "--content":
-                        options.contents = List.of(args[++i].split(","));
+                        options.contents = List.of(value(args, ++i).split(","));
                         options.contentsGiven = true;
                         break;
                     case "--codecs":
-                        options.codecs = List.of(args[++i].split(","));
+                        options.codecs = List.of(value(args, ++i).split(","));
                         break;
                     case "--destination":
-                        options.destinations = List.of(args[++i].split(","));
+                        options.destinations = List.of(value(args, ++i).split(","));
                         break;
                     case "--out":
-                        options.out = Path.of(args[++i]);
+                        options.out = Path.of(value(args, ++i));
                         break;
                     case "--ferry-jar":
-                        options.ferryJar = Path.of(args[++i]);
+                        options.ferryJar = Path.of(value(args, ++i));
                         break;
                     case "--growth":
                         options.growth = true;
@@ -161,16 +183,35 @@ public final class MigrationBenchmark {
                         options.tls = true;
                         break;
                     case "--scenarios":
-                        options.scenarios = List.of(args[++i].split(","));
+                        options.scenarios = List.of(value(args, ++i).split(","));
                         break;
                     case "--baseline-jar":
-                        options.baselineJar = Path.of(args[++i]);
+                        options.baselineJar = Path.of(value(args, ++i));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
             return options.withJar();
+        }
+
+        private static String value(final String[] args, final int i) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(args[i - 1] + " needs a value");
+            }
+            return args[i];
+        }
+
+        private static int number(final String option, final String value) {
+            try {
+                final int n = Integer.parseInt(value);
+                if (n > 0) {
+                    return n;
+                }
+            } catch (final NumberFormatException ignore) {
+                // named below
+            }
+            throw new IllegalArgumentException(option + " " + value + ": expected a positive whole number");
         }
 
         private Options withJar() {
