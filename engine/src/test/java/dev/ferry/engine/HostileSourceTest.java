@@ -157,8 +157,9 @@ final class HostileSourceTest {
     void badHeaderFieldsAreNamed() throws Exception {
         open(BLOCK_LENGTH);
         try (Connection data = dataChannel(0)) {
-            sendPacket(data, h -> h.header(0, 0, 0, 0, 200, 0, 200 * Guests.PAGE), 0, 0);
-            assertTrue(failure().error().contains("packet page count 200"));
+            final int tooMany = Protocol.MAX_PAGES_PER_PACKET + 1;
+            sendPacket(data, h -> h.header(0, 0, 0, 0, tooMany, 0, tooMany * Guests.PAGE), 0, 0);
+            assertTrue(failure().error().contains("packet page count " + tooMany));
         }
     }
 

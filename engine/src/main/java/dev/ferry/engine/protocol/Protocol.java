@@ -7,13 +7,13 @@ public final class Protocol {
     /** Every field on the wire is little-endian. */
     public static final ByteOrder BYTE_ORDER = ByteOrder.LITTLE_ENDIAN;
     /** The protocol version this build speaks; a peer speaking another is refused with both numbers named. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Handshake magic: ASCII "FRRY" read little-endian. */
     public static final int HANDSHAKE_MAGIC = 0x59525246;
     /** Data packet magic: ASCII "FRYD" read little-endian. */
     public static final int PACKET_MAGIC = 0x44595246;
     /** Most pages in one data packet, all of one block. */
-    public static final int MAX_PAGES_PER_PACKET = 128;
+    public static final int MAX_PAGES_PER_PACKET = 256;
     /** Most data channels in one migration. */
     public static final int MAX_CHANNELS = 64;
     /** Most RAM blocks in one guest. */
