@@ -43,7 +43,7 @@ public final class MigrationBenchmark {
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]",
         "           [--content random,zeros,half] [--destination fresh,prefault] [--ferry-jar JAR] [--out DIR]",
-        "       ... e2e --growth [--runs 3]            256 MiB to 8 GiB, fit total = a + b x size",
+        "       ... e2e --growth [--runs 3] [--destination prefault]   256 MiB to 8 GiB, fit total = a + b x size",
         "       ... e2e --convergence [--scenarios S,..] [--baseline-jar JAR]",
         "       ... e2e --compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]",
         "       ... e2e --tls",
@@ -127,6 +127,7 @@ public final class MigrationBenchmark {
         boolean contentsGiven;
         List<String> codecs;
         List<String> destinations = List.of("fresh", "prefault");
+        boolean destinationGiven;
         Path out = Path.of("bench-results");
         Path ferryJar = Path.of("engine/target/ferry.jar");
         boolean growth;
@@ -163,6 +164,7 @@ public final class MigrationBenchmark {
                         break;
                     case "--destination":
                         options.destinations = List.of(value(args, ++i).split(","));
+                        options.destinationGiven = true;
                         break;
                     case "--out":
                         options.out = Path.of(value(args, ++i));
