@@ -363,15 +363,16 @@ public final class RamBlock implements AutoCloseable {
                 BufferUtil.free(buffer);
             }
         }
-        if (null != fileChannel) {
-            try {
+        try {
+            if (null != fileChannel) {
                 fileChannel.close();
-            } catch (final IOException ex) {
-                throw new UncheckedIOException(ex);
             }
-        }
-        if (null != owner) {
-            owner.release();
+        } catch (final IOException ex) {
+            throw new UncheckedIOException(ex);
+        } finally {
+            if (null != owner) {
+                owner.release(); // even if the channel would not close: the mapping must not outlive its views
+            }
         }
     }
 
