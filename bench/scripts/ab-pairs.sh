@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Two builds of the CLI, alternated run by run, as the e2e harness runs them (two JVMs on loopback, 2 channels,
+# a 2 GiB source in /dev/shm); prints each run's total/setup/transfer/verify (the source's JSON) and the medians.
+# The by-hand before/after figures of docs/benchmarks.md ("What changed on 2026-11-29") come from this.
+#   bench/scripts/ab-pairs.sh JAR_A JAR_B [PAIRS] [random|zeros] [fresh|prefault|prefault-late]
+# prefault-late: as prefault, but the source starts 2 s after the destination says it is listening.
+# Each JAR is a ferry.jar (mvn -q -DskipTests package at each commit, then copy engine/target/ferry.jar away).
+# Needs 4 GiB free in /dev/shm.
+set -euo pipefail
+[ $# -ge 2 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
+jar_a=$1 jar_b=$2 pairs=${3:-4} content=${4:-random} destination=${5:-prefault}
+for jar in "$jar_a" "$jar_b"; do [ -f "$jar" ] || { echo "no such jar: $jar" >&2; exit 2; }; done
+work=$(mktemp -d /dev/shm/ferry-ab-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+case "$content" in
+  random) head -c $((2 << 30)) /dev/urandom > "$work/source.ram" ;;
+  zeros) dd if=/dev/zero of="$work/source.ram" bs=1M count=2048 status=none ;;
+  *) echo "content: random or zeros" >&2; exit 2 ;;
+esac
+head -c 32 /dev/urandom | base64 > "$work/secret"
+ram=() delay=0
+case "$destination" in
+  fresh) ;;
+  prefault) ram=(--ram 2g --prefault) ;;
+  prefault-late) ram=(--ram 2g --prefault); delay=2 ;;
+  *) echo "destination: fresh, prefault or prefault-late" >&2; exit 2 ;;
+esac
+run() { # JAR LABEL: one migration; appends "total setup transfer verify" (ms) to $work/LABEL
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  rm -f "$work/destination.ram"
+  java -jar "$1" receive --listen "127.0.0.1:$port" --memory-file "$work/destination.ram" \
+    --secret-file "$work/secret" "${ram[@]}" > "$work/receive.log" 2>&1 &
+  receiver=$!
+  for _ in $(seq 600); do grep -q 'listening on' "$work/receive.log" && break; sleep 0.05; done
+  sleep "$delay"
+  java -jar "$1" send --connect "127.0.0.1:$port" --memory-file "$work/source.ram" --channels 2 \
+    --secret-file "$work/secret" --stats-json "$work/send.json" > /dev/null 2>&1
+  wait "$receiver"
+  line=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(*(d[k + "-time-ms"] for k in
+    ("total", "setup", "transfer", "verify")))' "$work/send.json")
+  echo "$2 total/setup/transfer/verify ms: $line"
+  echo "$line" >> "$work/$2"
+}
+for _ in $(seq "$pairs"); do
+  run "$jar_a" A
+  run "$jar_b" B
+done
+for label in A B; do
+  python3 -c 'import statistics,sys; rows=[list(map(int, l.split())) for l in open(sys.argv[1])]
+print(sys.argv[2], "medians: total", *(statistics.median(c) for c in zip(*rows)))' "$work/$label" "$label" |
+    sed 's/total \([0-9.]*\) \([0-9.]*\) \([0-9.]*\) \([0-9.]*\)/total \1, setup \2, transfer \3, verify \4 ms/'
+done
