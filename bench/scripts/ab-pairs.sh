@@ -2,8 +2,9 @@
 # Two builds of the CLI, alternated run by run, as the e2e harness runs them (two JVMs on loopback, 2 channels,
 # a 2 GiB source in /dev/shm); prints each run's total/setup/transfer/verify (the source's JSON) and the medians.
 # The by-hand before/after figures of docs/benchmarks.md ("What changed on 2026-11-29") come from this.
-#   bench/scripts/ab-pairs.sh JAR_A JAR_B [PAIRS] [random|zeros] [fresh|prefault|prefault-late]
-# prefault-late: as prefault, but the source starts 2 s after the destination says it is listening.
+#   bench/scripts/ab-pairs.sh JAR_A JAR_B [PAIRS] [random|zeros] [DESTINATION[,DESTINATION_B]]
+# DESTINATION: fresh, prefault (default) or prefault-late (as prefault, but the source starts 2 s after the
+# destination says it is listening); a second one after a comma is B's (then A and B may be the same jar).
 # Each JAR is a ferry.jar (mvn -q -DskipTests package at each commit, then copy engine/target/ferry.jar away).
 # Needs 4 GiB free in /dev/shm.
 set -euo pipefail
@@ -18,13 +19,17 @@ case "$content" in
   *) echo "content: random or zeros" >&2; exit 2 ;;
 esac
 head -c 32 /dev/urandom | base64 > "$work/secret"
-ram=() delay=0
-case "$destination" in
-  fresh) ;;
-  prefault) ram=(--ram 2g --prefault) ;;
-  prefault-late) ram=(--ram 2g --prefault); delay=2 ;;
-  *) echo "destination: fresh, prefault or prefault-late" >&2; exit 2 ;;
-esac
+setting() { # DESTINATION: sets ram and delay
+  ram=() delay=0
+  case "$1" in
+    fresh) ;;
+    prefault) ram=(--ram 2g --prefault) ;;
+    prefault-late) ram=(--ram 2g --prefault); delay=2 ;;
+    *) echo "destination: fresh, prefault or prefault-late" >&2; exit 2 ;;
+  esac
+}
+destination_a=${destination%%,*} destination_b=${destination#*,}
+setting "$destination_a"; setting "$destination_b"
 run() { # JAR LABEL: one migration; appends "total setup transfer verify" (ms) to $work/LABEL
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   rm -f "$work/destination.ram"
@@ -42,8 +47,8 @@ run() { # JAR LABEL: one migration; appends "total setup transfer verify" (ms) t
   echo "$line" >> "$work/$2"
 }
 for _ in $(seq "$pairs"); do
-  run "$jar_a" A
-  run "$jar_b" B
+  setting "$destination_a"; run "$jar_a" A
+  setting "$destination_b"; run "$jar_b" B
 done
 for label in A B; do
   python3 -c 'import statistics,sys; rows=[list(map(int, l.split())) for l in open(sys.argv[1])]
