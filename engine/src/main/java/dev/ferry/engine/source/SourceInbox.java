@@ -203,11 +203,19 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
         return new FerryException(ErrorCode.INTERNAL, "SYNC barrier terminated without a cause");
     }
 
-    /** Records what the conductor itself caught, unless the inbox explains it: the first cause wins. */
+    /**
+     * Records what the conductor itself caught, unless the inbox explains it: the first cause wins. An I/O error of
+     * the conductor's own once the migration runs (a write on the main channel: a broken pipe when the destination
+     * has just failed, sent its ERROR and closed) waits for the destination's reason as a data channel's does.
+     */
     void failWith(final Throwable caught) {
         drain();
         if (null != failure()) {
             return;
+        }
+        if (null == pendingFailure && setupAcked && caught instanceof IOException) {
+            pendingFailure = new FerryException(ErrorCode.CONTACT_LOST, "main channel: " + caught.getMessage());
+            pendingDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
         }
         if (null != pendingFailure) {
             record(awaitCause());
