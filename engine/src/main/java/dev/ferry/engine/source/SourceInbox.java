@@ -159,8 +159,15 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + channel + " failed: " + cause);
         if (!(cause instanceof IOException)) {
             record(failed);
-        } else if (null == pendingFailure) {
-            pendingFailure = failed;
+        } else {
+            pend(failed);
+        }
+    }
+
+    /** {@code cause} becomes the failure after the grace, unless the peer's reason (or another cause) comes first. */
+    private void pend(final FerryException cause) {
+        if (null == pendingFailure) {
+            pendingFailure = cause;
             pendingDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
         }
     }
@@ -213,9 +220,8 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
         if (null != failure()) {
             return;
         }
-        if (null == pendingFailure && setupAcked && caught instanceof IOException) {
-            pendingFailure = new FerryException(ErrorCode.CONTACT_LOST, "main channel: " + caught.getMessage());
-            pendingDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
+        if (setupAcked && caught instanceof IOException) {
+            pend(new FerryException(ErrorCode.CONTACT_LOST, "main channel: " + caught.getMessage()));
         }
         if (null != pendingFailure) {
             record(awaitCause());

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * When the destination fails mid-migration it sends ERROR and closes, and the source's conductor may meet the
  * closed socket (a broken pipe on the main channel) before the reader has handed it the ERROR. The source must
- * still report the destination's reason. Seen once in twelve `mvn test` runs of FullFileSystemTest: the source said
+ * still report the destination's reason. Seen once in six `mvn test` runs, in FullFileSystemTest: the source said
  * "java.io.IOException: Broken pipe" instead of the destination's "ran out of space".
  */
 @Timeout(30)
