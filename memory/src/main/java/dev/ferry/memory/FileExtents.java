@@ -112,7 +112,7 @@ public final class FileExtents {
         int fd = -1;
         if (BOUND) {
             try {
-                fd = open(path.toString(), O_RDONLY);
+                fd = open(path.toString(), O_RDONLY | NativeFiles.O_NOFOLLOW);
             } catch (final LastErrorException ex) {
                 fd = -1;
             }

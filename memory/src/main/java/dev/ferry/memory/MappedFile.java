@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -48,7 +49,9 @@ public final class MappedFile implements AutoCloseable {
     public static MappedFile map(final Path path, final long lengthBytes) {
         final int count = (int)((lengthBytes + RamBlock.MAX_WINDOW_BYTES - 1) / RamBlock.MAX_WINDOW_BYTES);
         final MappedByteBuffer[] windows = new MappedByteBuffer[count];
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        MemoryFiles.requireRegularFile(path, "memory file");
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
             if (channel.size() < lengthBytes) {
                 throw new MemoryException("memory file " + path + " is " + channel.size() + " bytes, " +
                     lengthBytes + " needed");

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
@@ -61,6 +62,7 @@ public final class RamBlock implements AutoCloseable {
     private final long fileOffset;
     private final DirtyBitmap dirtyBitmap;
     private final MappedFile owner;
+    private final FileIdentity identity;
     private boolean closed;
 
     private RamBlock(
@@ -87,6 +89,7 @@ public final class RamBlock implements AutoCloseable {
         this.fileChannel = fileChannel;
         this.fileOffset = fileOffset;
         this.owner = owner;
+        this.identity = null == path ? null : FileIdentity.of(path);
         this.dirtyBitmap = new DirtyBitmap(pageCount);
     }
 
@@ -146,9 +149,10 @@ public final class RamBlock implements AutoCloseable {
             throw new MemoryException("file offset " + fileOffset + " of block '" + name +
                 "' is not a non-negative multiple of the page size " + pageSizeBytes);
         }
+        MemoryFiles.requireRegularFile(path, "memory file");
         final FileChannel channel;
         try {
-            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         } catch (final IOException ex) {
             throw new MemoryException("cannot open memory file " + path + ": " + ex.getMessage());
         }
@@ -187,7 +191,8 @@ public final class RamBlock implements AutoCloseable {
         validate(id, name, lengthBytes, pageSizeBytes, windowBytes);
         final FileChannel channel;
         try {
-            channel = FileChannel.open(owner.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = FileChannel.open(owner.path(), StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
         } catch (final IOException ex) {
             throw new MemoryException("cannot open memory file " + owner.path() + ": " + ex.getMessage());
         }
@@ -310,6 +315,14 @@ public final class RamBlock implements AutoCloseable {
     /** True when cut from a {@link MappedFile}: the block shares that mapping and the page tables it holds. */
     public boolean isView() {
         return null != owner;
+    }
+
+    /**
+     * The backing file's device and inode, as they were when the block was mapped, or null for an anonymous block
+     * (or where the file system does not say).
+     */
+    public FileIdentity fileIdentity() {
+        return identity;
     }
 
     /** The backing file, or null for an anonymous block. */
