@@ -8,6 +8,7 @@ import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,10 +100,12 @@ final class FullFileSystemTest {
             assertTrue(filled.get());
             assertEquals(MigrationStatus.FAILED, results[1].status());
             assertEquals(ErrorCode.MEMORY, results[1].errorCode(), results[1].error());
-            assertTrue(results[1].error().contains("memory file " + file + " ran out of space"), results[1].error());
+            assertTrue(results[1].error().contains("memory file " + MemoryFiles.partialOf(file) + " ran out of space"),
+                results[1].error());
             assertEquals(MigrationStatus.FAILED, results[0].status());
             assertTrue(results[0].error().contains("ran out of space"), "the source learns why: " + results[0].error());
-            assertFalse(Files.exists(file), "the destination deletes its file");
+            assertFalse(Files.exists(file), "the destination never made the target");
+            assertFalse(Files.exists(MemoryFiles.partialOf(file)), "the destination deletes its partial file");
         }
         Guests.assertNoFerryThreads();
     }

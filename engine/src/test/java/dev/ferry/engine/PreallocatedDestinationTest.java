@@ -7,6 +7,7 @@ import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -73,7 +74,8 @@ final class PreallocatedDestinationTest {
         final Path file = dir.resolve("prefaulted.ram");
         final long size = 13L << 20;
         final MemoryFactory factory = MemoryFactory.preallocatedFile(file, size + 64L * Guests.PAGE, true);
-        assertEquals(size + 64L * Guests.PAGE, Files.size(file));
+        assertFalse(Files.exists(file), "the target is not touched before the guest is verified");
+        assertEquals(size + 64L * Guests.PAGE, Files.size(MemoryFiles.partialOf(file)));
         try (GuestMemory source = Guests.filled(Guests.anonymous(Guests.SPECS), 13)) {
             final MigrationResult[] results = migrate(source, factory);
             assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
@@ -87,7 +89,10 @@ final class PreallocatedDestinationTest {
             assertEquals(ErrorCode.SETUP_REFUSED, results[0].errorCode());
             assertTrue(results[0].error().contains("holds exactly 4194304 bytes"), results[0].error());
         }
-        assertFalse(Files.exists(other), "a refused destination deletes its file");
+        assertFalse(Files.exists(other), "a refused destination never makes its target");
+        assertFalse(Files.exists(MemoryFiles.partialOf(other)), "a refused destination deletes its partial file");
+        assertTrue(Files.isRegularFile(file), "the verified guest was put in place");
+        assertFalse(Files.exists(MemoryFiles.partialOf(file)), "renamed, not copied");
     }
 
     @Test

@@ -40,21 +40,69 @@ public interface MemoryFactory {
     }
 
     /**
-     * One file at {@code path}, created afresh at SETUP (an existing file is truncated), blocks back to back. It is
-     * sparse: creating it costs nothing, a page is allocated (and cleared, once) by the kernel when a packet first
-     * writes it, and a page never written is never allocated, not even by the verification's digest.
+     * Puts memory from {@link #create} in place once the migration into it is complete (and verified, unless
+     * verification is off), before the source is told: a file factory renames its partial file onto its target
+     * here. Nothing by default.
+     *
+     * @throws MemoryException if it cannot be put in place; the migration then fails and the memory is discarded.
      */
+    default void commit(final GuestMemory memory) {
+    }
+
+    /** Throws away what this factory prepared ahead (a preallocated file) when no SETUP ever came; nothing by default. */
+    default void discardUnused() {
+    }
+
+    /**
+     * Where the guest ends up, when that is a file ({@link #file}, {@link #preallocatedFile}); else null. A source on
+     * this host whose memory is that very file is refused at SETUP: the migration would write the guest onto itself.
+     */
+    default Path target() {
+        return null;
+    }
+
+    /** As {@link #file(Path, boolean)}, refusing an existing {@code path}. */
     static MemoryFactory file(final Path path) {
+        return file(path, false);
+    }
+
+    /**
+     * A guest that lands at {@code path}, blocks back to back, in a file created at SETUP. It is written to a partial
+     * file beside {@code path} ({@link MemoryFiles#partialOf}, mode 0600) and renamed onto {@code path} only once the
+     * migration is complete and verified ({@link #commit}); a failed, cancelled or killed migration leaves
+     * {@code path} as it was (a killed one leaves its partial file, which {@link MemoryFiles#removeStalePartials}
+     * removes). The file is sparse: creating it costs nothing, a page is allocated (and cleared, once) by the kernel
+     * when a packet first writes it, and a page never written is never allocated, not even by the verification's
+     * digest. A link, a directory or another non-regular file at {@code path} is refused, now and at SETUP; so is an
+     * existing file unless {@code overwrite}. The blocks of the memory handed back after completion still name the
+     * partial file in {@link dev.ferry.memory.RamBlock#path()}: the mapping is the same file, now at {@code path}.
+     *
+     * @throws MemoryException naming the path, if it is refused now.
+     */
+    static MemoryFactory file(final Path path, final boolean overwrite) {
+        MemoryFiles.checkTarget(path, overwrite);
+        final Path partial = MemoryFiles.partialOf(path);
         return new MemoryFactory() {
             @Override
             public GuestMemory create(final List<BlockSpec> specs, final int pageSizeBytes) {
-                return GuestMemory.createFile(path, specs, pageSizeBytes, false);
+                MemoryFiles.checkTarget(path, overwrite);
+                return GuestMemory.createFile(partial, specs, pageSizeBytes, false);
+            }
+
+            @Override
+            public void commit(final GuestMemory memory) {
+                MemoryFiles.commit(partial, path, overwrite);
             }
 
             @Override
             public void discard(final GuestMemory memory) {
                 memory.close();
-                MemoryFiles.deleteQuietly(path);
+                MemoryFiles.deleteQuietly(partial);
+            }
+
+            @Override
+            public Path target() {
+                return path;
             }
 
             @Override
@@ -64,50 +112,69 @@ public interface MemoryFactory {
         };
     }
 
-    /**
-     * One file at {@code path} of exactly {@code sizeBytes}, created afresh with its space reserved <em>now</em>,
-     * before any source connects, and with {@code prefault} every page touched now too, through a mapping that the
-     * guest is then cut from, so that pages and page tables are both in place: a destination like a VMM started with
-     * preallocated RAM, whose cost is outside the migration. The guest lands in the file, blocks back to back; a SETUP
-     * whose total size differs is refused, and then, as after any failure, the file is deleted. A prefaulted mapping
-     * that no SETUP ever takes is unmapped when this factory is collected, as any mapped buffer.
-     *
-     * @throws MemoryException if the file cannot be created or touched.
-     */
+    /** As {@link #preallocatedFile(Path, long, boolean, boolean)}, refusing an existing {@code path}. */
     static MemoryFactory preallocatedFile(final Path path, final long sizeBytes, final boolean prefault) {
-        MemoryFiles.createReserved(path, sizeBytes);
-        final AtomicReference<MappedFile> touched = new AtomicReference<>();
-        if (prefault) {
-            try {
-                touched.set(MappedFile.map(path, sizeBytes));
-                touched.get().touchEveryPage(RamBlock.DEFAULT_PAGE_SIZE, Runtime.getRuntime().availableProcessors());
-            } catch (final MemoryException ex) {
-                if (null != touched.get()) {
-                    touched.get().close();
-                }
-                MemoryFiles.deleteQuietly(path);
-                throw ex;
-            }
-        }
+        return preallocatedFile(path, sizeBytes, prefault, false);
+    }
+
+    /**
+     * A guest of exactly {@code sizeBytes} that lands at {@code path}, in a file created <em>now</em>, before any
+     * source connects, with its space reserved, and with {@code prefault} every page touched now too, through a
+     * mapping that the guest is then cut from, so that pages and page tables are both in place: a destination like a
+     * VMM started with preallocated RAM, whose cost is outside the migration. The file made now is the partial file
+     * beside {@code path}, renamed onto it once the migration is complete and verified, as {@link #file(Path, boolean)};
+     * {@code path} itself is never touched before that (and refused now if it exists, unless {@code overwrite}). A
+     * SETUP whose total size differs is refused, and then, as after any failure or when no source ever comes
+     * ({@link #discardUnused}), the partial file is deleted. A prefaulted mapping that no SETUP ever takes is
+     * unmapped by {@link #discardUnused}, or when this factory is collected, as any mapped buffer.
+     *
+     * @throws MemoryException if the path is refused, or the file cannot be created or touched.
+     */
+    static MemoryFactory preallocatedFile(final Path path, final long sizeBytes, final boolean prefault,
+        final boolean overwrite) {
+        MemoryFiles.checkTarget(path, overwrite);
+        final Path partial = MemoryFiles.partialOf(path);
+        MemoryFiles.createReserved(partial, sizeBytes);
+        final AtomicReference<MappedFile> touched = new AtomicReference<>(prefault ? touch(partial, sizeBytes) : null);
         return new MemoryFactory() {
             @Override
             public GuestMemory create(final List<BlockSpec> specs, final int pageSizeBytes) {
                 try (MappedFile handedOver = touched.getAndSet(null)) { // unmapped once the guest cut from it closes
                     final long total = specs.stream().mapToLong(BlockSpec::lengthBytes).sum();
                     if (total != sizeBytes) {
-                        MemoryFiles.deleteQuietly(path);
+                        MemoryFiles.deleteQuietly(partial);
                         throw new MemoryException("the source's guest is " + total + " bytes in " + specs.size() +
-                            " blocks; this destination holds exactly " + sizeBytes + " bytes in " + path);
+                            " blocks; this destination holds exactly " + sizeBytes + " bytes for " + path);
                     }
-                    return null == handedOver ? GuestMemory.mapFile(path, specs, pageSizeBytes) :
+                    MemoryFiles.checkTarget(path, overwrite);
+                    return null == handedOver ? GuestMemory.mapFile(partial, specs, pageSizeBytes) :
                         GuestMemory.mapFile(handedOver, specs, pageSizeBytes);
                 }
             }
 
             @Override
+            public void commit(final GuestMemory memory) {
+                MemoryFiles.commit(partial, path, overwrite);
+            }
+
+            @Override
             public void discard(final GuestMemory memory) {
                 memory.close();
-                MemoryFiles.deleteQuietly(path);
+                MemoryFiles.deleteQuietly(partial);
+            }
+
+            @Override
+            public void discardUnused() {
+                final MappedFile unused = touched.getAndSet(null);
+                if (null != unused) {
+                    unused.close();
+                }
+                MemoryFiles.deleteQuietly(partial);
+            }
+
+            @Override
+            public Path target() {
+                return path;
             }
 
             @Override
@@ -175,5 +242,21 @@ public interface MemoryFactory {
                 return "anonymous memory";
             }
         };
+    }
+
+    /** Maps {@code file} and touches every page through the mapping, which is returned; the file is deleted on failure. */
+    private static MappedFile touch(final Path file, final long sizeBytes) {
+        MappedFile mapped = null;
+        try {
+            mapped = MappedFile.map(file, sizeBytes);
+            mapped.touchEveryPage(RamBlock.DEFAULT_PAGE_SIZE, Runtime.getRuntime().availableProcessors());
+            return mapped;
+        } catch (final MemoryException ex) {
+            if (null != mapped) {
+                mapped.close();
+            }
+            MemoryFiles.deleteQuietly(file);
+            throw ex;
+        }
     }
 }

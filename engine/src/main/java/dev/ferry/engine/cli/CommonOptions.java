@@ -4,15 +4,14 @@ import dev.ferry.engine.api.MigrationStatus;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.function.Consumer;
-import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.VerifyMode;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Options every command shares, and the exit-code rule. */
@@ -47,26 +46,32 @@ final class CommonOptions {
         return VerifyMode.parse(verify);
     }
 
-    void writeStats(final MigrationResult result) {
-        if (null == statsJson) {
-            return;
-        }
-        try {
-            Files.writeString(statsJson, result.stats().toJson(), StandardCharsets.UTF_8);
-        } catch (final IOException ex) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "cannot write --stats-json " + statsJson + ": " + ex);
+    /**
+     * Checks the output files now, before any migration: one that cannot be written is a usage error (exit 2)
+     * discovered in the first second, not after the migration.
+     */
+    void checkOutputs() {
+        OutputFile.check(statsJson, "--stats-json");
+        OutputFile.check(hlog, "--hlog");
+    }
+
+    private void writeStats(final MigrationResult result) {
+        if (null != statsJson) {
+            final byte[] json = result.stats().toJson().getBytes(StandardCharsets.UTF_8);
+            OutputFile.write(statsJson, "--stats-json", out -> {
+                try {
+                    out.write(json);
+                } catch (final IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+            });
         }
     }
 
     /** Writes the histogram log with {@code writer} if --hlog was given. */
-    void writeHistograms(final Consumer<OutputStream> writer) {
-        if (null == hlog) {
-            return;
-        }
-        try (OutputStream out = Files.newOutputStream(hlog)) {
-            writer.accept(out);
-        } catch (final IOException ex) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "cannot write --hlog " + hlog + ": " + ex);
+    private void writeHistograms(final Consumer<OutputStream> writer) {
+        if (null != hlog) {
+            OutputFile.write(hlog, "--hlog", writer);
         }
     }
 
@@ -80,9 +85,14 @@ final class CommonOptions {
             return;
         }
         reported = true;
-        writeStats(result);
-        writeHistograms(histograms);
         err.print(result.stats().toReport());
+        // After the report: an output that fails now (the disk filled up) loses a file, not the outcome's line.
+        try {
+            writeStats(result);
+            writeHistograms(histograms);
+        } catch (final FerryException ex) {
+            err.println("ferry: warning: " + ex.getMessage() + "; the outcome above stands");
+        }
         if (result.status() == MigrationStatus.UNKNOWN) {
             err.println("ferry: outcome unknown: the destination holds every page but did not confirm a verified" +
                 " result; the guest was left paused. Check the destination before resuming anything.");

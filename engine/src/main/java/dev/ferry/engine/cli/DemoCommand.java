@@ -82,6 +82,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         final PrintWriter err = spec.commandLine().getErr();
         final long bytes = checkedSize();
+        common.checkOutputs();
         final VerifyMode verifyMode = common.verifyMode();
         final Path base = null != dir ? dir : Files.isDirectory(Path.of("/dev/shm")) ?
             Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));

@@ -11,6 +11,7 @@ import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.engine.channel.Secret;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
 import picocli.CommandLine.Command;
@@ -45,8 +46,13 @@ final class ReceiveCommand implements Callable<Integer> {
     SocketAddress listen;
 
     @Option(names = "--memory-file", required = true, paramLabel = "PATH",
-        description = "File to create (truncated if it exists), sized from the source's SETUP.")
+        description = "Where the guest lands, sized from the source's SETUP: written to PATH.PID.partial beside it "
+            + "and renamed onto PATH only once verified; an existing PATH is refused unless --overwrite.")
     Path memoryFile;
+
+    @Option(names = "--overwrite", description = "Let a verified guest replace an existing --memory-file (a failed "
+        + "migration leaves it as it was).")
+    boolean overwrite;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = Converters.Size.class,
         description = "Create the memory file at SIZE now, before listening (its space reserved), as a VMM with "
@@ -69,26 +75,26 @@ final class ReceiveCommand implements Callable<Integer> {
 
     /** A fresh file at SETUP, or with --ram one made (and with --prefault touched) now, before listening. */
     private MemoryFactory memoryFactory(final PrintWriter err) {
-        if (null == ramBytes) {
-            if (prefault) {
-                throw new FerryException(ErrorCode.CONFIGURATION, "--prefault needs --ram SIZE: the size to prefault");
-            }
-            return MemoryFactory.file(memoryFile);
-        }
-        if (ramBytes <= 0 || ramBytes % RamBlock.DEFAULT_PAGE_SIZE != 0) {
+        if (null != ramBytes && (ramBytes <= 0 || ramBytes % RamBlock.DEFAULT_PAGE_SIZE != 0)) {
             throw FerryCli.bad("--ram", Long.toString(ramBytes), "a positive multiple of 4k");
         }
-        final long startNs = System.nanoTime();
-        final MemoryFactory factory = MemoryFactory.preallocatedFile(memoryFile, ramBytes, prefault);
-        err.printf("ferry: %s %s in %d ms%n", prefault ? "prefaulted" : "reserved", memoryFile,
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
-        return factory;
-    }
-
-    /** A file made by --ram holds no guest unless a migration completed into it. */
-    private void discardPreallocated() {
-        if (null != ramBytes) {
-            MemoryFiles.deleteQuietly(memoryFile);
+        if (null == ramBytes && prefault) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--prefault needs --ram SIZE: the size to prefault");
+        }
+        for (final Path stale : MemoryFiles.removeStalePartials(memoryFile)) {
+            err.println("ferry: removed " + stale + ", left by a destination that is no longer running");
+        }
+        try {
+            if (null == ramBytes) {
+                return MemoryFactory.file(memoryFile, overwrite);
+            }
+            final long startNs = System.nanoTime();
+            final MemoryFactory factory = MemoryFactory.preallocatedFile(memoryFile, ramBytes, prefault, overwrite);
+            err.printf("ferry: %s %s in %d ms%n", prefault ? "prefaulted" : "reserved",
+                MemoryFiles.partialOf(memoryFile), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+            return factory;
+        } catch (final MemoryException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file: " + ex.getMessage());
         }
     }
 
@@ -101,6 +107,7 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " +
                 memoryFile + ": directory " + directory + " does not exist");
         }
+        common.checkOutputs();
         final SSLContext tls = secret.tls();
         final Secret key = secret.secret("receive", err, null != tls);
         final MemoryFactory factory = memoryFactory(err);
@@ -117,7 +124,7 @@ final class ReceiveCommand implements Callable<Integer> {
                 .countersDirectory(common.countersDirectory())
                 .warnings(message -> err.println("ferry: warning: " + message)));
         } catch (final RuntimeException ex) {
-            discardPreallocated();
+            factory.discardUnused();
             throw ex;
         }
         final MigrationResult result;
@@ -135,9 +142,6 @@ final class ReceiveCommand implements Callable<Integer> {
         if (null != memory) {
             memory.blocks().forEach(RamBlock::force);
             memory.close();
-        }
-        if (!result.isCompleted()) {
-            discardPreallocated();
         }
         common.report(result, err, destination::writeHistogramLog);
         return common.exitCode(result);

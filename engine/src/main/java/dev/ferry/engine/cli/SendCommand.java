@@ -10,6 +10,8 @@ import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryException;
+import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.Workload;
 import picocli.CommandLine.Command;
@@ -23,7 +25,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -57,10 +61,15 @@ final class SendCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final long size;
         try {
-            size = Files.size(memoryFile);
+            MemoryFiles.requireRegularFile(memoryFile, "--memory-file");
+            size = Files.readAttributes(memoryFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
+        } catch (final MemoryException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, ex.getMessage());
         } catch (final IOException ex) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "cannot read --memory-file " + memoryFile + ": " + ex);
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot read --memory-file " + memoryFile + ": " +
+                ex.getMessage());
         }
+        common.checkOutputs();
         if (size == 0 || size % RamBlock.DEFAULT_PAGE_SIZE != 0) {
             throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " + memoryFile + " is " + size +
                 " bytes: expected a positive multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);

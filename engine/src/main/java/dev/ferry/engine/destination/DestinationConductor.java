@@ -48,6 +48,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
     private final DestinationInbox inbox = new DestinationInbox();
     private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
     private final ReceiverGroup receivers;
+    private final GuestPlacement placement;
     private Admission admission;
     private DestinationDigest digest;
     private volatile DestinationState state = DestinationState.LISTENING;
@@ -67,6 +68,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
         this.watchdog = watchdog;
         this.idle = config.idleStrategy().get();
         this.receivers = new ReceiverGroup(config, this, counters);
+        this.placement = new GuestPlacement(config.memoryFactory(), config.warnings());
         counters.status(MigrationStatus.SETUP.ordinal());
         counters.expectedDowntimeMs(-1);
     }
@@ -293,7 +295,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
         ProtocolException.check(completeReceived, "VERIFY before COMPLETE, length", 0, "COMPLETE first");
         counters.downtimeMs(verify.downtimeMs());
         try {
-            verified = VerifyAnswer.answer(verify, config, null == digest ? null : session.memory(), digest, main);
+            verified = VerifyAnswer.answer(verify, config, null == digest ? null : session.memory(), digest, main,
+                () -> placement.commit(session.memory()));
         } catch (final VerifyAnswer.Mismatch mismatch) {
             inbox.peerTold();
             throw mismatch;
@@ -370,13 +373,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
         }
         final boolean joined = receivers.join(CLOSE_GRACE_MS * 5) & (null == digest || digest.stop(CLOSE_GRACE_MS * 5));
         final SessionSetup created = session;
-        if (null != cause && null != created) {
-            if (joined) {
-                config.memoryFactory().discard(created.memory());
-            } else {
-                config.warnings().accept("a receiver did not stop; guest memory left mapped");
-            }
-        }
+        placement.end(null == created ? null : created.memory(), cause, joined);
         watchdog.close();
         counters.end();
         counters.refresh(mainBytes());

@@ -13,10 +13,13 @@ import dev.ferry.engine.protocol.SetupFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.DirtyBitmap;
+import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
 
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -76,17 +79,47 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroe
                 throw new Refusal(ex.getMessage());
             }
         }
+        final List<FileIdentity> sourceFiles = sameHost(setup) ? setup.files() : List.of();
+        final Path target = config.memoryFactory().target();
+        if (null != target) {
+            refuseSameFile(sourceFiles, FileIdentity.of(target), target);
+        }
         final GuestMemory created;
         try {
             created = config.memoryFactory().create(specs, pageSize);
         } catch (final MemoryException ex) {
             throw new Refusal("cannot create guest memory: " + ex.getMessage());
         }
+        for (final RamBlock block : created.blocks()) {
+            try {
+                refuseSameFile(sourceFiles, block.fileIdentity(), block.path());
+            } catch (final Refusal ex) {
+                config.memoryFactory().discard(created);
+                throw ex;
+            }
+        }
         final DirtyBitmap[] written = new DirtyBitmap[Protocol.MAX_BLOCKS];
         for (final RamBlock block : created.blocks()) {
             written[block.id()] = new DirtyBitmap(block.pageCount());
         }
         return new SessionSetup(created, written, config.memoryFactory().createsZeroedMemory(), compression);
+    }
+
+    private static boolean sameHost(final SetupFlyweight setup) {
+        final byte[] theirs = setup.hostId();
+        return FileIdentity.isKnownHost(theirs) && Arrays.equals(theirs, FileIdentity.hostId());
+    }
+
+    /**
+     * A source on this host reading its guest from the very file this destination would write: the migration would
+     * overwrite the guest with itself while reading it (a sparse file created afresh reads as zeros), so it is
+     * refused before any page moves, and the source hears why.
+     */
+    private static void refuseSameFile(final List<FileIdentity> sourceFiles, final FileIdentity ours, final Path path) {
+        if (null != ours && sourceFiles.contains(ours)) {
+            throw new Refusal("the source's memory file is this destination's memory file " + path + " (" + ours +
+                "): a migration onto its own file would destroy the guest; give the destination another path");
+        }
     }
 
     /** Puts this session's shape into {@code counters}: its channels, its size, its codec. */

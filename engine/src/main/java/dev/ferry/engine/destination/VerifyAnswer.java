@@ -34,15 +34,17 @@ final class VerifyAnswer {
      *
      * @param memory the received memory (null when verification is off).
      * @param digest the digest of it started at APPLIED (null when verification is off).
+     * @param commit puts the memory in place (a file renamed onto its target) before a good RESULT is sent, so the
+     *               source never hears "verified" about a guest that is not where it belongs.
      * @throws Mismatch          when the digests differ.
      * @throws ProtocolException naming a bad field of VERIFY.
      */
     static boolean answer(final VerifyFlyweight verify, final DestinationConfig config, final GuestMemory memory,
-        final DestinationDigest digest, final MainChannel main) throws IOException {
+        final DestinationDigest digest, final MainChannel main, final Runnable commit) throws IOException {
         final FlightEvents.Verification event = FlightEvents.verification("destination");
         boolean verified = false;
         try {
-            verified = compareAndAnswer(verify, config, memory, digest, main);
+            verified = compareAndAnswer(verify, config, memory, digest, main, commit);
             return verified;
         } finally {
             if (null != event) {
@@ -52,10 +54,12 @@ final class VerifyAnswer {
     }
 
     private static boolean compareAndAnswer(final VerifyFlyweight verify, final DestinationConfig config,
-        final GuestMemory memory, final DestinationDigest digest, final MainChannel main) throws IOException {
+        final GuestMemory memory, final DestinationDigest digest, final MainChannel main, final Runnable commit)
+        throws IOException {
         if (config.verify() == VerifyMode.NONE) {
             ProtocolException.check(verify.blockCount() == 0, "VERIFY block count", verify.blockCount(),
                 "0 (verification is off)");
+            commit.run();
             main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_NOT_VERIFIED, 0, "not verified");
             return false;
         }
@@ -69,6 +73,7 @@ final class VerifyAnswer {
                 verdict.text());
             throw new Mismatch(verdict.text());
         }
+        commit.run();
         main.sendStatus(MessageFlyweight.RESULT, StatusFlyweight.RESULT_VERIFIED, 0, verdict.text());
         return true;
     }

@@ -1,6 +1,7 @@
 package dev.ferry.engine.protocol;
 
 import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
 import org.agrona.DirectBuffer;
@@ -26,17 +27,27 @@ import java.util.List;
  *  |  verify mode (0 full, 1 none) | compression (0 none, 1 zstd,  |  8
  *  |                               |   2 zlib)                     |
  *  +-------------------------------+-------------------------------+
+ *  |            source host id (16 bytes: Linux's boot id,         | 12
+ *  |            all zeros when unknown)                            |
+ *  +---------------------------------------------------------------+
  *  then per block, {@link #BLOCK_NAME_OFFSET} + name length bytes:
  *  +-------------------------------+-------------------------------+
  *  |           block id            |     name length (bytes)       |  0
  *  +-------------------------------+-------------------------------+
  *  |                      block length (8 bytes)                   |  4
  *  +---------------------------------------------------------------+
- *  |                      name, UTF-8                        ...   | 12
+ *  |          device of the source's backing file (8 bytes)        | 12
+ *  +---------------------------------------------------------------+
+ *  |          inode of the source's backing file (8 bytes)         | 20
+ *  +---------------------------------------------------------------+
+ *  |                      name, UTF-8                        ...   | 28
  *  +---------------------------------------------------------------+
  * </pre>
  * Decoding checks every field (page size, block ids, name lengths and encoding, lengths and their sum) and names the
- * first bad one in a {@link ProtocolException}; nothing is created from a SETUP before it decodes whole.
+ * first bad one in a {@link ProtocolException}; nothing is created from a SETUP before it decodes whole. The host id
+ * and the file identities (device and inode 0 for anonymous memory) let a destination on the same host refuse to
+ * write a guest onto the very file it is read from; they mean nothing across hosts and are compared only when the
+ * host ids are equal.
  */
 public final class SetupFlyweight {
     public static final int PAGE_SIZE_OFFSET = 0;
@@ -44,11 +55,15 @@ public final class SetupFlyweight {
     public static final int BLOCK_COUNT_OFFSET = 6;
     public static final int VERIFY_OFFSET = 8;
     public static final int COMPRESSION_OFFSET = 10;
-    public static final int BLOCKS_OFFSET = 12;
+    public static final int HOST_ID_OFFSET = 12;
+    public static final int HOST_ID_LENGTH = 16;
+    public static final int BLOCKS_OFFSET = 28;
     public static final int BLOCK_ID_OFFSET = 0;
     public static final int BLOCK_NAME_LENGTH_OFFSET = 2;
     public static final int BLOCK_LENGTH_OFFSET = 4;
-    public static final int BLOCK_NAME_OFFSET = 12;
+    public static final int BLOCK_DEVICE_OFFSET = 12;
+    public static final int BLOCK_INODE_OFFSET = 20;
+    public static final int BLOCK_NAME_OFFSET = 28;
 
     private MutableDirectBuffer buffer;
     private int offset;
@@ -62,20 +77,37 @@ public final class SetupFlyweight {
         return this;
     }
 
-    /** Writes the fixed part and every block; returns the body's length. */
+    /** Writes the fixed part and every block, with no host id and no file identities; returns the body's length. */
     public int encode(final int pageSizeBytes, final int channels, final int verifyMode, final int compression,
         final List<BlockSpec> blocks) {
+        return encode(pageSizeBytes, channels, verifyMode, compression, blocks, new byte[HOST_ID_LENGTH], List.of());
+    }
+
+    /**
+     * Writes the fixed part and every block; returns the body's length.
+     *
+     * @param hostId 16 bytes naming the source's host ({@link FileIdentity#hostId()}).
+     * @param files  the backing file of each block, in the order of {@code blocks} (null, or a shorter list, for
+     *               anonymous memory).
+     */
+    public int encode(final int pageSizeBytes, final int channels, final int verifyMode, final int compression,
+        final List<BlockSpec> blocks, final byte[] hostId, final List<FileIdentity> files) {
         buffer.putInt(offset + PAGE_SIZE_OFFSET, pageSizeBytes, Protocol.BYTE_ORDER);
         buffer.putShort(offset + CHANNEL_COUNT_OFFSET, (short)channels, Protocol.BYTE_ORDER);
         buffer.putShort(offset + BLOCK_COUNT_OFFSET, (short)blocks.size(), Protocol.BYTE_ORDER);
         buffer.putShort(offset + VERIFY_OFFSET, (short)verifyMode, Protocol.BYTE_ORDER);
         buffer.putShort(offset + COMPRESSION_OFFSET, (short)compression, Protocol.BYTE_ORDER);
+        buffer.putBytes(offset + HOST_ID_OFFSET, hostId, 0, HOST_ID_LENGTH);
         int at = offset + BLOCKS_OFFSET;
-        for (final BlockSpec block : blocks) {
+        for (int i = 0; i < blocks.size(); i++) {
+            final BlockSpec block = blocks.get(i);
+            final FileIdentity file = i < files.size() ? files.get(i) : null;
             final byte[] name = block.name().getBytes(StandardCharsets.UTF_8);
             buffer.putShort(at + BLOCK_ID_OFFSET, (short)block.id(), Protocol.BYTE_ORDER);
             buffer.putShort(at + BLOCK_NAME_LENGTH_OFFSET, (short)name.length, Protocol.BYTE_ORDER);
             buffer.putLong(at + BLOCK_LENGTH_OFFSET, block.lengthBytes(), Protocol.BYTE_ORDER);
+            buffer.putLong(at + BLOCK_DEVICE_OFFSET, null == file ? 0 : file.device(), Protocol.BYTE_ORDER);
+            buffer.putLong(at + BLOCK_INODE_OFFSET, null == file ? 0 : file.inode(), Protocol.BYTE_ORDER);
             buffer.putBytes(at + BLOCK_NAME_OFFSET, name);
             at += BLOCK_NAME_OFFSET + name.length;
         }
@@ -106,6 +138,33 @@ public final class SetupFlyweight {
     public int compression() {
         requireLength(BLOCKS_OFFSET);
         return buffer.getShort(offset + COMPRESSION_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF;
+    }
+
+    /** The source's host id, 16 bytes (all zeros when it did not know it). */
+    public byte[] hostId() {
+        requireLength(BLOCKS_OFFSET);
+        final byte[] id = new byte[HOST_ID_LENGTH];
+        buffer.getBytes(offset + HOST_ID_OFFSET, id);
+        return id;
+    }
+
+    /**
+     * The backing file of each block the source named (anonymous blocks left out); call after {@link #blocks(int)}
+     * has checked the table.
+     */
+    public List<FileIdentity> files() {
+        final int count = blockCount();
+        final List<FileIdentity> files = new ArrayList<>(count);
+        int at = BLOCKS_OFFSET;
+        for (int i = 0; i < count && at + BLOCK_NAME_OFFSET <= length; i++) {
+            final long device = buffer.getLong(offset + at + BLOCK_DEVICE_OFFSET, Protocol.BYTE_ORDER);
+            final long inode = buffer.getLong(offset + at + BLOCK_INODE_OFFSET, Protocol.BYTE_ORDER);
+            if (device != 0 || inode != 0) {
+                files.add(new FileIdentity(device, inode));
+            }
+            at += BLOCK_NAME_OFFSET + (buffer.getShort(offset + at + BLOCK_NAME_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF);
+        }
+        return files;
     }
 
     /**

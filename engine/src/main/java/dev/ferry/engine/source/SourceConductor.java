@@ -22,7 +22,9 @@ import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.engine.verify.Verification;
+import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.RamBlock;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
@@ -160,7 +162,7 @@ final class SourceConductor implements Runnable {
         startThread(new MainChannelReader(channel, inbox), "ferry-main-reader");
         channel.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
-                config.compression().wireId(), memory.specs()));
+                config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles()));
         await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
         for (int i = 0; i < config.channels(); i++) {
             final Connection data = dialer.connect("data channel " + i);
@@ -368,5 +370,14 @@ final class SourceConductor implements Runnable {
         final FerryException cause = reported;
         return counters.snapshot("source", state.status().jsonName(), mainBytes(), verified,
             null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name(), convergence.stats());
+    }
+
+    /** Each block's backing file, so that a destination on this host can refuse to write onto it (null: anonymous). */
+    private List<FileIdentity> backingFiles() {
+        final List<FileIdentity> files = new ArrayList<>(memory.blocks().size());
+        for (final RamBlock block : memory.blocks()) {
+            files.add(block.fileIdentity());
+        }
+        return files;
     }
 }

@@ -204,7 +204,8 @@ final class CliTest {
                 sourceFile.toString(), "--channels", "1", "--secret-file", secret.toString(), "--stats-json",
                 dir.resolve("send.json").toString());
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!(Files.exists(destinationFile) && Files.size(destinationFile) > 0) && System.nanoTime() < deadline) {
+            final Path partial = dir.resolve(destinationFile.getFileName() + "." + receiver.pid() + ".partial");
+            while (!(Files.exists(partial) && Files.size(partial) > 0) && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             Thread.sleep(200);
@@ -223,7 +224,11 @@ final class CliTest {
         final String received = Files.readString(dir.resolve("receive.json"));
         assertTrue(received.contains("\"status\": \"cancelled\""), received);
         assertTrue(received.contains("interrupted"), received);
-        assertFalse(Files.exists(destinationFile), "the cancelled receiver must delete its memory file");
+        assertFalse(Files.exists(destinationFile), "the cancelled receiver never makes its memory file");
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".partial")),
+                "the cancelled receiver deletes its partial file");
+        }
     }
 
     @Test
@@ -278,7 +283,7 @@ final class CliTest {
         final Run busyPort;
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             busyPort = inProcess("receive", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--memory-file",
-                file.toString(), "--insecure");
+                dir.resolve("busy.ram").toString(), "--insecure");
         }
         assertEquals(2, busyPort.exitCode, busyPort.err);
         assertTrue(busyPort.err.contains("cannot listen on"), busyPort.err);
