@@ -2,14 +2,8 @@ package dev.ferry.engine.codec;
 
 import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.protocol.ProtocolException;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.From;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import dev.ferry.engine.fuzz.Fuzz;
+import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -20,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Fuzzing of the decompressors (jqwik): the destination hands them whatever a source sent, and zstd's decoder is
+ * Fuzzing of the decompressors (seeded properties, {@link Fuzz}; 1,000 tries a property in {@code mvn test},
+ * {@code -Dferry.fuzz.tries=N} for a campaign): the destination hands them whatever a source sent, and zstd's decoder is
  * native code, so a bad frame must never crash the JVM, write past the frame's buffer or decode to anything but
  * exactly its pages. Random bytes, and valid frames of one to eight pages with random mutations spliced in: each
  * decodes to exactly the expected bytes (and then, unmutated, to the original) or is refused with a
@@ -30,43 +25,38 @@ final class FrameFuzzTest {
     private static final int PAGE = 4096;
     private static final byte GUARD = (byte)0xA5;
 
-    @Provide
-    Arbitrary<Compression> codecs() {
-        return Arbitraries.of(Compression.ZSTD, Compression.ZLIB);
+    private static final int TRIES = 1000;
+
+    @Test
+    void randomBytesAreRefusedCleanly() {
+        Fuzz.check("random frame", TRIES, input -> decode(input.oneOf(Compression.ZSTD, Compression.ZLIB),
+            input.bytes(1, 600), input.intIn(1, 8), null));
     }
 
-    @Property
-    void randomBytesAreRefusedCleanly(@ForAll("codecs") final Compression compression,
-        @ForAll @Size(min = 1, max = 600) final byte[] frame, @ForAll @IntRange(min = 1, max = 8) final int pages) {
-        decode(compression, frame, pages, null);
-    }
-
-    @Property
-    void mutatedFramesDecodeExactlyOrAreRefused(@ForAll("codecs") final Compression compression,
-        @ForAll @IntRange(min = 1, max = 8) final int pages, @ForAll final long seed,
-        @ForAll @Size(min = 1, max = 6) final List<@From("positions") Integer> mutations) {
-        final SplittableRandom random = new SplittableRandom(seed);
-        final byte[] original = new byte[pages * PAGE];
-        for (int i = 0; i < original.length; i += 64) {
-            if (i == 0 || random.nextInt(3) == 0) {
-                for (int j = 0; j < 64; j++) {
-                    original[i + j] = (byte)random.nextInt();
+    @Test
+    void mutatedFramesDecodeExactlyOrAreRefused() {
+        Fuzz.check("mutated frame", TRIES, input -> {
+            final Compression compression = input.oneOf(Compression.ZSTD, Compression.ZLIB);
+            final int pages = input.intIn(1, 8);
+            final SplittableRandom random = new SplittableRandom(input.anyLong());
+            final List<Integer> mutations = input.ints(1, 6);
+            final byte[] original = new byte[pages * PAGE];
+            for (int i = 0; i < original.length; i += 64) {
+                if (i == 0 || random.nextInt(3) == 0) {
+                    for (int j = 0; j < 64; j++) {
+                        original[i + j] = (byte)random.nextInt();
+                    }
+                } else {
+                    System.arraycopy(original, random.nextInt(i / 64) * 64, original, i, 64);
                 }
-            } else {
-                System.arraycopy(original, random.nextInt(i / 64) * 64, original, i, 64);
             }
-        }
-        final byte[] frame = compress(compression, original);
-        decode(compression, frame, pages, original);
-        for (final int mutation : mutations) {
-            frame[Math.floorMod(mutation >> 8, frame.length)] ^= (byte)(mutation | 1);
-        }
-        decode(compression, frame, pages, null);
-    }
-
-    @Provide
-    Arbitrary<Integer> positions() {
-        return Arbitraries.integers();
+            final byte[] frame = compress(compression, original);
+            decode(compression, frame, pages, original);
+            for (final int mutation : mutations) {
+                frame[Math.floorMod(mutation >> 8, frame.length)] ^= (byte)(mutation | 1);
+            }
+            decode(compression, frame, pages, null);
+        });
     }
 
     private static byte[] compress(final Compression compression, final byte[] original) {

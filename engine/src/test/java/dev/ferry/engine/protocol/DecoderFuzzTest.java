@@ -3,13 +3,9 @@ package dev.ferry.engine.protocol;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import dev.ferry.engine.fuzz.Fuzz;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -17,14 +13,15 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Fuzzing of every main-channel body decoder and the packet header (jqwik, property-based): random bodies and valid
- * bodies with random mutations spliced in. Whatever the bytes, a decoder answers with values inside their bounds or
- * throws {@link ProtocolException} naming the field; never another exception (an index out of bounds, a division
- * by zero, an allocation sized by the wire). A short run (jqwik's default tries) is part of {@code mvn test}; the
- * campaign of docs/reliability.md runs the same properties with {@code -Djqwik.tries.default=...}.
+ * Fuzzing of every main-channel body decoder and the packet header (seeded properties, {@link Fuzz}): random bodies
+ * and valid bodies with random mutations spliced in. Whatever the bytes, a decoder answers with values inside their
+ * bounds or throws {@link ProtocolException} naming the field; never another exception (an index out of bounds, a
+ * division by zero, an allocation sized by the wire). A short run (1,000 tries a property) is part of
+ * {@code mvn test}; the campaign of docs/reliability.md runs the same properties with {@code -Dferry.fuzz.tries=...}.
  */
 final class DecoderFuzzTest {
     private static final int MAX_BODY = 4096;
+    private static final int TRIES = 1000;
 
     /** A valid SETUP of three blocks, then {@code mutations} (position, byte) applied, truncated to {@code cut}. */
     private static UnsafeBuffer mutatedSetup(final List<Integer> mutations, final int cut) {
@@ -37,21 +34,18 @@ final class DecoderFuzzTest {
         return new UnsafeBuffer(buffer, 0, Math.min(length, Math.max(0, cut)));
     }
 
-    @Provide
-    Arbitrary<List<Integer>> mutations() {
-        return Arbitraries.integers().list().ofMinSize(1).ofMaxSize(8);
+    @Test
+    void aMutatedSetupDecodesWithinBoundsOrIsRefused() {
+        Fuzz.check("mutated SETUP", TRIES, input -> {
+            final List<Integer> mutations = input.ints(1, 8);
+            final int cut = input.anyInt();
+            decodeSetup(mutatedSetup(mutations, cut < 0 ? Integer.MAX_VALUE : cut % 200));
+        });
     }
 
-    @Property
-    void aMutatedSetupDecodesWithinBoundsOrIsRefused(@ForAll("mutations") final List<Integer> mutations,
-        @ForAll final int cut) {
-        final UnsafeBuffer body = mutatedSetup(mutations, cut < 0 ? Integer.MAX_VALUE : cut % 200);
-        decodeSetup(body);
-    }
-
-    @Property
-    void randomBytesAsSetupAreRefusedCleanly(@ForAll @Size(max = 300) final byte[] bytes) {
-        decodeSetup(new UnsafeBuffer(bytes));
+    @Test
+    void randomBytesAsSetupAreRefusedCleanly() {
+        Fuzz.check("random SETUP", TRIES, input -> decodeSetup(new UnsafeBuffer(input.bytes(0, 300))));
     }
 
     /** As the destination does: page size, counts, verify mode, then the block table. */
@@ -72,32 +66,37 @@ final class DecoderFuzzTest {
         });
     }
 
-    @Property
-    void randomBytesAsStatusCompleteFlushAndVerifyAreRefusedCleanly(@ForAll @Size(max = 300) final byte[] bytes,
-        @ForAll @Size(max = 4) final List<@net.jqwik.api.constraints.IntRange(min = 0, max = 4096) Integer> chunks) {
-        final UnsafeBuffer body = new UnsafeBuffer(bytes);
-        expectOnlyProtocolErrors(() -> new StatusFlyweight().wrap(body, 0, bytes.length).text());
-        expectOnlyProtocolErrors(() -> new StatusFlyweight().wrap(body, 0, bytes.length).code());
-        expectOnlyProtocolErrors(() -> new CompleteFlyweight().wrap(body, 0, bytes.length).zeroPages());
-        expectOnlyProtocolErrors(() -> new FlushFlyweight().wrap(body, 0, bytes.length).round());
-        expectOnlyProtocolErrors(() -> {
-            final VerifyFlyweight verify = new VerifyFlyweight().wrap(body, 0, bytes.length);
-            verify.downtimeMs();
-            verify.chunkSize();
-            final List<int[]> digests = verify.digests(chunks.stream().mapToInt(Integer::intValue).toArray());
-            assertTrue(digests.size() == chunks.size());
+    @Test
+    void randomBytesAsStatusCompleteFlushAndVerifyAreRefusedCleanly() {
+        Fuzz.check("random STATUS, COMPLETE, FLUSH, VERIFY", TRIES, input -> {
+            final byte[] bytes = input.bytes(0, 300);
+            final List<Integer> chunks = input.intsIn(0, 4, 0, 4096);
+            final UnsafeBuffer body = new UnsafeBuffer(bytes);
+            expectOnlyProtocolErrors(() -> new StatusFlyweight().wrap(body, 0, bytes.length).text());
+            expectOnlyProtocolErrors(() -> new StatusFlyweight().wrap(body, 0, bytes.length).code());
+            expectOnlyProtocolErrors(() -> new CompleteFlyweight().wrap(body, 0, bytes.length).zeroPages());
+            expectOnlyProtocolErrors(() -> new FlushFlyweight().wrap(body, 0, bytes.length).round());
+            expectOnlyProtocolErrors(() -> {
+                final VerifyFlyweight verify = new VerifyFlyweight().wrap(body, 0, bytes.length);
+                verify.downtimeMs();
+                verify.chunkSize();
+                final List<int[]> digests = verify.digests(chunks.stream().mapToInt(Integer::intValue).toArray());
+                assertTrue(digests.size() == chunks.size());
+            });
         });
     }
 
     /** What the main channel checks before reading a body: a known type and a body no longer than the maximum. */
-    @Property
-    void aFrameHeaderPassesOnlyWithAKnownTypeAndABoundedBody(@ForAll @Size(min = 8, max = 8) final byte[] bytes) {
-        final UnsafeBuffer frame = new UnsafeBuffer(bytes);
-        expectOnlyProtocolErrors(() -> {
-            final int length = MessageFlyweight.checkedBodyLength(frame, 0);
-            final int type = MessageFlyweight.type(frame, 0);
-            assertTrue(length >= 0 && length <= Protocol.MAX_MESSAGE_BODY_LENGTH, "body length " + length);
-            assertTrue(type >= MessageFlyweight.SETUP && type <= MessageFlyweight.CANCEL, "type " + type);
+    @Test
+    void aFrameHeaderPassesOnlyWithAKnownTypeAndABoundedBody() {
+        Fuzz.check("frame header", TRIES, input -> {
+            final UnsafeBuffer frame = new UnsafeBuffer(input.bytes(8, 8));
+            expectOnlyProtocolErrors(() -> {
+                final int length = MessageFlyweight.checkedBodyLength(frame, 0);
+                final int type = MessageFlyweight.type(frame, 0);
+                assertTrue(length >= 0 && length <= Protocol.MAX_MESSAGE_BODY_LENGTH, "body length " + length);
+                assertTrue(type >= MessageFlyweight.SETUP && type <= MessageFlyweight.CANCEL, "type " + type);
+            });
         });
     }
 
