@@ -238,9 +238,16 @@ class CliLocalFilesTest {
         }
     }
 
-    private static Run run(final String... args) {
-        final CliTest.Run run = inProcess(args);
-        return new Run(run.exitCode(), run.err());
+    /** Runs the CLI in this JVM, bounded: a command that should have refused at once but waits fails the test. */
+    private static Run run(final String... args) throws Exception {
+        final java.util.concurrent.CompletableFuture<CliTest.Run> run =
+            java.util.concurrent.CompletableFuture.supplyAsync(() -> inProcess(args));
+        try {
+            final CliTest.Run done = run.get(45, TimeUnit.SECONDS);
+            return new Run(done.exitCode(), done.err());
+        } catch (final java.util.concurrent.TimeoutException ex) {
+            throw new AssertionError("'ferry " + String.join(" ", args) + "' did not end within 45 s");
+        }
     }
 
     private record Run(int exitCode, String err) {
