@@ -2,6 +2,7 @@ package dev.ferry.engine;
 
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.memory.FileExtents;
+import dev.ferry.memory.MemoryFiles;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -9,7 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * What a cold JVM would otherwise load and initialize on a migration's clock, done ahead on a daemon thread of its
  * own when a Context or a CLI command is made: the handshake's JCE provider and seeded {@code SecureRandom} (the two
  * sides paid 100 and 60 ms of it one after the other inside the first handshake, from class-load logs), and the
- * native binding verification uses to tell holes from data (65 ms, paid at the start of verification). Once per
+ * native binding verification uses to tell holes from data (65 ms, paid at the start of verification), and the one
+ * that creates memory files at SETUP. Once per
  * JVM; later calls return at once. Nothing here can fail a migration: what goes wrong fails again, and is reported,
  * where it is needed.
  */
@@ -31,5 +33,6 @@ public final class ColdStart {
     private static void prepare() {
         Handshake.prepare();
         FileExtents.available();
+        MemoryFiles.nativeCallsBound();
     }
 }

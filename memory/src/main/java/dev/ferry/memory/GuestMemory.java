@@ -76,8 +76,9 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
-     * Creates {@code path} afresh with its space reserved and maps {@code specs} into it back to back. On failure
-     * nothing is left behind.
+     * Creates {@code path} afresh with its space reserved and maps {@code specs} into it back to back. The file is
+     * private (0600) and created exclusively, never through a link; an existing regular file is replaced, never
+     * truncated in place ({@link MemoryFiles}). On failure nothing is left behind.
      */
     public static GuestMemory createFile(final Path path, final List<BlockSpec> specs, final int pageSizeBytes) {
         return createFile(path, specs, pageSizeBytes, true);

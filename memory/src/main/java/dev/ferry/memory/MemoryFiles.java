@@ -48,6 +48,14 @@ public final class MemoryFiles {
     }
 
     /**
+     * Whether files are created through the native calls (Linux, JNA bound); the first call binds them, which a
+     * cold process may do ahead, off the migration's clock.
+     */
+    public static boolean nativeCallsBound() {
+        return NativeFiles.available();
+    }
+
+    /**
      * Creates {@code path} afresh with {@code lengthBytes} reserved; an existing regular file there is replaced.
      *
      * @throws MemoryException naming the path and the reason: a link or other non-regular file in the way, a missing
