@@ -8,6 +8,7 @@ import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.stats.CountersDirectory;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -38,9 +39,13 @@ final class CommonOptions {
 
     private boolean reported;
 
-    /** Where this process publishes its counters. */
+    /**
+     * Where this process publishes its counters: the directory is made (mode 0700) or checked here, before any page
+     * moves, so a planted or unsafe one is a usage error (exit 2) that says how to choose another.
+     */
     Path countersDirectory() {
-        return null != countersDir ? countersDir : StatCommand.defaultDirectory();
+        return CountersDirectory.prepare(null != countersDir ? countersDir : StatCommand.defaultDirectory(),
+            "another with --counters-dir DIR or $" + StatCommand.COUNTERS_ENV);
     }
 
     VerifyMode verifyMode() {
