@@ -19,11 +19,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 /**
  * Where one migration's counters live: an Agrona {@link CountersManager} over a memory-mapped file that other
@@ -189,57 +188,26 @@ public final class CountersFile implements AutoCloseable {
         }
     }
 
-    /** One published counter, as {@code ferry stat} shows it. */
-    public record Sample(long pid, String role, boolean alive, String label, long value) {
+    /**
+     * One published counter, as {@code ferry stat} shows it: {@code role} and {@code label} hold printable ASCII only
+     * (other bytes are shown as {@code \xNN}), {@code file} is the counters file's name, printable likewise.
+     */
+    public record Sample(long pid, String role, boolean alive, String label, long value, String file) {
     }
 
     /** Every counter of every valid counters file in {@code directory}; a missing directory has none. */
     public static List<Sample> readAll(final Path directory) throws IOException {
-        final List<Sample> samples = new ArrayList<>();
-        if (!Files.isDirectory(directory)) {
-            return samples;
-        }
-        try (Stream<Path> files = Files.list(directory)) {
-            for (final Path file : (Iterable<Path>)files.sorted()::iterator) {
-                if (file.getFileName().toString().endsWith(SUFFIX)) {
-                    read(file, samples);
-                }
-            }
-        }
-        return samples;
+        return CountersFileReader.readAll(directory, skipped -> { });
     }
 
-    private static void read(final Path file, final List<Sample> samples) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (channel.size() < HEADER_LENGTH) {
-                return;
-            }
-            final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-            try {
-                readMapping(new UnsafeBuffer(mapping), samples);
-            } finally {
-                IoUtil.unmap(mapping);
-            }
-        } catch (final IOException ignore) {
-            // the file went away between listing and reading: its migration ended.
-        }
-    }
-
-    private static void readMapping(final UnsafeBuffer buffer, final List<Sample> samples) {
-        if (buffer.getIntVolatile(MAGIC_OFFSET) != MAGIC || buffer.getInt(VERSION_OFFSET) != VERSION) {
-            return;
-        }
-        final long pid = buffer.getLong(PID_OFFSET);
-        final int metadataLength = buffer.getInt(METADATA_LENGTH_OFFSET);
-        final int valuesLength = buffer.getInt(VALUES_LENGTH_OFFSET);
-        if (metadataLength < 0 || valuesLength < 0 ||
-            (long)HEADER_LENGTH + metadataLength + valuesLength > buffer.capacity()) {
-            return;
-        }
-        final String role = buffer.getStringWithoutLengthAscii(ROLE_OFFSET, ROLE_LENGTH).trim().replace("\0", "");
-        final boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        final CountersReader reader = new CountersReader(new UnsafeBuffer(buffer, HEADER_LENGTH, metadataLength),
-            new UnsafeBuffer(buffer, HEADER_LENGTH + metadataLength, valuesLength), StandardCharsets.US_ASCII);
-        reader.forEach((value, id, label) -> samples.add(new Sample(pid, role, alive, label, value)));
+    /**
+     * Every counter of every valid counters file in {@code directory}, trusting no byte of any file; each file skipped
+     * (not a regular file, unreadable, corrupt) is told to {@code skipped} in one printable line that names it. Never
+     * blocks on a FIFO, never throws for a file's content; a missing directory has none.
+     *
+     * @throws IOException if the directory cannot be listed.
+     */
+    public static List<Sample> readAll(final Path directory, final Consumer<String> skipped) throws IOException {
+        return CountersFileReader.readAll(directory, skipped);
     }
 }
