@@ -33,7 +33,8 @@ final class CommonOptions {
     boolean verbose;
 
     @Option(names = "--counters-dir", paramLabel = "DIR",
-        description = "Publish live counters for 'ferry stat' in DIR (default: $" + StatCommand.COUNTERS_ENV +
+        description = "Publish live counters for 'ferry stat' in DIR, a private directory: made with mode 0700, " +
+            "refused if a link, another user's or writable by others (default: $" + StatCommand.COUNTERS_ENV +
             ", else /dev/shm/ferry-USER or the temp directory).")
     Path countersDir;
 

@@ -63,6 +63,9 @@ final class CliCountersTest {
         }
         final Run demo = inProcess("demo", "--size", "1m", "--counters-dir", planted.get(1).toString());
         assertUsageError(demo, planted.get(1));
+        final Run receive = inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file",
+            dir.resolve("destination.ram").toString(), "--insecure", "--counters-dir", planted.get(1).toString());
+        assertUsageError(receive, planted.get(1));
         try (var files = Files.list(dir.resolve("elsewhere"))) {
             assertEquals(List.of(), files.toList(), "a counters file was made through the link");
         }
