@@ -5,6 +5,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -67,6 +68,8 @@ final class CountersFileReader {
         final List<Path> files;
         try (Stream<Path> listing = Files.list(directory)) {
             files = listing.filter(file -> file.getFileName().toString().endsWith(CountersFile.SUFFIX)).sorted().toList();
+        } catch (final UncheckedIOException ex) {
+            throw ex.getCause(); // the listing failed part way, say the directory was removed
         }
         for (final Path file : files) {
             read(file, samples, skipped);

@@ -131,7 +131,7 @@ final class CountersFileFuzzTest {
         randomBytes(template, valuesStart);
         final Path huge = named("longer-than-any", template);
         try (RandomAccessFile file = new RandomAccessFile(huge.toFile(), "rw")) {
-            file.setLength(1L << 30);
+            file.setLength(64L << 20);
         }
     }
 
