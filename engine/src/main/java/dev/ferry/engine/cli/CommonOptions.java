@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.stats.CountersDirectory;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -31,15 +32,20 @@ final class CommonOptions {
     boolean verbose;
 
     @Option(names = "--counters-dir", paramLabel = "DIR",
-        description = "Publish live counters for 'ferry stat' in DIR (default: $" + StatCommand.COUNTERS_ENV +
+        description = "Publish live counters for 'ferry stat' in DIR, a private directory: made with mode 0700, " +
+            "refused if a link, another user's or writable by others (default: $" + StatCommand.COUNTERS_ENV +
             ", else /dev/shm/ferry-USER or the temp directory).")
     Path countersDir;
 
     private boolean reported;
 
-    /** Where this process publishes its counters. */
+    /**
+     * Where this process publishes its counters: the directory is made (mode 0700) or checked here, before any page
+     * moves, so a planted or unsafe one is a usage error (exit 2) that says how to choose another.
+     */
     Path countersDirectory() {
-        return null != countersDir ? countersDir : StatCommand.defaultDirectory();
+        return CountersDirectory.prepare(null != countersDir ? countersDir : StatCommand.defaultDirectory(),
+            "another with --counters-dir DIR or $" + StatCommand.COUNTERS_ENV);
     }
 
     VerifyMode verifyMode() {

@@ -1,5 +1,8 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.stats.CountersDirectory;
 import dev.ferry.engine.stats.CountersFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -9,12 +12,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
  * {@code ferry stat [DIR]}: the live counters of every migration running on this machine, read from their counters
- * files while they run (as AeronStat does for Aeron). One line per counter: process id, role, label, value.
+ * files while they run (as AeronStat does for Aeron). One line per counter: process id, role, label, value. Whatever
+ * else the directory holds (a corrupt file, a FIFO, a link, a label with terminal escapes) is skipped and named on
+ * stderr, one line each, never shown raw: one bad file must not hide the live migrations beside it.
  */
 @Command(name = "stat", mixinStandardHelpOptions = true,
     description = "Print the live counters of every running migration: PID ROLE LABEL VALUE, one line each.")
@@ -37,24 +45,37 @@ final class StatCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         final Path dir = null != directory ? directory : defaultDirectory();
-        final List<CountersFile.Sample> samples = CountersFile.readAll(dir);
-        long stale = 0;
+        final List<String> skipped = new ArrayList<>();
+        final List<CountersFile.Sample> samples;
+        try {
+            samples = CountersFile.readAll(dir, skipped::add);
+        } catch (final IOException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot list the counters directory " + dir + ": " +
+                CountersDirectory.reason(ex));
+        }
+        final Set<String> staleFiles = new TreeSet<>();
+        boolean live = false;
         for (final CountersFile.Sample sample : samples) {
             if (sample.alive()) {
+                live = true;
                 out.printf("%d %s %s %d%n", sample.pid(), sample.role(), sample.label(), sample.value());
             } else {
-                stale++;
+                staleFiles.add(sample.file());
             }
         }
-        if (samples.size() == stale) {
+        for (final String file : skipped) {
+            err.println("ferry: skipped " + file);
+        }
+        if (!live) {
             err.println("ferry: no running migration publishes counters in " + dir);
         }
-        if (stale > 0) {
-            err.println("ferry: skipped " + stale + " counters of processes that are gone (left by a crash)");
+        if (!staleFiles.isEmpty()) {
+            err.println("ferry: skipped " + staleFiles.size() + " counters file" + (staleFiles.size() == 1 ? "" : "s") +
+                " of processes that are gone (left by a crash)");
         }
         out.flush();
         err.flush();

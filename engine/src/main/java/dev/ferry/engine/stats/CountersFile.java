@@ -5,19 +5,24 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 /**
  * Where one migration's counters live: an Agrona {@link CountersManager} over a memory-mapped file that other
@@ -58,6 +63,13 @@ public final class CountersFile implements AutoCloseable {
     public static final int HEADER_LENGTH = 64;
     /** File names end so; {@code ferry stat} reads every such file in its directory. */
     public static final String SUFFIX = ".counters";
+    /** More counters than any side makes: a file may hold no more (so a reader can refuse a longer one). */
+    public static final int MAX_COUNTERS = 1024;
+    /** How many taken names {@link #create} skips before it gives up. */
+    private static final int MAX_NAME_ATTEMPTS = 1000;
+    /** Only a new file: never an existing one, never through a link (O_CREAT|O_EXCL does not follow one). */
+    private static final Set<OpenOption> EXCLUSIVE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final Path path;
@@ -82,7 +94,7 @@ public final class CountersFile implements AutoCloseable {
         header.putIntRelease(MAGIC_OFFSET, MAGIC);
     }
 
-    private static int length(final int counters) {
+    static int length(final int counters) {
         return HEADER_LENGTH + counters * (CountersReader.COUNTER_LENGTH + CountersReader.METADATA_LENGTH);
     }
 
@@ -91,19 +103,58 @@ public final class CountersFile implements AutoCloseable {
         return new CountersFile(null, ByteBuffer.allocateDirect(length(counters)), counters, role);
     }
 
-    /** A new file in {@code directory} (created if missing), named after this process, the role and a sequence. */
+    /**
+     * A new file in {@code directory}, named after this process, the role and a sequence. The directory is made
+     * (mode 0700) or checked by {@link CountersDirectory#prepare}; the file is made with mode 0600 and exclusively:
+     * an existing file or link of that name (a crashed process's file whose process id came round again) is never
+     * opened, truncated or followed, the next name is taken instead.
+     *
+     * @throws FerryException (CONFIGURATION) if the directory is refused or the file cannot be made.
+     */
     public static CountersFile create(final Path directory, final String role, final int counters) {
-        final Path path = directory.resolve(ProcessHandle.current().pid() + "-" + role + "-" +
-            SEQUENCE.incrementAndGet() + SUFFIX);
-        try {
-            Files.createDirectories(directory);
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, length(counters));
-                return new CountersFile(path, mapping, counters, role);
+        if (counters < 0 || counters > MAX_COUNTERS) {
+            throw new IllegalArgumentException("counters " + counters + " must be 0.." + MAX_COUNTERS);
+        }
+        CountersDirectory.prepare(directory, CountersDirectory.API_HINT);
+        for (int attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
+            final Path path = directory.resolve(ProcessHandle.current().pid() + "-" + role + "-" +
+                SEQUENCE.incrementAndGet() + SUFFIX);
+            final FileChannel channel = openNew(path);
+            if (null != channel) {
+                try (channel) {
+                    final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, length(counters));
+                    return new CountersFile(path, mapping, counters, role);
+                } catch (final IOException ex) {
+                    deleteQuietly(path);
+                    throw cannotMake(path, ex);
+                }
             }
+        }
+        throw new FerryException(ErrorCode.CONFIGURATION, "cannot make a counters file in " + directory + ": " +
+            MAX_NAME_ATTEMPTS + " names in a row exist already");
+    }
+
+    /** A file made now at {@code path} (mode 0600), or null if the name is taken (by a file, a link, anything). */
+    private static FileChannel openNew(final Path path) {
+        try {
+            return FileChannel.open(path, EXCLUSIVE, CountersDirectory.privateFile(path.getParent()));
+        } catch (final FileAlreadyExistsException ex) {
+            return null;
         } catch (final IOException ex) {
-            throw new UncheckedIOException("cannot create the counters file " + path + ": " + ex.getMessage(), ex);
+            throw cannotMake(path, ex);
+        }
+    }
+
+    private static FerryException cannotMake(final Path path, final IOException ex) {
+        return new FerryException(ErrorCode.CONFIGURATION, "cannot make the counters file " + path + ": " +
+            CountersDirectory.reason(ex), ex);
+    }
+
+    private static void deleteQuietly(final Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (final IOException ignore) {
+            // nothing was published in it: a file left behind is reported by ferry stat.
         }
     }
 
@@ -137,57 +188,26 @@ public final class CountersFile implements AutoCloseable {
         }
     }
 
-    /** One published counter, as {@code ferry stat} shows it. */
-    public record Sample(long pid, String role, boolean alive, String label, long value) {
+    /**
+     * One published counter, as {@code ferry stat} shows it: {@code role} and {@code label} hold printable ASCII only
+     * (other bytes are shown as {@code \xNN}), {@code file} is the counters file's name, printable likewise.
+     */
+    public record Sample(long pid, String role, boolean alive, String label, long value, String file) {
     }
 
     /** Every counter of every valid counters file in {@code directory}; a missing directory has none. */
     public static List<Sample> readAll(final Path directory) throws IOException {
-        final List<Sample> samples = new ArrayList<>();
-        if (!Files.isDirectory(directory)) {
-            return samples;
-        }
-        try (Stream<Path> files = Files.list(directory)) {
-            for (final Path file : (Iterable<Path>)files.sorted()::iterator) {
-                if (file.getFileName().toString().endsWith(SUFFIX)) {
-                    read(file, samples);
-                }
-            }
-        }
-        return samples;
+        return CountersFileReader.readAll(directory, skipped -> { });
     }
 
-    private static void read(final Path file, final List<Sample> samples) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (channel.size() < HEADER_LENGTH) {
-                return;
-            }
-            final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-            try {
-                readMapping(new UnsafeBuffer(mapping), samples);
-            } finally {
-                IoUtil.unmap(mapping);
-            }
-        } catch (final IOException ignore) {
-            // the file went away between listing and reading: its migration ended.
-        }
-    }
-
-    private static void readMapping(final UnsafeBuffer buffer, final List<Sample> samples) {
-        if (buffer.getIntVolatile(MAGIC_OFFSET) != MAGIC || buffer.getInt(VERSION_OFFSET) != VERSION) {
-            return;
-        }
-        final long pid = buffer.getLong(PID_OFFSET);
-        final int metadataLength = buffer.getInt(METADATA_LENGTH_OFFSET);
-        final int valuesLength = buffer.getInt(VALUES_LENGTH_OFFSET);
-        if (metadataLength < 0 || valuesLength < 0 ||
-            (long)HEADER_LENGTH + metadataLength + valuesLength > buffer.capacity()) {
-            return;
-        }
-        final String role = buffer.getStringWithoutLengthAscii(ROLE_OFFSET, ROLE_LENGTH).trim().replace("\0", "");
-        final boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        final CountersReader reader = new CountersReader(new UnsafeBuffer(buffer, HEADER_LENGTH, metadataLength),
-            new UnsafeBuffer(buffer, HEADER_LENGTH + metadataLength, valuesLength), StandardCharsets.US_ASCII);
-        reader.forEach((value, id, label) -> samples.add(new Sample(pid, role, alive, label, value)));
+    /**
+     * Every counter of every valid counters file in {@code directory}, trusting no byte of any file; each file skipped
+     * (not a regular file, unreadable, corrupt) is told to {@code skipped} in one printable line that names it. Never
+     * blocks on a FIFO, never throws for a file's content; a missing directory has none.
+     *
+     * @throws IOException if the directory cannot be listed.
+     */
+    public static List<Sample> readAll(final Path directory, final Consumer<String> skipped) throws IOException {
+        return CountersFileReader.readAll(directory, skipped);
     }
 }
