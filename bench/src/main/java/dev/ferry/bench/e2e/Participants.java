@@ -35,7 +35,7 @@ final class Participants {
         final boolean sampleChannels) throws Exception {
         warmAllocator(size, destination);
         final Path target = work.resolve("destination.ram");
-        final Path counters = Files.createDirectories(work.resolve("counters"));
+        final Path counters = work.resolve("counters"); // Ferry makes it, private (0700)
         final int port = Runs.freePort();
         final List<String> receive = new ArrayList<>(List.of("-jar", ferryJar.toString(), "receive", "--listen",
             "127.0.0.1:" + port, "--memory-file", target.toString(), "--secret-file", secret.toString(),

@@ -53,12 +53,14 @@ final class CommonOptions {
     }
 
     /**
-     * Checks the output files now, before any migration: one that cannot be written is a usage error (exit 2)
-     * discovered in the first second, not after the migration.
+     * Checks the output files and the counters directory now, before any memory is made or any migration starts:
+     * one that cannot be written, or a planted directory, is a usage error (exit 2) discovered in the first second,
+     * not after the migration.
      */
     void checkOutputs() {
         OutputFile.check(statsJson, "--stats-json");
         OutputFile.check(hlog, "--hlog");
+        countersDirectory();
     }
 
     private void writeStats(final MigrationResult result) {

@@ -40,7 +40,7 @@ final class CliConvergenceTest {
         try (GuestMemory memory = GuestMemory.createFile(source, List.of(new BlockSpec(0, "ram", 4L << 20)), 4096)) {
             Fill.mixed(memory.block(0), 0.3, 5);
         }
-        final Path counters = Files.createDirectories(dir.resolve("counters"));
+        final Path counters = dir.resolve("counters"); // Ferry makes it, private (0700)
         final int port = freePort();
         final Path receiveLog = dir.resolve("receive.log");
         final Process receiver = process(receiveLog, "receive", "--listen", "127.0.0.1:" + port, "--memory-file",
