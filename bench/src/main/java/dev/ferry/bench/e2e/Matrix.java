@@ -26,6 +26,11 @@ final class Matrix {
         if (!iperf) {
             System.out.println("iperf3 could not be installed: its baseline is left out");
         }
+        final boolean qemu = options.qemu && QemuMigration.ensure(work);
+        if (options.qemu && !qemu) {
+            System.out.println("qemu-system-x86 could not be installed: the QEMU baseline is left out");
+        }
+        final QemuMigration qemuMigration = new QemuMigration(work);
         final Map<String, Path> sources = new LinkedHashMap<>();
         for (final String content : options.contents) {
             sources.put(content, MigrationBenchmark.source(work, content, options.sizeBytes));
@@ -45,6 +50,10 @@ final class Matrix {
                         final Path source = sources.get(content);
                         final boolean sample = run == 1 && channels == 2 && "random".equals(content) &&
                             "fresh".equals(destination);
+                        if (qemu) {
+                            series.add(key + " qemu", qemuMigration.run(source, options.sizeBytes, destination,
+                                channels));
+                        }
                         final Participants.FerryRun ferry = participants.ferry(source, options.sizeBytes, destination,
                             channels, sample);
                         if (sample) {
@@ -59,12 +68,13 @@ final class Matrix {
                         series.add(key + " raw write", participants.raw(source, options.sizeBytes, destination,
                             channels, false));
                         System.out.printf(Locale.ROOT, "run %d %-22s total %.3f s (setup %.3f, transfer %.3f, " +
-                            "verify %.3f)%n", run, key, ferry.total(), ferry.setup(), ferry.transfer(), ferry.verify());
+                            "verify %.3f)%s%n", run, key, ferry.total(), ferry.setup(), ferry.transfer(), ferry.verify(),
+                            qemu ? String.format(Locale.ROOT, ", QEMU %.3f s", series.last(key + " qemu")) : "");
                     }
                 }
             }
         }
-        new Report(options, series, iperf).print(scenarios(), channelSamples);
+        new Report(options, series, iperf, qemu).print(scenarios(), channelSamples);
     }
 
     static String key(final String content, final String destination, final int channels) {

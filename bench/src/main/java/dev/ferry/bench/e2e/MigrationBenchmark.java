@@ -23,7 +23,7 @@ import java.util.Map;
  * raw N-socket baseline ({@link RawTransfer}) and iperf3, interleaved, in one run.
  * <pre>
  * java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]
- *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--growth]
+ *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--no-qemu] [--growth]
  *     [--convergence [--baseline-jar OLD_FERRY_JAR] [--scenarios LABEL,...]]
  *     [--compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]] [--tls]
  * </pre>
@@ -43,6 +43,7 @@ public final class MigrationBenchmark {
     static final String USAGE = String.join(System.lineSeparator(),
         "usage: java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]",
         "           [--content random,zeros,half] [--destination fresh,prefault] [--ferry-jar JAR] [--out DIR]",
+        "           [--no-qemu]   (QEMU 7.2 multifd is the first baseline; installed from Debian when missing)",
         "       ... e2e --growth [--runs 3] [--destination prefault]   256 MiB to 8 GiB, fit total = a + b x size",
         "       ... e2e --convergence [--scenarios S,..] [--baseline-jar JAR]",
         "       ... e2e --compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]",
@@ -134,6 +135,7 @@ public final class MigrationBenchmark {
         boolean convergence;
         boolean compression;
         boolean tls;
+        boolean qemu = true;
         Path baselineJar;
         List<String> scenarios;
 
@@ -172,17 +174,8 @@ public final class MigrationBenchmark {
                     case "--ferry-jar":
                         options.ferryJar = Path.of(value(args, ++i));
                         break;
-                    case "--growth":
-                        options.growth = true;
-                        break;
-                    case "--convergence":
-                        options.convergence = true;
-                        break;
-                    case "--compression":
-                        options.compression = true;
-                        break;
-                    case "--tls":
-                        options.tls = true;
+                    case "--growth", "--convergence", "--compression", "--tls", "--no-qemu":
+                        options.flag(args[i]);
                         break;
                     case "--scenarios":
                         options.scenarios = List.of(value(args, ++i).split(","));
@@ -195,6 +188,16 @@ public final class MigrationBenchmark {
                 }
             }
             return options.withJar();
+        }
+
+        private void flag(final String name) {
+            switch (name) {
+                case "--growth" -> growth = true;
+                case "--convergence" -> convergence = true;
+                case "--compression" -> compression = true;
+                case "--tls" -> tls = true;
+                default -> qemu = false;
+            }
         }
 
         private static String value(final String[] args, final int i) {
@@ -249,6 +252,11 @@ public final class MigrationBenchmark {
 
         double[] of(final String key) {
             return samples.getOrDefault(key, List.of()).stream().mapToDouble(Double::doubleValue).toArray();
+        }
+
+        double last(final String key) {
+            final List<Double> values = samples.get(key);
+            return values.get(values.size() - 1);
         }
     }
 }

@@ -171,7 +171,7 @@ final class Participants {
         return exits0(work, List.of("iperf3", "--version"));
     }
 
-    private static boolean exits0(final Path work, final List<String> command) {
+    static boolean exits0(final Path work, final List<String> command) {
         try {
             final Process process = Runs.start(work.resolve("command.log"), command);
             return process.waitFor() == 0;

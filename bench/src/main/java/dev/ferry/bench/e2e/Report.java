@@ -18,11 +18,14 @@ final class Report {
     private final MigrationBenchmark.Options options;
     private final MigrationBenchmark.Series series;
     private final boolean iperf;
+    private final boolean qemu;
 
-    Report(final MigrationBenchmark.Options options, final MigrationBenchmark.Series series, final boolean iperf) {
+    Report(final MigrationBenchmark.Options options, final MigrationBenchmark.Series series, final boolean iperf,
+        final boolean qemu) {
         this.options = options;
         this.series = series;
         this.iperf = iperf;
+        this.qemu = qemu;
     }
 
     void print(final List<String[]> scenarios, final List<double[]> channelSamples) throws Exception {
@@ -33,6 +36,11 @@ final class Report {
         final List<Double> ferry = new ArrayList<>();
         final List<Double> raw = new ArrayList<>();
         final List<Double> net = new ArrayList<>();
+        final List<Double> ferryTotals = new ArrayList<>();
+        final List<Double> qemuTotals = new ArrayList<>();
+        if (qemu) {
+            printAgainstQemu(scenarios, json);
+        }
         System.out.printf(Locale.ROOT, "%n%s guest, medians of %d runs [min-max]; GB/s = 10^9 bytes / transfer time%n",
             options.sizeBytes >= 1L << 30 ? options.sizeBytes / (1L << 30) + " GiB" :
                 options.sizeBytes / (1 << 20) + " MiB", options.runs);
@@ -56,11 +64,15 @@ final class Report {
             json.append(String.format(Locale.ROOT, "    {\"content\": \"%s\", \"destination\": \"%s\", " +
                     "\"channels\": %s, \"total-s\": %.4f, \"total-min-s\": %.4f, \"total-max-s\": %.4f, " +
                     "\"setup-s\": %.4f, \"transfer-s\": %.4f, \"verify-s\": %.4f, \"raw-transfer-s\": %.4f, " +
-                    "\"iperf3-s\": %.4f, \"ferry-vs-raw\": %.3f, \"ferry-vs-iperf3\": %.3f},%n", scenario[0],
+                    "\"iperf3-s\": %.4f, \"ferry-vs-raw\": %.3f, \"ferry-vs-iperf3\": %.3f, \"qemu-s\": %.4f, " +
+                "\"ferry-vs-qemu\": %.3f},%n", scenario[0],
                 scenario[1], scenario[2], Runs.median(totals), Runs.min(totals), Runs.max(totals),
                 Runs.median(series.of(key + " setup")), transfer, Runs.median(series.of(key + " verify")), rawBest,
-                iperfBest, ferryGbs / rawGbs, ferryGbs / iperfGbs));
+                iperfBest, ferryGbs / rawGbs, ferryGbs / iperfGbs, qemuMedian(key),
+                qemuMedian(key) / Runs.median(totals)));
             names.add(key);
+            ferryTotals.add(Runs.median(totals));
+            qemuTotals.add(qemu ? Runs.median(series.of(key + " qemu")) : 0);
             ferry.add(ferryGbs);
             raw.add(rawGbs);
             net.add(Double.isNaN(iperfGbs) ? 0 : iperfGbs);
@@ -70,7 +82,45 @@ final class Report {
         Files.writeString(options.out.resolve("results.json"), json.toString());
         throughputChart(names, ferry, raw, net);
         channelChart(channelSamples);
-        System.out.println("wrote " + options.out.resolve("results.json") + ", throughput.png, channels.png");
+        if (qemu) {
+            qemuChart(names, ferryTotals, qemuTotals);
+        }
+        System.out.println("wrote " + options.out.resolve("results.json") + ", throughput.png, channels.png" +
+            (qemu ? ", vs-qemu.png" : ""));
+    }
+
+    private double qemuMedian(final String key) {
+        return qemu ? Runs.median(series.of(key + " qemu")) : Double.NaN;
+    }
+
+    /**
+     * Ferry against QEMU first: time until both sides are done (Ferry's with its verification, QEMU's without any),
+     * and Ferry's speed as a multiple of QEMU's (above 1: Ferry is faster). Appended to {@code json} as its own list.
+     */
+    private void printAgainstQemu(final List<String[]> scenarios, final StringBuilder json) {
+        System.out.println("Ferry against QEMU 7.2 multifd (time until both sides are done; Ferry verifies, QEMU does " +
+            "not)");
+        System.out.println("scenario                  QEMU s [min-max]      Ferry s [min-max]    Ferry's speed / QEMU's");
+        for (final String[] scenario : scenarios) {
+            final String key = Matrix.key(scenario[0], scenario[1], Integer.parseInt(scenario[2]));
+            final double[] theirs = series.of(key + " qemu");
+            final double[] ours = series.of(key + " total");
+            System.out.printf(Locale.ROOT, "%-22s %7.3f [%.2f-%.2f] %8.3f [%.2f-%.2f] %12.2fx%n", key,
+                Runs.median(theirs), Runs.min(theirs), Runs.max(theirs), Runs.median(ours), Runs.min(ours),
+                Runs.max(ours), Runs.median(theirs) / Runs.median(ours));
+        }
+        System.out.println();
+    }
+
+    private void qemuChart(final List<String> names, final List<Double> ferryTotals, final List<Double> qemuTotals)
+        throws Exception {
+        final CategoryChart chart = new CategoryChartBuilder().width(1400).height(600)
+            .title("Ferry against QEMU 7.2 multifd: time until both sides are done (s, medians; lower is better)")
+            .yAxisTitle("s").build();
+        chart.getStyler().setXAxisLabelRotation(60);
+        chart.addSeries("Ferry (verified)", names, ferryTotals);
+        chart.addSeries("QEMU multifd", names, qemuTotals);
+        BitmapEncoder.saveBitmap(chart, options.out.resolve("vs-qemu.png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private void throughputChart(final List<String> names, final List<Double> ferry, final List<Double> raw,
