@@ -81,4 +81,20 @@ final class Guests {
         }
         assertEquals(Set.of(), alive, "threads left running");
     }
+
+    /**
+     * Migrates {@code source} over two channels on loopback into a destination whose memory {@code factory} makes;
+     * returns {source's result, destination's result}.
+     */
+    static dev.ferry.engine.api.MigrationResult[] migrate(final GuestMemory source,
+        final dev.ferry.engine.api.MemoryFactory factory) throws Exception {
+        try (MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                 .secret(SECRET).memoryFactory(factory));
+             MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
+                 .destination(destination.localAddress()).memory(source).secret(SECRET).channels(2))) {
+            return new dev.ferry.engine.api.MigrationResult[] {
+                migration.result().get(30, java.util.concurrent.TimeUnit.SECONDS),
+                destination.result().get(30, java.util.concurrent.TimeUnit.SECONDS)};
+        }
+    }
 }

@@ -38,16 +38,6 @@ class LocalFilesTest {
     @TempDir
     Path dir;
 
-    private static MigrationResult[] migrate(final GuestMemory source, final MemoryFactory factory) throws Exception {
-        try (MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
-                 .secret(Guests.SECRET).memoryFactory(factory));
-             MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
-                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2))) {
-            return new MigrationResult[] {migration.result().get(30, TimeUnit.SECONDS),
-                destination.result().get(30, TimeUnit.SECONDS)};
-        }
-    }
-
     private static byte[] sha256(final Path file) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
     }
@@ -60,7 +50,7 @@ class LocalFilesTest {
         }
         final byte[] before = sha256(file);
         try (GuestMemory source = GuestMemory.mapFile(dir.resolve("./guest.ram"), ONE_BLOCK, Guests.PAGE)) {
-            final MigrationResult[] results = migrate(source, MemoryFactory.file(file, true));
+            final MigrationResult[] results = Guests.migrate(source, MemoryFactory.file(file, true));
             assertEquals(ErrorCode.SETUP_REFUSED, results[0].errorCode(), results[0].error());
             assertTrue(results[0].error().contains("is this destination's memory file " + file), results[0].error());
             assertEquals(MigrationStatus.FAILED, results[1].status());
@@ -78,7 +68,7 @@ class LocalFilesTest {
              GuestMemory same = GuestMemory.mapFile(file, ONE_BLOCK, Guests.PAGE)) {
             Fill.random(source.block(0), 4);
             final long word = source.block(0).windowOfPage(7).getLong(0);
-            final MigrationResult[] results = migrate(source, MemoryFactory.existing(same));
+            final MigrationResult[] results = Guests.migrate(source, MemoryFactory.existing(same));
             assertEquals(ErrorCode.SETUP_REFUSED, results[0].errorCode(), results[0].error());
             assertTrue(results[0].error().contains("is this destination's memory file"), results[0].error());
             assertEquals(word, same.block(0).windowOfPage(7).getLong(0), "the embedder's memory is left alone");
@@ -93,7 +83,7 @@ class LocalFilesTest {
         assertThrows(MemoryException.class, () -> MemoryFactory.preallocatedFile(target, 8L << 20, false));
         assertArrayEquals(new byte[] {9, 9, 9}, Files.readAllBytes(target));
         try (GuestMemory source = Guests.filled(Guests.anonymous(ONE_BLOCK), 5)) {
-            final MigrationResult[] results = migrate(source, MemoryFactory.file(target, true));
+            final MigrationResult[] results = Guests.migrate(source, MemoryFactory.file(target, true));
             assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
             assertTrue(results[1].verified());
             try (GuestMemory received = results[1].memory()) {
@@ -113,10 +103,10 @@ class LocalFilesTest {
         final Path target = Files.write(dir.resolve("old.ram"), old);
         final Path other = dir.resolve("prefaulted.ram");
         try (GuestMemory source = Guests.filled(Guests.anonymous(ONE_BLOCK), 6)) {
-            final MigrationResult[] wrongSize = migrate(source, MemoryFactory.preallocatedFile(target, 4L << 20, true,
+            final MigrationResult[] wrongSize = Guests.migrate(source, MemoryFactory.preallocatedFile(target, 4L << 20, true,
                 true));
             assertEquals(ErrorCode.SETUP_REFUSED, wrongSize[0].errorCode(), wrongSize[0].error());
-            final MigrationResult[] fresh = migrate(source, MemoryFactory.preallocatedFile(other, 4L << 20, false));
+            final MigrationResult[] fresh = Guests.migrate(source, MemoryFactory.preallocatedFile(other, 4L << 20, false));
             assertEquals(MigrationStatus.FAILED, fresh[1].status());
         }
         assertArrayEquals(old, Files.readAllBytes(target), "a failed migration leaves the target as it was");

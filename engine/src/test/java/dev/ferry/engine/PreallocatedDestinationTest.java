@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,16 +28,6 @@ final class PreallocatedDestinationTest {
     @TempDir
     Path dir;
 
-    private static MigrationResult[] migrate(final GuestMemory source, final MemoryFactory factory) throws Exception {
-        try (MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
-                 .secret(Guests.SECRET).memoryFactory(factory));
-             MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
-                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2))) {
-            return new MigrationResult[] {migration.result().get(30, TimeUnit.SECONDS),
-                destination.result().get(30, TimeUnit.SECONDS)};
-        }
-    }
-
     @Test
     void theEmbeddersMemoryOfUnknownContentGetsEveryZeroPageWritten() throws Exception {
         try (GuestMemory source = Guests.filled(Guests.anonymous(Guests.SPECS), 11);
@@ -46,7 +35,7 @@ final class PreallocatedDestinationTest {
             for (final RamBlock block : held.blocks()) {
                 Fill.random(block, 99);
             }
-            final MigrationResult[] results = migrate(source, MemoryFactory.existing(held));
+            final MigrationResult[] results = Guests.migrate(source, MemoryFactory.existing(held));
             assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
             assertTrue(results[0].verified());
             assertTrue(results[0].stats().zeroPages() > 0, "the guest has zero pages to prove anything");
@@ -60,7 +49,7 @@ final class PreallocatedDestinationTest {
     void aGuestThatDoesNotFitTheEmbeddersMemoryIsRefusedAndTheMemoryLeftAlone() throws Exception {
         try (GuestMemory source = Guests.filled(Guests.anonymous(Guests.SPECS), 12);
              GuestMemory held = Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", 12L << 20)))) {
-            final MigrationResult[] results = migrate(source, MemoryFactory.existing(held));
+            final MigrationResult[] results = Guests.migrate(source, MemoryFactory.existing(held));
             assertEquals(ErrorCode.SETUP_REFUSED, results[0].errorCode(), results[0].error());
             assertTrue(results[0].error().contains("does not fit"), results[0].error());
             assertEquals(MigrationStatus.FAILED, results[1].status());
@@ -77,7 +66,7 @@ final class PreallocatedDestinationTest {
         assertFalse(Files.exists(file), "the target is not touched before the guest is verified");
         assertEquals(size + 64L * Guests.PAGE, Files.size(MemoryFiles.partialOf(file)));
         try (GuestMemory source = Guests.filled(Guests.anonymous(Guests.SPECS), 13)) {
-            final MigrationResult[] results = migrate(source, factory);
+            final MigrationResult[] results = Guests.migrate(source, factory);
             assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
             try (GuestMemory received = results[1].memory()) {
                 Guests.assertSameMemory(source, received);
@@ -85,7 +74,7 @@ final class PreallocatedDestinationTest {
         }
         final Path other = dir.resolve("too-small.ram");
         try (GuestMemory source = Guests.filled(Guests.anonymous(Guests.SPECS), 14)) {
-            final MigrationResult[] results = migrate(source, MemoryFactory.preallocatedFile(other, 4L << 20, false));
+            final MigrationResult[] results = Guests.migrate(source, MemoryFactory.preallocatedFile(other, 4L << 20, false));
             assertEquals(ErrorCode.SETUP_REFUSED, results[0].errorCode());
             assertTrue(results[0].error().contains("holds exactly 4194304 bytes"), results[0].error());
         }

@@ -65,24 +65,12 @@ class CliLocalFilesTest {
     void theSameFileOnBothSidesWithOverwriteIsRefusedAtSetupOnBothSides() throws Exception {
         final Path file = guest("guest.ram");
         final String before = digest(file);
-        final Path secret = secretFile(dir);
-        final Path socket = dir.resolve("s.sock");
-        final Path receiveLog = dir.resolve("receive.log");
-        final Process receiver = process(receiveLog, "receive", "--listen", "unix:" + socket, "--memory-file",
-            file.toString(), "--overwrite", "--secret-file", secret.toString());
-        try {
-            awaitLine(receiveLog, "listening on", receiver);
-            final Run send = run("send", "--connect", "unix:" + socket, "--memory-file",
-                dir.resolve(".").resolve("guest.ram").toString(), "--secret-file", secret.toString());
-            assertEquals(1, send.exitCode(), send.err());
-            assertTrue(send.err().contains("is this destination's memory file"), send.err());
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end");
-            assertEquals(1, receiver.exitValue(), Files.readString(receiveLog));
-            assertTrue(Files.readString(receiveLog).contains("is this destination's memory file"),
-                Files.readString(receiveLog));
-        } finally {
-            receiver.destroyForcibly();
-        }
+        final Both both = migrate(List.of("--memory-file", file.toString(), "--overwrite"),
+            List.of("--memory-file", dir.resolve(".").resolve("guest.ram").toString()));
+        assertEquals(1, both.send().exitCode(), both.send().err());
+        assertTrue(both.send().err().contains("is this destination's memory file"), both.send().err());
+        assertEquals(1, both.receiveExit(), both.receiveLog());
+        assertTrue(both.receiveLog().contains("is this destination's memory file"), both.receiveLog());
         assertEquals(before, digest(file), "the guest's memory is untouched");
         assertNoPartialFiles();
     }
@@ -94,20 +82,10 @@ class CliLocalFilesTest {
         final Path target = guest("old.ram");
         final String before = digest(target);
         final Path source = guest("source.ram");
-        final Path secret = secretFile(dir);
-        final Path receiveLog = dir.resolve("receive.log");
-        final Process receiver = process(receiveLog, "receive", "--listen", "unix:" + dir.resolve("s.sock"),
-            "--memory-file", target.toString(), "--overwrite", "--secret-file", secret.toString(), "--verify", "none");
-        try {
-            awaitLine(receiveLog, "listening on", receiver);
-            final Run send = run("send", "--connect", "unix:" + dir.resolve("s.sock"), "--memory-file",
-                source.toString(), "--secret-file", secret.toString());
-            assertEquals(1, send.exitCode(), "verify modes differ: " + send.err());
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end");
-            assertEquals(1, receiver.exitValue(), Files.readString(receiveLog));
-        } finally {
-            receiver.destroyForcibly();
-        }
+        final Both both = migrate(List.of("--memory-file", target.toString(), "--overwrite", "--verify", "none"),
+            List.of("--memory-file", source.toString()));
+        assertEquals(1, both.send().exitCode(), "verify modes differ: " + both.send().err());
+        assertEquals(1, both.receiveExit(), both.receiveLog());
         assertEquals(before, digest(target), "the old file is intact");
         assertNoPartialFiles();
     }
@@ -118,20 +96,10 @@ class CliLocalFilesTest {
     void aVerifiedGuestReplacesAnOverwriteTarget() throws Exception {
         final Path target = guest("old.ram");
         final Path source = guest("source.ram");
-        final Path secret = secretFile(dir);
-        final Path receiveLog = dir.resolve("receive.log");
-        final Process receiver = process(receiveLog, "receive", "--listen", "unix:" + dir.resolve("s.sock"),
-            "--memory-file", target.toString(), "--overwrite", "--secret-file", secret.toString());
-        try {
-            awaitLine(receiveLog, "listening on", receiver);
-            final Run send = run("send", "--connect", "unix:" + dir.resolve("s.sock"), "--memory-file",
-                source.toString(), "--secret-file", secret.toString());
-            assertEquals(0, send.exitCode(), send.err());
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end");
-            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
-        } finally {
-            receiver.destroyForcibly();
-        }
+        final Both both = migrate(List.of("--memory-file", target.toString(), "--overwrite"),
+            List.of("--memory-file", source.toString()));
+        assertEquals(0, both.send().exitCode(), both.send().err());
+        assertEquals(0, both.receiveExit(), both.receiveLog());
         assertEquals(digest(source), digest(target));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
             "guest memory is private");
@@ -206,28 +174,43 @@ class CliLocalFilesTest {
     @Timeout(120)
     void statsJsonIsWrittenWholeAndPrivate() throws Exception {
         final Path source = guest("source.ram");
-        final Path secret = secretFile(dir);
         final Path json = Files.writeString(dir.resolve("receive.json"), "old");
-        final Path receiveLog = dir.resolve("receive.log");
-        final Process receiver = process(receiveLog, "receive", "--listen", "unix:" + dir.resolve("s.sock"),
-            "--memory-file", dir.resolve("new.ram").toString(), "--secret-file", secret.toString(), "--stats-json",
-            json.toString());
-        try {
-            awaitLine(receiveLog, "listening on", receiver);
-            final Run send = run("send", "--connect", "unix:" + dir.resolve("s.sock"), "--memory-file",
-                source.toString(), "--secret-file", secret.toString());
-            assertEquals(0, send.exitCode(), send.err());
-            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end");
-            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
-        } finally {
-            receiver.destroyForcibly();
-        }
+        final Both both = migrate(List.of("--memory-file", dir.resolve("new.ram").toString(), "--stats-json",
+            json.toString()), List.of("--memory-file", source.toString()));
+        assertEquals(0, both.send().exitCode(), both.send().err());
+        assertEquals(0, both.receiveExit(), both.receiveLog());
         assertTrue(Files.readString(json).contains("\"verified\": true"), Files.readString(json));
         assertFalse(Files.isSymbolicLink(json));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(json,
             LinkOption.NOFOLLOW_LINKS)));
         try (Stream<Path> files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+        }
+    }
+
+    /** What {@code receive} in a JVM of its own and {@code send} in this one said of one migration. */
+    private record Both(Run send, int receiveExit, String receiveLog) {
+    }
+
+    /** Runs {@code receive} (its flags, on a Unix socket) as a process, then {@code send} (its flags) to it. */
+    private Both migrate(final List<String> receiveFlags, final List<String> sendFlags) throws Exception {
+        final Path secret = secretFile(dir);
+        final Path socket = dir.resolve("s.sock");
+        final Path receiveLog = dir.resolve("receive.log");
+        final List<String> receive = new java.util.ArrayList<>(List.of("receive", "--listen", "unix:" + socket,
+            "--secret-file", secret.toString()));
+        receive.addAll(receiveFlags);
+        final Process receiver = process(receiveLog, receive.toArray(new String[0]));
+        try {
+            awaitLine(receiveLog, "listening on", receiver);
+            final List<String> send = new java.util.ArrayList<>(List.of("send", "--connect", "unix:" + socket,
+                "--secret-file", secret.toString()));
+            send.addAll(sendFlags);
+            final Run sent = run(send.toArray(new String[0]));
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "receive did not end");
+            return new Both(sent, receiver.exitValue(), Files.readString(receiveLog));
+        } finally {
+            receiver.destroyForcibly();
         }
     }
 
