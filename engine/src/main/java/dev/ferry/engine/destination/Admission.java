@@ -37,6 +37,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * instead of being refused, so idle connections cannot lock the real source out. An admitted connection is handed to
  * the {@link Host} on its handshake thread, which it then serves. Every refused connection is counted, and logged
  * once per cause per ten seconds ({@link RefusalLog}).
+ * <p>
+ * {@link #close} stops the acceptor and every handshake and waits for their threads; refusals are counted under a
+ * lock that close shuts before it returns. The refusal counter lives in the counters file, unmapped once the
+ * destination ends: a count after that would crash the JVM.
  */
 final class Admission {
     /** What admitted connections are handed to. */
@@ -61,6 +65,10 @@ final class Admission {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ServerSocketChannel server;
     private final Path unixPath;
+    private final DoorThreads threads = new DoorThreads();
+    /** Guards {@link #counting}: refusals are counted only while it is set, and close() clears it. */
+    private final Object countLock = new Object();
+    private boolean counting = true;
     private volatile boolean closed;
     private boolean mainTaken;
     private byte[] sessionId;
@@ -96,6 +104,7 @@ final class Admission {
         }
         final Thread acceptor = config.threadFactory().newThread(this::acceptLoop);
         acceptor.setName("ferry-acceptor");
+        threads.add(acceptor);
         acceptor.start();
     }
 
@@ -137,9 +146,14 @@ final class Admission {
         sessionReady = true;
     }
 
-    /** Stops accepting, refuses every handshake still running and closes every connection. */
-    void close() {
+    /**
+     * Stops accepting, refuses every handshake still running, closes every connection, and waits (up to
+     * {@code waitMs} in all) for the acceptor and the handshake threads to end: true if they have. Threads already
+     * handed to the host are the host's to join. No refusal is counted once this returns. Idempotent.
+     */
+    boolean close(final long waitMs) {
         closed = true;
+        threads.close();
         try {
             server.close();
         } catch (final IOException ignore) {
@@ -149,6 +163,16 @@ final class Admission {
         for (final Connection connection : connections) {
             connection.close();
         }
+        final boolean stopped = threads.await(waitMs);
+        synchronized (countLock) {
+            counting = false;
+        }
+        return stopped;
+    }
+
+    /** Waits up to {@code waitMs} for the acceptor and every handshake thread to end; true if they have. */
+    boolean awaitStopped(final long waitMs) {
+        return threads.await(waitMs);
     }
 
     private void acceptLoop() {
@@ -169,7 +193,7 @@ final class Admission {
                 continue;
             }
             if (closed) {
-                rejected.increment();
+                count();
                 connection.close();
                 continue;
             }
@@ -185,6 +209,14 @@ final class Admission {
             }
             final Thread thread = config.threadFactory().newThread(() -> serve(connection, slot));
             thread.setName("ferry-handshake");
+            if (!threads.add(thread)) {
+                // closed meanwhile: close() may not have seen this connection.
+                slots.release(slot);
+                connections.remove(connection);
+                count();
+                connection.close();
+                continue;
+            }
             thread.start();
         }
     }
@@ -229,6 +261,7 @@ final class Admission {
             firstBytes.cancel(false);
             slots.release(slot);
         }
+        threads.handOver();
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
             Thread.currentThread().setName("ferry-main-reader");
             host.serveMain(connection);
@@ -277,7 +310,7 @@ final class Admission {
 
     /** Counts, closes and logs (rate-limited, per cause) a connection whose handshake failed. */
     private void refuse(final Connection connection, final Exception ex) {
-        rejected.increment();
+        count();
         connections.remove(connection);
         connection.close();
         final String[] cut = cuts.remove(connection);
@@ -303,6 +336,15 @@ final class Admission {
             reason = "handshake failed: " + ex.getMessage();
         }
         refusals.refused(cause, "refused " + connection + ": " + reason, System.nanoTime());
+    }
+
+    /** Counts a refusal, unless close() has returned (the counters file may be unmapped by then). */
+    private void count() {
+        synchronized (countLock) {
+            if (counting) {
+                rejected.increment();
+            }
+        }
     }
 
     private static void closeQuietly(final SocketChannel socket) {
