@@ -31,7 +31,9 @@ final class Attackers implements AutoCloseable {
         /** 16 connections: a valid HELLO one byte every 1.5 s. */
         TRICKLE,
         /** 1,000 connections per second, each sending HTTP garbage and closing. */
-        GARBAGE
+        GARBAGE,
+        /** Connections that send nothing at all. */
+        IDLE
     }
 
     static final int HELD = 16;
@@ -179,7 +181,8 @@ final class Attackers implements AutoCloseable {
             }
             final long made = opened;
             final byte[] bytes = hello(made % 2 == 0 ? HandshakeFlyweight.KIND_MAIN : HandshakeFlyweight.KIND_DATA);
-            final int stallAt = kind == Kind.STALLED_HELLO && made % 3 == 0 ? bytes.length / 2 : bytes.length;
+            final int stallAt = kind == Kind.IDLE ? 0 : kind == Kind.STALLED_HELLO && made % 3 == 0 ? bytes.length / 2 :
+                bytes.length;
             final Held connection = new Held(socket, bytes, stallAt);
             socket.configureBlocking(false);
             socket.register(selector, SelectionKey.OP_READ, connection);
