@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A receiver that completes while another address (127.0.0.2) holds its handshake slots with stalled HELLOs must
- * exit 0, not die of SIGSEGV: closing the door refuses those handshakes, and their refusals are counted in the
+ * A receiver that completes while other addresses (127.0.0.2 and .3) hold its handshake slots with stalled HELLOs
+ * must exit 0, not die of SIGSEGV: closing the door refuses those handshakes, and their refusals are counted in the
  * counters file, which the receiver unmaps as it ends. The receiver is a process of its own (a crash there is an
  * exit code and an hs_err file, not the end of the test JVM) with its counters file in a directory of the test's.
  * CI runs a few; {@code -Dferry.shutdown.runs=N} (or {@code -Pslow}, 20) runs more.
@@ -41,14 +41,14 @@ final class ReceiverShutdownTest {
 
     @Test
     @Timeout(300)
-    void aReceiverFloodedFromAnotherAddressExitsCleanlyAfterItsMigration() throws Exception {
-        receiveWhileFlooded(Integer.getInteger("ferry.shutdown.runs", 3));
+    void aReceiverFloodedFromOtherAddressesExitsCleanlyAfterItsMigration() throws Exception {
+        receiveWhileFlooded(Integer.getInteger("ferry.shutdown.runs", 4));
     }
 
     @Test
     @Tag("slow")
     @Timeout(1200)
-    void twentyReceiversFloodedFromAnotherAddressExitCleanly() throws Exception {
+    void twentyReceiversFloodedFromOtherAddressesExitCleanly() throws Exception {
         receiveWhileFlooded(Integer.getInteger("ferry.shutdown.runs", 20));
     }
 
@@ -67,8 +67,10 @@ final class ReceiverShutdownTest {
             try {
                 awaitListening(log, receiver);
                 final InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
-                try (Attackers attackers = new Attackers(Attackers.Kind.WHOLE_HELLO, address, "127.0.0.2")
+                try (Attackers two = new Attackers(Attackers.Kind.WHOLE_HELLO, address, "127.0.0.2")
                     .awaitOpened(Attackers.HELD, 10_000);
+                     Attackers three = new Attackers(Attackers.Kind.WHOLE_HELLO, address, "127.0.0.3")
+                         .awaitOpened(Attackers.HELD, 10_000);
                      GuestMemory source = Guests.filled(Guests.anonymous(SMALL), run)) {
                     final MigrationResult result = MigrationSource.start(new MigrationSource.Context()
                         .destination(address).memory(source).secret(Secret.of(key)).channels(4)).result()
