@@ -62,6 +62,15 @@ public final class Handshake {
         int admit(Hello hello);
     }
 
+    /** Whose turn it is, as the server sees its handshake go: the destination protects a client's short turns. */
+    public interface Turns {
+        /** The client's HELLO is in, whatever it holds: the server's turn. */
+        void helloRead();
+
+        /** The CHALLENGE is sent: the client's turn, to prove the secret. */
+        void challengeSent();
+    }
+
     /** A fresh random 128-bit session id. */
     public static byte[] newSessionId() {
         final byte[] id = new byte[HandshakeFlyweight.SESSION_ID_LENGTH];
@@ -126,18 +135,18 @@ public final class Handshake {
     }
 
     /**
-     * Runs the server side on {@code connection}; {@code admission} decides on a client that proved the secret;
-     * {@code helloRead} runs once the client's first message (HELLO) is in, whatever it holds.
+     * Runs the server side on {@code connection}; {@code admission} decides on a client that proved the secret (and
+     * is called only then); {@code turns} hears when the HELLO is in and when the CHALLENGE is out.
      *
      * @return the client's HELLO once accepted.
      * @throws FerryException naming the reason when the client is refused.
      */
     public static Hello server(final Connection connection, final Secret secret, final Admission admission,
-        final Runnable helloRead) throws IOException {
+        final Turns turns) throws IOException {
         final ByteBuffer bytes = ByteBuffer.allocateDirect(HandshakeFlyweight.CHALLENGE_LENGTH);
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         connection.readFully(bytes.clear().limit(HandshakeFlyweight.HELLO_LENGTH));
-        helloRead.run();
+        turns.helloRead();
         if (HandshakeFlyweight.magic(buffer) != Protocol.HANDSHAKE_MAGIC) {
             throw new FerryException(ErrorCode.HANDSHAKE_FAILED, "not a Ferry client (bad magic 0x" +
                 Integer.toHexString(HandshakeFlyweight.magic(buffer)) + ")");
@@ -168,6 +177,7 @@ public final class Handshake {
         HandshakeFlyweight.encodeChallenge(buffer, HandshakeFlyweight.CHALLENGE_OK, secret.isInsecure(), serverNonce,
             serverProof);
         connection.writeFully(bytes.clear().limit(HandshakeFlyweight.CHALLENGE_LENGTH));
+        turns.challengeSent();
 
         final byte[] clientProof = new byte[HandshakeFlyweight.PROOF_LENGTH];
         connection.readFully(ByteBuffer.wrap(clientProof));

@@ -4,13 +4,9 @@ import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.TlsEngines;
 import dev.ferry.engine.channel.Watchdog;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
-import dev.ferry.engine.protocol.Protocol;
 import org.agrona.concurrent.status.AtomicCounter;
 
-import javax.net.ssl.SSLException;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -21,22 +17,30 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The destination's door: the acceptor thread, a bounded number of handshakes in flight (each on a thread of its
- * own, under two deadlines: the first bytes within {@code firstBytesTimeoutMs}, the whole handshake within
- * {@code handshakeTimeoutMs}), and the admission rules: one main channel, then the data channels of its session,
- * each index once. When the {@link HandshakeSlots} are full, a new connection displaces a silent or the oldest one
- * instead of being refused, so idle connections cannot lock the real source out. An admitted connection is handed to
- * the {@link Host} on its handshake thread, which it then serves. Every refused connection is counted, and logged
- * once per cause per ten seconds ({@link RefusalLog}).
+ * own, under two deadlines counted from when its slot was taken: the first bytes within {@code firstBytesTimeoutMs},
+ * the whole handshake within {@code handshakeTimeoutMs}), and the admission rules: one main channel, then the data
+ * channels of its session, each index once. Only connections that have not authenticated compete for the
+ * {@link HandshakeSlots}: a connection leaves them the moment it proves the secret (or, with TLS, its certificate),
+ * and a newcomer displaces only a connection that has overstayed its turn, else is parked (accepted, no thread) until
+ * one has; so no one who lacks the secret can displace the real source, from its own address or any other. Parked
+ * connections are promoted as slots free (by the thread that frees one) or protections end (a check every
+ * {@value #PROMOTE_CHECK_MS} ms on the watchdog while any is parked). An admitted connection is handed to the
+ * {@link Host} on its handshake thread, which it then serves. Every refused connection is counted, and logged once
+ * per cause per ten seconds ({@link RefusalLog}).
+ * <p>
+ * {@link #close} stops the acceptor and every handshake and waits for their threads; refusals are counted under a
+ * lock that close shuts before it returns. The refusal counter lives in the counters file, unmapped once the
+ * destination ends: a count after that would crash the JVM.
  */
 final class Admission {
     /** What admitted connections are handed to. */
@@ -50,6 +54,17 @@ final class Admission {
 
     /** Room in the kernel's accept queue: a burst of connections must not stall real ones in SYN retries. */
     private static final int ACCEPT_BACKLOG = 1024;
+    /**
+     * A client's turn (its HELLO after the connect, its PROOF after the CHALLENGE) is protected for this share of the
+     * first-bytes deadline: 250 ms of the default 2 s, a round trip and an HMAC many times over.
+     */
+    private static final int TURN_SHARE = 8;
+    /** With TLS the whole TLS handshake is the client's first turn (flights, certificate checks): half the deadline. */
+    private static final int TLS_TURN_SHARE = 2;
+    /** Connections parked for a slot, a descriptor each and no thread. */
+    private static final int MAX_PARKED = 512;
+    /** While any connection is parked, whether a protection has ended is checked this often. */
+    private static final long PROMOTE_CHECK_MS = 10;
 
     private final DestinationConfig config;
     private final Watchdog watchdog;
@@ -61,12 +76,13 @@ final class Admission {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ServerSocketChannel server;
     private final Path unixPath;
+    private final SessionRules rules = new SessionRules();
+    private final DoorThreads threads = new DoorThreads();
+    private final AtomicBoolean promotionScheduled = new AtomicBoolean();
+    /** Guards {@link #counting}: refusals are counted only while it is set, and close() clears it. */
+    private final Object countLock = new Object();
+    private boolean counting = true;
     private volatile boolean closed;
-    private boolean mainTaken;
-    private byte[] sessionId;
-    private int channelCount;
-    private boolean[] channelTaken;
-    private boolean sessionReady;
 
     Admission(final DestinationConfig config, final Watchdog watchdog, final Host host, final AtomicCounter rejected)
         throws IOException {
@@ -74,7 +90,9 @@ final class Admission {
         this.watchdog = watchdog;
         this.host = host;
         this.rejected = rejected;
-        this.slots = new HandshakeSlots<>(config.maxPendingHandshakes(), Connection::hasUnreadInput);
+        final long firstBytesMs = Math.min(config.firstBytesTimeoutMs(), config.handshakeTimeoutMs());
+        this.slots = new HandshakeSlots<>(config.maxPendingHandshakes(), MAX_PARKED, TimeUnit.MILLISECONDS.toNanos(
+            firstBytesMs / (null == config.tls() ? TURN_SHARE : TLS_TURN_SHARE)), Connection::hasUnreadInput);
         this.refusals = new RefusalLog(config.warnings());
         this.unixPath = config.listen() instanceof UnixDomainSocketAddress unix ? unix.getPath() : null;
         this.server = null == unixPath ? ServerSocketChannel.open() : ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -96,6 +114,7 @@ final class Admission {
         }
         final Thread acceptor = config.threadFactory().newThread(this::acceptLoop);
         acceptor.setName("ferry-acceptor");
+        threads.add(acceptor);
         acceptor.start();
     }
 
@@ -128,18 +147,26 @@ final class Admission {
     }
 
     /** The channel count the main channel's handshake announced. */
-    synchronized int channelCount() {
-        return channelCount;
+    int channelCount() {
+        return rules.channelCount();
     }
 
     /** SETUP is done: data channels of the session may now be admitted. */
-    synchronized void sessionReady() {
-        sessionReady = true;
+    void sessionReady() {
+        rules.sessionReady();
     }
 
-    /** Stops accepting, refuses every handshake still running and closes every connection. */
-    void close() {
+    /**
+     * Stops accepting, refuses every handshake still running and every parked connection, closes every connection,
+     * and waits (up to {@code waitMs} in all) for the acceptor and the handshake threads to end: true if they have.
+     * Threads already handed to the host are the host's to join. No refusal is counted once this returns. Idempotent.
+     */
+    boolean close(final long waitMs) {
         closed = true;
+        threads.close();
+        for (final HandshakeSlots.Slot<Connection> parked : slots.close()) {
+            dismiss(parked.holder, "closed", "the destination closed");
+        }
         try {
             server.close();
         } catch (final IOException ignore) {
@@ -149,6 +176,16 @@ final class Admission {
         for (final Connection connection : connections) {
             connection.close();
         }
+        final boolean stopped = threads.await(waitMs);
+        synchronized (countLock) {
+            counting = false;
+        }
+        return stopped;
+    }
+
+    /** Waits up to {@code waitMs} for the acceptor and every handshake thread to end; true if they have. */
+    boolean awaitStopped(final long waitMs) {
+        return threads.await(waitMs);
     }
 
     private void acceptLoop() {
@@ -159,34 +196,95 @@ final class Admission {
             } catch (final IOException ex) {
                 return;
             }
-            final Connection connection;
-            final SocketAddress remote;
-            try {
-                remote = socket.getRemoteAddress();
-                connection = new Connection(socket, "connection from " + (null == unixPath ? remote : unixPath));
-            } catch (final IOException ex) {
-                closeQuietly(socket);
-                continue;
-            }
-            if (closed) {
-                rejected.increment();
-                connection.close();
-                continue;
-            }
-            // Unix-domain peers have no address: they all count as one (local) peer.
-            final Object peer = remote instanceof InetSocketAddress inet ? inet.getAddress() : "local";
-            final HandshakeSlots.Slot<Connection> slot = new HandshakeSlots.Slot<>(connection, peer, System.nanoTime());
-            connections.add(connection);
-            final HandshakeSlots.Slot<Connection> displaced = slots.take(slot);
-            if (null != displaced) {
-                cut(displaced.holder, "displaced", "handshake slots full (" + config.maxPendingHandshakes() +
-                    ", at most " + slots.perAddressCap() + " per address): dropped, " + (displaced.helloRead ?
-                    "the oldest in handshake" : "silent so far") + ", for a newer connection");
-            }
-            final Thread thread = config.threadFactory().newThread(() -> serve(connection, slot));
-            thread.setName("ferry-handshake");
-            thread.start();
+            onAccepted(socket);
         }
+    }
+
+    /** Places an accepted connection in a slot (with a thread of its own), or parks it until one is its turn. */
+    private void onAccepted(final SocketChannel socket) {
+        final Connection connection;
+        final SocketAddress remote;
+        try {
+            remote = socket.getRemoteAddress();
+            connection = new Connection(socket, "connection from " + (null == unixPath ? remote : unixPath));
+        } catch (final IOException ex) {
+            try {
+                socket.close();
+            } catch (final IOException ignore) {
+                // closing is best effort.
+            }
+            return;
+        }
+        // Unix-domain peers have no address: they all count as one (local) peer.
+        final Object peer = remote instanceof InetSocketAddress inet ? inet.getAddress() : "local";
+        // Registered before it can be placed or parked, so that close() closes it wherever it is.
+        connections.add(connection);
+        promote();
+        carryOut(slots.arrive(new HandshakeSlots.Slot<>(connection, peer), System.nanoTime()));
+        if (slots.parked() > 0) {
+            schedulePromotion();
+        }
+    }
+
+    /** Places what parked connections may now start their handshakes. */
+    private void promote() {
+        for (final HandshakeSlots.Placement<Connection> placement : slots.promote(System.nanoTime())) {
+            carryOut(placement);
+        }
+    }
+
+    /** Checks again in {@value #PROMOTE_CHECK_MS} ms (and so on while any is parked) whether a protection ended. */
+    private void schedulePromotion() {
+        if (promotionScheduled.compareAndSet(false, true)) {
+            try {
+                watchdog.after(PROMOTE_CHECK_MS, () -> {
+                    promotionScheduled.set(false);
+                    promote();
+                    if (slots.parked() > 0) {
+                        schedulePromotion();
+                    }
+                });
+            } catch (final RejectedExecutionException ex) {
+                // the destination is closing: close() refuses whatever is parked.
+                promotionScheduled.set(false);
+            }
+        }
+    }
+
+    /** Cuts what a placement cuts, and starts the handshake of the connection it placed. */
+    private void carryOut(final HandshakeSlots.Placement<Connection> placement) {
+        final HandshakeSlots.Slot<Connection> cut = placement.cut();
+        if (null != cut) {
+            final String slotsFull = "handshake slots full (" + config.maxPendingHandshakes() + ", at most " +
+                slots.perAddressCap() + " per address): ";
+            switch (placement.why()) {
+                case DISPLACED -> cut(cut.holder, "displaced", slotsFull + "dropped, as the one longest into its turn (" +
+                    TimeUnit.NANOSECONDS.toMillis(placement.placed().placedNs - cut.turnStartNs) + " ms), for a newer" +
+                    " connection");
+                case IDLE -> dismiss(cut.holder, "idle", "sent nothing within " + TimeUnit.NANOSECONDS.toMillis(
+                    slots.turnNs()) + " ms while waiting for a handshake slot");
+                case LOT_FULL -> dismiss(cut.holder, "waiting", slotsFull + "and " + MAX_PARKED + " connections waiting" +
+                    " for one: dropped, as silent or the newest of the address with the most waiting");
+                default -> dismiss(cut.holder, "closed", "the destination closed");
+            }
+        }
+        final HandshakeSlots.Slot<Connection> placed = placement.placed();
+        if (null != placed) {
+            final Thread thread = config.threadFactory().newThread(() -> serve(placed.holder, placed));
+            thread.setName("ferry-handshake");
+            if (threads.add(thread)) {
+                thread.start();
+            } else {
+                slots.release(placed);
+                dismiss(placed.holder, "closed", "the destination closed");
+            }
+        }
+    }
+
+    /** Refuses a connection that has no handshake thread: counted, closed, logged. */
+    private void dismiss(final Connection connection, final String cause, final String reason) {
+        cuts.putIfAbsent(connection, new String[] {cause, reason});
+        refuse(connection, null);
     }
 
     /** Cuts {@code connection} off for {@code reason}, which its handshake thread then reports. */
@@ -198,37 +296,17 @@ final class Admission {
     /** Authenticates a connection, then serves it as the main channel or a data channel on this thread. */
     private void serve(final Connection connection, final HandshakeSlots.Slot<Connection> slot) {
         final Handshake.Hello hello;
-        final long handshakeMs = config.handshakeTimeoutMs();
-        final long firstBytesMs = Math.min(config.firstBytesTimeoutMs(), handshakeMs);
-        final ScheduledFuture<?> deadline;
-        final ScheduledFuture<?> firstBytes;
         try {
-            deadline = watchdog.after(handshakeMs, () -> cut(connection, "handshake-timeout",
-                "no complete handshake within " + handshakeMs + " ms"));
-            firstBytes = watchdog.after(firstBytesMs, () -> cut(connection, "first-bytes-timeout",
-                "sent no HELLO within " + firstBytesMs + " ms"));
-        } catch (final RejectedExecutionException ex) {
-            // the destination is closing and its watchdog is gone: nobody will serve this connection.
-            slots.release(slot);
-            refuse(connection, ex);
-            return;
-        }
-        try {
-            if (null != config.tls()) {
-                connection.secure(TlsEngines.server(config.tls()));
-            }
-            hello = Handshake.server(connection, config.secret(), this::admit, () -> {
-                slot.helloRead = true;
-                firstBytes.cancel(false);
-            });
+            hello = handshake(connection, slot);
         } catch (final IOException | RuntimeException ex) {
             refuse(connection, ex);
             return;
         } finally {
-            deadline.cancel(false);
-            firstBytes.cancel(false);
-            slots.release(slot);
+            if (slots.release(slot)) {
+                promote();
+            }
         }
+        threads.handOver();
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
             Thread.currentThread().setName("ferry-main-reader");
             host.serveMain(connection);
@@ -238,78 +316,84 @@ final class Admission {
         }
     }
 
-    /** Admits a client that proved the secret: one main channel, then data channels of its session. */
-    private synchronized int admit(final Handshake.Hello hello) {
-        if (closed) {
-            return HandshakeFlyweight.ACCEPT_BUSY;
+    /**
+     * TLS when configured, then Ferry's handshake, under the deadlines; the slot is given back as soon as the peer has
+     * proved who it is (the TLS handshake, or the secret's proof), so that nothing can displace it from then on.
+     */
+    private Handshake.Hello handshake(final Connection connection, final HandshakeSlots.Slot<Connection> slot)
+        throws IOException {
+        final long handshakeMs = config.handshakeTimeoutMs();
+        final long firstBytesMs = Math.min(config.firstBytesTimeoutMs(), handshakeMs);
+        // The deadlines count from when the slot was taken: a trickle of bytes does not move them.
+        final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - slot.placedNs);
+        final ScheduledFuture<?> deadline = watchdog.after(Math.max(0, handshakeMs - elapsedMs), () -> cut(connection,
+            "handshake-timeout", "no complete handshake within " + handshakeMs + " ms"));
+        final ScheduledFuture<?> firstBytes;
+        try {
+            firstBytes = watchdog.after(Math.max(0, firstBytesMs - elapsedMs), () -> cut(connection,
+                "first-bytes-timeout", "sent no HELLO within " + firstBytesMs + " ms"));
+        } catch (final RejectedExecutionException ex) {
+            deadline.cancel(false); // the destination is closing
+            throw ex;
         }
-        if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
-            if (mainTaken) {
-                return HandshakeFlyweight.ACCEPT_BUSY;
+        try {
+            if (null != config.tls()) {
+                connection.secure(TlsEngines.server(config.tls()));
+                if (slots.release(slot)) {
+                    promote();
+                }
             }
-            if (hello.channelCount() < 1 || hello.channelCount() > Protocol.MAX_CHANNELS) {
-                return HandshakeFlyweight.ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE;
-            }
-            mainTaken = true;
-            sessionId = hello.sessionId();
-            channelCount = hello.channelCount();
-            channelTaken = new boolean[channelCount];
-            return HandshakeFlyweight.ACCEPT_OK;
+            return Handshake.server(connection, config.secret(), hello -> authenticated(slot) && !closed ?
+                rules.admit(hello) : HandshakeFlyweight.ACCEPT_BUSY, new Handshake.Turns() {
+                    @Override
+                    public void helloRead() {
+                        firstBytes.cancel(false);
+                        slot.serverTurn();
+                    }
+
+                    @Override
+                    public void challengeSent() {
+                        slot.clientTurn(System.nanoTime());
+                    }
+                });
+        } finally {
+            deadline.cancel(false);
+            firstBytes.cancel(false);
         }
-        if (hello.kind() != HandshakeFlyweight.KIND_DATA) {
-            return HandshakeFlyweight.ACCEPT_BAD_KIND;
-        }
-        if (null == sessionId || !sessionReady) {
-            return HandshakeFlyweight.ACCEPT_NO_SESSION;
-        }
-        if (!Arrays.equals(sessionId, hello.sessionId()) || hello.channelCount() != channelCount) {
-            return HandshakeFlyweight.ACCEPT_SESSION_MISMATCH;
-        }
-        if (hello.channelIndex() >= channelCount) {
-            return HandshakeFlyweight.ACCEPT_CHANNEL_OUT_OF_RANGE;
-        }
-        if (channelTaken[hello.channelIndex()]) {
-            return HandshakeFlyweight.ACCEPT_DUPLICATE_CHANNEL;
-        }
-        channelTaken[hello.channelIndex()] = true;
-        return HandshakeFlyweight.ACCEPT_OK;
     }
 
-    /** Counts, closes and logs (rate-limited, per cause) a connection whose handshake failed. */
+    /**
+     * The peer has proved the secret: its slot is given back, so nothing can displace it now. False if it had been
+     * displaced (or its TLS identity already released it) and the connection cut meanwhile: it is not admitted then,
+     * so that a dead connection takes no channel.
+     */
+    private boolean authenticated(final HandshakeSlots.Slot<Connection> slot) {
+        if (slots.release(slot)) {
+            promote();
+            return true;
+        }
+        return null != config.tls() && slot.holder.isOpen();
+    }
+
+    /** Counts, closes and logs (rate-limited, per cause) a connection whose handshake failed (or never began). */
     private void refuse(final Connection connection, final Exception ex) {
-        rejected.increment();
+        count();
         connections.remove(connection);
         connection.close();
         final String[] cut = cuts.remove(connection);
         if (closed) {
             return;
         }
-        final String cause;
-        final String reason;
-        if (null != cut) {
-            cause = cut[0];
-            reason = cut[1];
-        } else if (ex instanceof FerryException failure) {
-            cause = failure.code().name();
-            reason = failure.getMessage();
-        } else if (ex instanceof SSLException) {
-            cause = "tls";
-            reason = "TLS handshake failed: " + TlsEngines.reason(ex, "source");
-        } else if (ex instanceof EOFException) {
-            cause = "closed";
-            reason = "closed by the peer during the handshake";
-        } else {
-            cause = ex.getClass().getSimpleName();
-            reason = "handshake failed: " + ex.getMessage();
-        }
-        refusals.refused(cause, "refused " + connection + ": " + reason, System.nanoTime());
+        final String[] why = null != cut ? cut : RefusalLog.describe(ex);
+        refusals.refused(why[0], "refused " + connection + ": " + why[1], System.nanoTime());
     }
 
-    private static void closeQuietly(final SocketChannel socket) {
-        try {
-            socket.close();
-        } catch (final IOException ignore) {
-            // closing is best effort.
+    /** Counts a refusal, unless close() has returned (the counters file may be unmapped by then). */
+    private void count() {
+        synchronized (countLock) {
+            if (counting) {
+                rejected.increment();
+            }
         }
     }
 }

@@ -366,7 +366,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
             channel.tellFailure(watchdog, CLOSE_GRACE_MS, cause.code() == ErrorCode.CANCELLED, cause.code().id(),
                 cause.getMessage());
         }
-        admission.close();
+        // The door's threads end here, before the result (and so the refusal count in it) is final.
+        admission.close(CLOSE_GRACE_MS);
         final RoundHold current = hold;
         if (null != current && null != cause) {
             current.terminate();

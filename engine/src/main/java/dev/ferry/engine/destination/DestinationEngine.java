@@ -12,20 +12,29 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What the facade holds of a running destination: it makes the counters (published in a file when the
  * configuration names a directory), binds the listening socket, starts the {@link DestinationConductor} and the
  * {@link Admission}, and closes what the conductor leaves behind. The migration itself is the conductor's.
+ * <p>
+ * The counters file is unmapped only once nothing can touch it: the migration has ended (its receivers joined), the
+ * door's threads have ended (a refusal counted after the unmapping would crash the JVM), and no caller is reading a
+ * live figure ({@link #stats()} and {@link #rejectedConnections()} read under the same lock, and from the final
+ * result once there is one).
  */
 public final class DestinationEngine implements AutoCloseable {
     private static final long CLOSE_WAIT_MS = 30_000;
 
     private final Counters counters;
     private final AtomicCounter rejected;
+    /** Guards the counters' mapping: set, under this lock, once it is released. */
+    private boolean countersClosed;
     private final DestinationConductor conductor;
     private final Admission admission;
-    private volatile MigrationStats finalStats;
 
     /** Binds {@code config.listen()} and starts; throws if the address cannot be bound. */
     public DestinationEngine(final DestinationConfig config) throws IOException {
@@ -44,7 +53,6 @@ public final class DestinationEngine implements AutoCloseable {
             throw ex;
         }
         conductor.admission(admission);
-        conductor.result().thenAccept(result -> finalStats = result.stats());
         final Thread thread = config.threadFactory().newThread(conductor);
         thread.setName("ferry-destination-conductor");
         thread.start();
@@ -58,14 +66,26 @@ public final class DestinationEngine implements AutoCloseable {
         return conductor.result();
     }
 
+    /** Connections refused so far; the final count once the migration ended. */
     public int rejectedConnections() {
-        return (int)rejected.get();
+        final MigrationResult done = conductor.result().getNow(null);
+        if (null != done) {
+            return (int)done.stats().rejectedConnections();
+        }
+        synchronized (this) {
+            return countersClosed ? (int)conductor.result().join().stats().rejectedConnections() : (int)rejected.get();
+        }
     }
 
     /** A live snapshot, or the final one once the migration ended. */
     public MigrationStats stats() {
-        final MigrationStats last = finalStats;
-        return null != last ? last : conductor.stats();
+        final MigrationResult done = conductor.result().getNow(null);
+        if (null != done) {
+            return done.stats();
+        }
+        synchronized (this) {
+            return countersClosed ? conductor.result().join().stats() : conductor.stats();
+        }
     }
 
     public void cancel(final String reason) {
@@ -76,9 +96,30 @@ public final class DestinationEngine implements AutoCloseable {
         counters.latency().writeLog(out);
     }
 
-    /** Cancels a running migration, waits for its end and removes the counters file. */
+    /**
+     * Cancels a running migration, waits for its end and for the door's threads, then removes the counters file. If
+     * either does not end within the wait, the counters stay mapped (a thread may still use them) and this returns.
+     */
     @Override
     public void close() {
-        counters.closeWhenEnded(conductor.result(), () -> conductor.cancel("closed by the embedder"), CLOSE_WAIT_MS);
+        final CompletableFuture<MigrationResult> end = conductor.result();
+        if (!end.isDone()) {
+            conductor.cancel("closed by the embedder");
+        }
+        try {
+            end.get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (final TimeoutException | ExecutionException ex) {
+            return;
+        }
+        if (!admission.awaitStopped(CLOSE_WAIT_MS)) {
+            return;
+        }
+        synchronized (this) {
+            countersClosed = true;
+            counters.close();
+        }
     }
 }

@@ -1,5 +1,10 @@
 package dev.ferry.engine.destination;
 
+import dev.ferry.engine.channel.TlsEngines;
+import dev.ferry.engine.error.FerryException;
+
+import javax.net.ssl.SSLException;
+import java.io.EOFException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -32,5 +37,19 @@ final class RefusalLog {
         } else {
             state[1]++;
         }
+    }
+
+    /** The cause (a short stable key) and the reason to log for a handshake that failed with {@code ex}. */
+    static String[] describe(final Exception ex) {
+        if (ex instanceof FerryException failure) {
+            return new String[] {failure.code().name(), failure.getMessage()};
+        }
+        if (ex instanceof SSLException) {
+            return new String[] {"tls", "TLS handshake failed: " + TlsEngines.reason(ex, "source")};
+        }
+        if (ex instanceof EOFException) {
+            return new String[] {"closed", "closed by the peer during the handshake"};
+        }
+        return new String[] {ex.getClass().getSimpleName(), "handshake failed: " + ex.getMessage()};
     }
 }

@@ -12,6 +12,9 @@ import dev.ferry.engine.stats.CounterDescriptor;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +26,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,12 +48,16 @@ final class AdmissionTest {
 
     @BeforeEach
     void open() throws Exception {
+        watchdog = new Watchdog(Thread::new);
+        counters = new Counters(CountersFile.inMemory("destination", Counters.capacity(2)));
+        admission = admission(counters.allocate(CounterDescriptor.REJECTED_CONNECTIONS));
+    }
+
+    private Admission admission(final AtomicCounter rejected) throws Exception {
         final DestinationConfig config = new DestinationConfig(new InetSocketAddress("127.0.0.1", 0),
             MemoryFactory.anonymous(), SECRET, null, VerifyMode.FULL, null, warnings::add, 5_000, 1_000, 5_000, 5_000, 5_000,
             1, 4, null, Thread::new, () -> new BackoffIdleStrategy(), null, null, true);
-        watchdog = new Watchdog(Thread::new);
-        counters = new Counters(CountersFile.inMemory("destination", Counters.capacity(2)));
-        admission = new Admission(config, watchdog, new Admission.Host() {
+        return new Admission(config, watchdog, new Admission.Host() {
             @Override
             public void serveMain(final Connection connection) {
                 served.add("main");
@@ -57,12 +67,12 @@ final class AdmissionTest {
             public void serveData(final Connection connection, final int index) {
                 served.add("data " + index);
             }
-        }, counters.allocate(CounterDescriptor.REJECTED_CONNECTIONS));
+        }, rejected);
     }
 
     @AfterEach
     void close() {
-        admission.close();
+        admission.close(5_000);
         watchdog.close();
         counters.close();
     }
@@ -127,5 +137,83 @@ final class AdmissionTest {
             assertTrue(warning.contains(address.substring(address.lastIndexOf(':'))), address + " in " + warning);
         }
         assertEquals(1, admission.rejected());
+    }
+
+    /** A refusal counter that can hold the thread counting, to see when a count lands relative to close(). */
+    private static final class HeldCounter extends AtomicCounter {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile boolean hold;
+        volatile boolean closeReturned;
+        volatile boolean countedAfterClose;
+        final AtomicInteger counted = new AtomicInteger();
+
+        HeldCounter() {
+            super(new UnsafeBuffer(ByteBuffer.allocateDirect(CountersReader.COUNTER_LENGTH)), 0);
+        }
+
+        @Override
+        public long increment() {
+            if (hold) {
+                entered.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (final InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            countedAfterClose |= closeReturned;
+            counted.incrementAndGet();
+            return super.increment();
+        }
+    }
+
+    /**
+     * The crash of issue 17: a handshake thread counted a refusal after the counters file was unmapped. Here the
+     * count of the refusal that closing causes is held until close() has returned (or for 0.5 s, if close() waits for
+     * it): the count must land before close() returns, and no handshake thread may outlive close().
+     */
+    @Test
+    void noRefusalIsCountedAfterCloseReturns() throws Exception {
+        final HeldCounter rejected = new HeldCounter();
+        final Admission door = admission(rejected);
+        try (SocketChannel stalled = SocketChannel.open(door.localAddress())) {
+            final UnsafeBuffer hello = new UnsafeBuffer(new byte[HandshakeFlyweight.HELLO_LENGTH]);
+            HandshakeFlyweight.encodeHello(hello, HandshakeFlyweight.KIND_MAIN, false, 0, 2, Handshake.newSessionId(),
+                new byte[HandshakeFlyweight.NONCE_LENGTH]);
+            stalled.write(ByteBuffer.wrap(hello.byteArray()));
+            final ByteBuffer challenge = ByteBuffer.allocate(HandshakeFlyweight.CHALLENGE_LENGTH);
+            while (challenge.hasRemaining() && stalled.read(challenge) >= 0) {
+                // its handshake thread now waits for a PROOF that never comes.
+            }
+            rejected.hold = true;
+            final Thread releaser = new Thread(() -> {
+                try {
+                    rejected.entered.await(5, TimeUnit.SECONDS);
+                    final long deadline = System.nanoTime() + 500_000_000L;
+                    while (!rejected.closeReturned && System.nanoTime() < deadline) {
+                        Thread.sleep(5);
+                    }
+                } catch (final InterruptedException ignore) {
+                    // release at once.
+                }
+                rejected.release.countDown();
+            });
+            releaser.start();
+            final boolean stopped = door.close(5_000);
+            rejected.closeReturned = true;
+            final boolean handshakeAlive = Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(thread -> thread.isAlive() && thread.getName().equals("ferry-handshake"));
+            releaser.join(10_000);
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (rejected.counted.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, rejected.counted.get(), "the stalled handshake's refusal is counted");
+            assertFalse(rejected.countedAfterClose, "a refusal was counted after close() returned: by then the" +
+                " counters file may be unmapped (SIGSEGV)");
+            assertFalse(handshakeAlive, "a handshake thread outlived close()");
+            assertTrue(stopped);
+        }
     }
 }
