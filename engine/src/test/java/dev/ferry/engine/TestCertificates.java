@@ -26,10 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * TLS material made at test time (EC P-256, in process with Bouncy Castle, in PKCS12 files as an operator would give
  * them): a CA and the source, destination and expired keys it signed; a stranger signed by another CA; and a
- * self-signed pair, each certificate imported into the other side's trust store.
+ * self-signed pair, each certificate imported into the other side's trust store; and self-signed certificates out of
+ * their validity (expired 9 days ago, valid only from 10 days on), trusted directly.
  * <ul>
  *   <li>{@code ca-trust}: trusts the CA (both sides, CA mode);</li>
- *   <li>{@code source-trust}, {@code destination-trust}: trust the other side's self-signed certificate.</li>
+ *   <li>{@code source-trust}, {@code destination-trust}: trust the other side's self-signed certificate;</li>
+ *   <li>{@code source-direct-trust}: trusts {@code self-destination} and {@code self-expired-destination};
+ *   {@code destination-direct-trust}: trusts {@code self-source}, {@code self-expired-source} and
+ *   {@code self-future-source}.</li>
  * </ul>
  */
 public final class TestCertificates {
@@ -59,9 +63,19 @@ public final class TestCertificates {
         final KeyPair stranger = keys();
         keystore("stranger", stranger, certificate("stranger", stranger, "another CA", otherCa, false, Duration.ZERO,
             30), otherCaCert);
+        for (final String name : new String[] {"self-expired-source", "self-expired-destination"}) {
+            final KeyPair self = keys();
+            keystore(name, self, certificate(name, self, name, self, false, Duration.ofDays(10), 1));
+        }
+        final KeyPair future = keys();
+        keystore("self-future-source", future, certificate("self-future-source", future, "self-future-source", future,
+            false, Duration.ofDays(-10), 30));
         truststore("ca", caCert);
         truststore("source", certificateOf("self-destination"));
         truststore("destination", certificateOf("self-source"));
+        truststore("source-direct", certificateOf("self-destination"), certificateOf("self-expired-destination"));
+        truststore("destination-direct", certificateOf("self-source"), certificateOf("self-expired-source"),
+            certificateOf("self-future-source"));
     }
 
     public Path keystore(final String name) {
@@ -108,10 +122,12 @@ public final class TestCertificates {
         save(store, keystore(name));
     }
 
-    private void truststore(final String side, final Certificate trusted) throws Exception {
+    private void truststore(final String side, final Certificate... trusted) throws Exception {
         final KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
-        store.setCertificateEntry("trusted", trusted);
+        for (int i = 0; i < trusted.length; i++) {
+            store.setCertificateEntry(0 == i ? "trusted" : "trusted-" + i, trusted[i]);
+        }
         save(store, truststore(side));
     }
 

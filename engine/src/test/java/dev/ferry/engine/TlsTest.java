@@ -4,7 +4,9 @@ import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.api.TlsFiles;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
 import dev.ferry.memory.GuestMemory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,12 +21,14 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Mutual TLS end to end, with certificates made at test time: good certificates migrate (with the secret and
  * without); an expired source certificate, a destination certificate the source does not trust, and a source
- * without TLS each fail before any page moves, with one clear line, and the destination keeps listening.
+ * without TLS each fail before any page moves, with one clear line, and the destination keeps listening. Issue 17:
+ * certificates trusted directly are checked against the clock too, and a key store without a key is refused at once.
  */
 @Timeout(60)
 final class TlsTest {
@@ -144,5 +148,57 @@ final class TlsTest {
             assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
             assertTrue(refused.error().contains("TLS with"), refused.error());
         }
+    }
+
+    /**
+     * Issue 17, finding 7: the JDK checks validity only up to a chain's trust anchor, so a self-signed certificate
+     * trusted directly (docs/operations.md's recipe) was accepted expired or before its start. Both sides refuse it
+     * now, naming the subject and the date; a valid certificate in the same trust stores still migrates.
+     */
+    @Test
+    void directlyTrustedCertificatesOutsideTheirValidityAreRefusedOnBothSides() throws Exception {
+        assertRefusedByTheDestination("self-expired-source",
+            "the source's certificate has expired (subject CN=self-expired-source, expired on ");
+        assertRefusedByTheDestination("self-future-source",
+            "the source's certificate is not valid yet (subject CN=self-future-source, not valid before ");
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 27);
+             MigrationDestination destination = destination(
+                 certificates.context("self-expired-destination", "destination"), Secret.insecure(),
+                 new CopyOnWriteArrayList<>())) {
+            final MigrationResult refused = send(destination, memory,
+                certificates.context("self-source", "source-direct"), Secret.insecure());
+            assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
+            assertTrue(refused.error().contains("the destination's certificate has expired (subject " +
+                "CN=self-expired-destination, expired on "), refused.error());
+            assertEquals(0, refused.stats().normalPages(), "no page moved");
+        }
+    }
+
+    /** A source with {@code key}, trusted directly, is refused and the destination logs {@code why}. */
+    private static void assertRefusedByTheDestination(final String key, final String why) throws Exception {
+        final List<String> log = new CopyOnWriteArrayList<>();
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 26);
+             MigrationDestination destination = destination(
+                 certificates.context("self-destination", "destination-direct"), Secret.insecure(), log)) {
+            final MigrationResult refused = send(destination, memory, certificates.context(key, "source"),
+                Secret.insecure());
+            assertEquals(ErrorCode.TLS_FAILED, refused.errorCode(), refused.error());
+            assertEquals(0, refused.stats().normalPages(), "no page moved");
+            assertLogged(log, why);
+            assertFalse(destination.result().isDone(), "the destination keeps listening");
+            // The same trust store, a certificate in its validity: it migrates.
+            assertMigrates(destination, memory, certificates.context("self-source", "source-direct"),
+                Secret.insecure());
+        }
+    }
+
+    /** Issue 17, finding 10: a key store of certificates only was accepted, and every peer then refused. */
+    @Test
+    void aKeyStoreWithoutAPrivateKeyIsRefusedWhenTheContextIsMade() {
+        final FerryException refused = assertThrows(FerryException.class, () -> TlsFiles.context(
+            certificates.truststore("ca"), certificates.truststore("ca"), TestCertificates.PASSWORD.toCharArray()));
+        assertEquals(ErrorCode.CONFIGURATION, refused.code());
+        assertTrue(refused.getMessage().startsWith("--tls-keystore " + certificates.truststore("ca") +
+            " holds no private key entry"), refused.getMessage());
     }
 }

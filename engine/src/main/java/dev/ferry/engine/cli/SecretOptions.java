@@ -70,7 +70,7 @@ final class SecretOptions {
             file = Path.of(System.getenv(SECRET_ENV));
         }
         if (null != file) {
-            return Secret.fromFile(file);
+            return Secret.fromFile(file, warning -> err.println("ferry: warning: " + warning));
         }
         if (tls) {
             return Secret.insecure();

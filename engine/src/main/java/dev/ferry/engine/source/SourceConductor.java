@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * The source's conductor: the one thread that owns the migration's state. It connects, sets up, runs the rounds
@@ -163,7 +162,7 @@ final class SourceConductor implements Runnable {
         channel.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
                 config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles()));
-        await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
+        inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
         for (int i = 0; i < config.channels(); i++) {
             final Connection data = dialer.connect("data channel " + i);
             senders.add(new ChannelSender(i, data, memory, config.queueCapacity(), barrier, counters,
@@ -250,7 +249,7 @@ final class SourceConductor implements Runnable {
     }
 
     private void awaitApplied() {
-        await(inbox::applied, convergence.appliedWaitMs(config.appliedTimeoutMs()), "APPLIED");
+        inbox.await(inbox::applied, convergence.appliedWaitMs(config.appliedTimeoutMs()), "APPLIED");
         deadline.cancel(false);
         convergence.applied();
         counters.transferDone();
@@ -268,29 +267,12 @@ final class SourceConductor implements Runnable {
         final long downtimeMs = counters.downtimeMs();
         main.send(MessageFlyweight.VERIFY, (buffer, offset) -> new VerifyFlyweight().wrap(buffer, offset, 0)
             .encode(downtimeMs, Verification.CHUNK_BYTES, digests));
-        await(() -> null != inbox.result(), config.resultTimeoutMs(), "RESULT");
+        inbox.await(() -> null != inbox.result(), config.resultTimeoutMs(), "RESULT");
         counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
         final Message answer = inbox.result();
         verified = Verification.judge(answer.status().code(), answer.status().text(), config.verify());
         if (null != event) {
             event.end(verified);
-        }
-    }
-
-    /** Waits for {@code condition}, reading the inbox meanwhile; the migration's failure ends the wait at once. */
-    private void await(final BooleanSupplier condition, final long timeoutMs, final String what) {
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        idle.reset();
-        while (true) {
-            inbox.check();
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            if (System.nanoTime() - deadlineNs > 0) {
-                throw new FerryException(ErrorCode.TIMEOUT, "no " + what + " from the destination within " +
-                    timeoutMs + " ms");
-            }
-            idle.idle();
         }
     }
 

@@ -10,9 +10,12 @@ import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.StatusFlyweight;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The source conductor's inbox and what it has learned from it. Any thread {@link #post posts}; only the conductor
@@ -21,14 +24,26 @@ import java.util.concurrent.TimeUnit;
  * A data channel's I/O error is often the echo of a failure the destination is explaining on the main channel at
  * that moment, so it becomes the migration's failure only after {@link #PEER_REASON_GRACE_MS}, unless the
  * destination's own reason arrives first.
+ * <p>
+ * The conductor's waits for the destination ({@link #await}) count only time the process ran, and read what arrived
+ * before they decide that the destination did not answer: a source stopped (SIGSTOP, a long pause) past its deadline
+ * may find the destination's answer waiting in its socket, and throwing that answer away discards a good migration.
  */
 final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.FailureCheck {
     /** How long a channel's I/O error waits for the peer's own explanation on the main channel. */
     static final long PEER_REASON_GRACE_MS = 500;
 
+    /**
+     * The longest step between two looks of a wait that counts towards its deadline. The conductor looks every
+     * 100 microseconds or so; a longer gap is time the process did not run (stopped, a long GC pause, a starved
+     * CPU), in which the destination's answer may have arrived unread.
+     */
+    static final long STALL_STEP_MS = 100;
+
     private final ManyToOneConcurrentLinkedQueue<SourceEvent> queue = new ManyToOneConcurrentLinkedQueue<>();
     private final SyncBarrier barrier;
     private final IdleStrategy idle;
+    private final NanoClock clock;
     private volatile boolean attention;
     private FerryException failure;
     private FerryException pendingFailure;
@@ -41,8 +56,14 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
     private Message result;
 
     SourceInbox(final SyncBarrier barrier, final IdleStrategy idle) {
+        this(barrier, idle, SystemNanoClock.INSTANCE);
+    }
+
+    /** With {@code clock} for every deadline: a test makes time jump, as it does for a stopped process. */
+    SourceInbox(final SyncBarrier barrier, final IdleStrategy idle, final NanoClock clock) {
         this.barrier = barrier;
         this.idle = idle;
+        this.clock = clock;
     }
 
     /**
@@ -168,7 +189,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
     private void pend(final FerryException cause) {
         if (null == pendingFailure) {
             pendingFailure = cause;
-            pendingDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
+            pendingDeadlineNs = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
         }
     }
 
@@ -180,7 +201,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
 
     /** The migration's failure so far, or null: a channel's I/O error counts once its grace is over. */
     FerryException failure() {
-        if (null == failure && null != pendingFailure && System.nanoTime() - pendingDeadlineNs >= 0) {
+        if (null == failure && null != pendingFailure && clock.nanoTime() - pendingDeadlineNs >= 0) {
             failure = pendingFailure;
         }
         return failure;
@@ -197,9 +218,9 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
 
     @Override
     public FerryException awaitCause() {
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * PEER_REASON_GRACE_MS);
+        final long deadlineNs = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * PEER_REASON_GRACE_MS);
         idle.reset();
-        while (System.nanoTime() - deadlineNs < 0) {
+        while (clock.nanoTime() - deadlineNs < 0) {
             drain();
             final FerryException cause = failure();
             if (null != cause) {
@@ -208,6 +229,44 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             idle.idle();
         }
         return new FerryException(ErrorCode.INTERNAL, "SYNC barrier terminated without a cause");
+    }
+
+    /**
+     * Waits for {@code condition}, reading the inbox meanwhile; the migration's failure ends the wait at once. The
+     * deadline counts only time this process ran: a step longer than {@link #STALL_STEP_MS} between two looks counts
+     * as that much, so a source stopped while it waits keeps the time it had left. And if the process was stopped
+     * during the wait, the main-channel reader was stopped too and may run after this thread: once the deadline has
+     * passed it still has {@link #PEER_REASON_GRACE_MS} of running time to post what is already in the socket, and
+     * only then is the destination's silence a {@link ErrorCode#TIMEOUT}. A wait that ran throughout ends at its
+     * deadline: its reader had all that time. Without this, a source stopped for 10 s as COMPLETE passed found its
+     * deadline expired before its reader had handed over the APPLIED that had been waiting for 9 s, and reported the
+     * outcome unknown while the destination held a verified copy.
+     */
+    void await(final BooleanSupplier condition, final long timeoutMs, final String what) {
+        final long timeoutNs = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        final long graceNs = TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
+        final long maxStepNs = TimeUnit.MILLISECONDS.toNanos(STALL_STEP_MS);
+        long lastNs = clock.nanoTime();
+        long runningNs = 0;
+        long stalledNs = 0;
+        idle.reset();
+        while (true) {
+            check();
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            final long nowNs = clock.nanoTime();
+            final long stepNs = nowNs - lastNs;
+            lastNs = nowNs;
+            runningNs += Math.min(stepNs, maxStepNs);
+            stalledNs += Math.max(stepNs - maxStepNs, 0);
+            if (runningNs - timeoutNs > (stalledNs > 0 ? graceNs : 0)) {
+                throw new FerryException(ErrorCode.TIMEOUT, "no " + what + " from the destination within " +
+                    timeoutMs + " ms" + (stalledNs > 0 ? " (not counting " +
+                    TimeUnit.NANOSECONDS.toMillis(stalledNs) + " ms in which this process did not run)" : ""));
+            }
+            idle.idle();
+        }
     }
 
     /**

@@ -18,6 +18,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,12 +86,17 @@ final class CliTest {
         return secretFile(dir);
     }
 
-    /** A secret file of 40 random bytes (a newline among them: the bytes are the key exactly) in {@code dir}. */
+    /**
+     * A secret file of 40 random bytes (a newline among them: the bytes are the key exactly) in {@code dir}, owner
+     * only, as docs/operations.md makes it (one every user can read is used with a warning).
+     */
     static Path secretFile(final Path dir) throws IOException {
         final byte[] key = new byte[40];
         new SecureRandom().nextBytes(key);
         key[39] = '\n';
-        return Files.write(dir.resolve("secret"), key);
+        final Path file = Files.write(dir.resolve("secret"), key);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     @ParameterizedTest

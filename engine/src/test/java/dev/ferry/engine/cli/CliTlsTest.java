@@ -100,4 +100,27 @@ final class CliTlsTest {
         assertTrue(badPassword.err().contains("--tls-keystore"), badPassword.err());
         assertFalse(badPassword.err().contains("\tat "), "no stack trace: " + badPassword.err());
     }
+
+    /**
+     * Issue 17, finding 10: a trust store given as --tls-keystore (certificates, no key) was accepted, and every
+     * sender was then refused with a message that blamed trust. It is a usage error at start-up now.
+     */
+    @Test
+    @Timeout(30)
+    void aKeyStoreWithoutAPrivateKeyIsAUsageError() throws Exception {
+        final TestCertificates certificates = new TestCertificates(dir);
+        final Path file = Files.write(dir.resolve("m.ram"), new byte[8192]);
+        final CliTest.Run send = inProcess("send", "--connect", "127.0.0.1:1", "--memory-file", file.toString(),
+            "--tls-keystore", certificates.truststore("ca").toString(), "--tls-truststore",
+            certificates.truststore("ca").toString(), "--tls-password-file", certificates.passwordFile().toString());
+        assertEquals(2, send.exitCode(), send.err());
+        assertTrue(send.err().contains("holds no private key entry"), send.err());
+        final CliTest.Run receive = inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file",
+            dir.resolve("received.ram").toString(), "--tls-keystore", certificates.truststore("ca").toString(),
+            "--tls-truststore", certificates.truststore("ca").toString(), "--tls-password-file",
+            certificates.passwordFile().toString());
+        assertEquals(2, receive.exitCode(), receive.err());
+        assertTrue(receive.err().contains("ferry: error: --tls-keystore " + certificates.truststore("ca") +
+            " holds no private key entry"), receive.err());
+    }
 }

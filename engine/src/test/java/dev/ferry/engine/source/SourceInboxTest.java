@@ -7,16 +7,24 @@ import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.StatusFlyweight;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
+ * The source's inbox decides from what arrived, not from what the conductor happened to see first.
+ * <p>
  * When the destination fails mid-migration it sends ERROR and closes, and the source's conductor may meet the
  * closed socket (a broken pipe on the main channel) before the reader has handed it the ERROR. The source must
  * still report the destination's reason. Seen once in six `mvn test` runs, in FullFileSystemTest: the source said
@@ -75,5 +83,115 @@ final class SourceInboxTest {
     void beforeSetupAckAnIoErrorIsReportedAtOnce() {
         inbox.failWith(new IOException("Connection reset"));
         assertTrue(inbox.failure().getMessage().contains("Connection reset"), inbox.failure().getMessage());
+    }
+
+    /** The wait's clock, and its idle strategy: each idle step advances the clock and may play the reader. */
+    private static final class Script implements IdleStrategy {
+        private final Deque<Runnable> steps = new ArrayDeque<>();
+        private long nowNs = 1_000_000_000L;
+        private long stepNs = TimeUnit.MILLISECONDS.toNanos(1);
+        private long idles;
+        private SourceInbox inbox;
+
+        long nanoTime() {
+            return nowNs;
+        }
+
+        Script then(final Runnable step) {
+            steps.add(step);
+            return this;
+        }
+
+        /** The whole process stops for {@code ms}: the next look sees the clock jump. */
+        Script stop(final long ms) {
+            return then(() -> nowNs += TimeUnit.MILLISECONDS.toNanos(ms));
+        }
+
+        /** The reader runs and posts what waited in the socket. */
+        Script applied() {
+            return then(() -> inbox.onMessage(new Message(MessageFlyweight.APPLIED, new UnsafeBuffer(new byte[0]), 0)));
+        }
+
+        Script idleFor(final long ms) {
+            for (long i = 0; i < ms; i++) {
+                then(() -> { });
+            }
+            return this;
+        }
+
+        SourceInbox inbox() {
+            inbox = new SourceInbox(new SyncBarrier(1, 10_000), this, this::nanoTime);
+            return inbox;
+        }
+
+        long elapsedMs() {
+            return TimeUnit.NANOSECONDS.toMillis(nowNs - 1_000_000_000L);
+        }
+
+        @Override
+        public void idle(final int workCount) {
+            idle();
+        }
+
+        @Override
+        public void idle() {
+            idles++;
+            final Runnable step = steps.poll();
+            if (null != step) {
+                step.run();
+            }
+            nowNs += stepNs; // the conductor's own pause between two looks
+        }
+
+        @Override
+        public void reset() {
+        }
+    }
+
+    @Test
+    void aSourceStoppedPastItsDeadlineFindsTheAppliedThatArrivedMeanwhile() {
+        // Stopped 10 s one look into a 5.3 s wait; APPLIED arrived meanwhile, and the reader hands it over only
+        // after the conductor has had its first look at the expired deadline.
+        final Script script = new Script().stop(10_000).applied();
+        final SourceInbox stopped = script.inbox();
+        stopped.await(stopped::applied, 5_300, "APPLIED");
+        assertTrue(stopped.applied());
+        assertEquals(null, stopped.failure());
+    }
+
+    @Test
+    void aSourceStoppedRightAtItsDeadlineStillGivesItsReaderTheGrace() {
+        // The stop comes 5.29 s into the wait: the deadline has passed when the conductor runs again, and the
+        // reader needs 50 ms of running time (it runs after the conductor's look) to hand APPLIED over.
+        final Script script = new Script().idleFor(5_290).stop(10_000).idleFor(50).applied();
+        final SourceInbox stopped = script.inbox();
+        stopped.await(stopped::applied, 5_300, "APPLIED");
+        assertTrue(stopped.applied());
+    }
+
+    @Test
+    void aDestinationThatNeverAnswersIsATimeoutAtTheDeadline() {
+        final Script script = new Script();
+        final SourceInbox waiting = script.inbox();
+        final FerryException timeout = assertThrows(FerryException.class,
+            () -> waiting.await(waiting::applied, 5_300, "APPLIED"));
+        assertEquals(ErrorCode.TIMEOUT, timeout.code());
+        assertEquals("no APPLIED from the destination within 5300 ms", timeout.getMessage());
+        assertEquals(5_301, script.elapsedMs(), "a wait that ran throughout ends at its deadline");
+        assertFalse(waiting.applied());
+    }
+
+    @Test
+    void aStoppedSourceWhoseDestinationNeverAnswersTimesOutOnItsRunningTime() {
+        final Script script = new Script().idleFor(1_000).stop(10_000);
+        final SourceInbox stopped = script.inbox();
+        final FerryException timeout = assertThrows(FerryException.class,
+            () -> stopped.await(stopped::applied, 5_300, "APPLIED"));
+        assertEquals(ErrorCode.TIMEOUT, timeout.code());
+        assertTrue(timeout.getMessage().startsWith("no APPLIED from the destination within 5300 ms (not counting 99"),
+            timeout.getMessage());
+        final long runningMs = script.elapsedMs() - 10_000;
+        assertTrue(runningMs >= 5_300 - SourceInbox.STALL_STEP_MS && runningMs <= 5_300 + SourceInbox.PEER_REASON_GRACE_MS + 2,
+            "ran " + runningMs + " ms");
     }
 }
