@@ -41,6 +41,7 @@ final class AllocationTest {
     private static final long GUEST_BYTES = 512L << 20;
     /** Slack for what is not per packet: a histogram resizing to a new maximum, a JIT deoptimisation. */
     private static final long SLACK_BYTES = 32 * 1024;
+    private static final int ATTEMPTS = 4;
     /** The JDK's own allocation per TLS record and side, measured at about 2,500 bytes. */
     private static final long TLS_BYTES_PER_RECORD = 3_500;
     private static final long TLS_RECORD = 16 * 1024;
@@ -58,6 +59,17 @@ final class AllocationTest {
     @MethodSource("variants")
     @Timeout(120)
     void steadyStateAllocatesNothingPerPacket(final Compression compression, final boolean tls) throws Exception {
+        // The window is taken between two polls of the live counters; on a loaded machine the polling thread can
+        // be descheduled until most of the transfer is past. Such a window proves nothing either way: measure again.
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            if (measure(compression, tls, attempt == ATTEMPTS)) {
+                return;
+            }
+        }
+    }
+
+    /** One migration measured; false (when not the last attempt) if its window held too few pages to judge. */
+    private boolean measure(final Compression compression, final boolean tls, final boolean last) throws Exception {
         final TestCertificates certificates = tls ? new TestCertificates(dir) : null;
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -94,13 +106,18 @@ final class AllocationTest {
             assertEquals(MigrationStatus.COMPLETED, result.status(), result.error());
             destination.result().get().memory().close();
             assertTrue(before.size() >= 6, "engine threads sampled: " + before.size());
-            assertTrue(pages > 20_000, "too few pages in the window to mean anything: " + pages);
+            if (pages <= 20_000 && !last) {
+                System.out.println("AllocationTest: only " + pages + " pages in the window (a descheduled poll), again");
+                return false;
+            }
+            assertTrue(pages > 20_000, "too few pages in the window to mean anything, " + ATTEMPTS + " times: " + pages);
             System.out.println("AllocationTest " + compression + (tls ? " TLS" : "") + ": " + allocated +
                 " bytes allocated by engine threads over " + pages + " pages:" + perThread);
             final long allowed = SLACK_BYTES + (tls ? 2 * (pages * Guests.PAGE / TLS_RECORD) * TLS_BYTES_PER_RECORD : 0);
             assertTrue(allocated < allowed, allocated + " bytes allocated by engine threads over " + pages +
                 " pages (" + pages / Protocol.MAX_PAGES_PER_PACKET + " packets):" + perThread);
         }
+        return true;
     }
 
     private static void awaitTransferred(final MigrationSource migration, final long bytes) throws InterruptedException {
