@@ -1,6 +1,7 @@
 package dev.ferry.engine.api;
 
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -10,13 +11,15 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.List;
 
 /**
  * An {@link SSLContext} for Ferry's mutual TLS from PKCS12 files, as the CLI's {@code --tls-keystore},
@@ -29,17 +32,47 @@ import java.util.List;
  * rather than found out by every peer's refusal.
  */
 public final class TlsFiles {
+    /** The longest password file read. */
+    static final int MAX_PASSWORD_FILE_BYTES = 64 * 1024;
+
     private TlsFiles() {
     }
 
-    /** The password: the first line of {@code file}, without its line end. */
+    /**
+     * The password: the first line of {@code file}, without its line end, as UTF-8 text. Only a regular file of at
+     * most 64 KiB is read (a device such as /dev/zero would be read until the heap ran out).
+     */
     public static char[] password(final Path file) {
+        final byte[] bytes;
         try {
-            final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return lines.isEmpty() ? new char[0] : lines.get(0).toCharArray();
+            if (!Files.isRegularFile(file)) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "--tls-password-file " + file + " is " +
+                    (Files.exists(file) ? "not a regular file" : "missing") + ": give a file whose first line is " +
+                    "the password");
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_PASSWORD_FILE_BYTES + 1);
+            }
         } catch (final IOException ex) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "cannot read --tls-password-file " + file + ": " + ex);
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot read --tls-password-file " + file + ": " +
+                ErrorText.of(ex));
         }
+        if (bytes.length > MAX_PASSWORD_FILE_BYTES) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--tls-password-file " + file + " holds more than " +
+                MAX_PASSWORD_FILE_BYTES + " bytes: is it the right file?");
+        }
+        final String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (final CharacterCodingException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--tls-password-file " + file + " is not UTF-8 text: " +
+                "its first line must be the password");
+        } finally {
+            Arrays.fill(bytes, (byte)0);
+        }
+        final int end = text.indexOf('\n');
+        final String line = -1 == end ? text : text.substring(0, end);
+        return (line.endsWith("\r") ? line.substring(0, line.length() - 1) : line).toCharArray();
     }
 
     /** The context of a side with its key in {@code keystore}, trusting what {@code truststore} holds. */
@@ -102,7 +135,7 @@ public final class TlsFiles {
         } catch (final IOException ex) {
             final String why = ex.getCause() instanceof java.security.UnrecoverableKeyException ||
                 String.valueOf(ex.getMessage()).contains("password") ? "wrong password (--tls-password-file)" :
-                ex.toString();
+                ErrorText.of(ex);
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot open " + option + " " + file + ": " + why);
         } catch (final GeneralSecurityException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot open " + option + " " + file + " as PKCS12: " +

@@ -231,7 +231,7 @@ public final class Handshake {
             mac.update((byte)channelCount);
             return mac.doFinal();
         } catch (final GeneralSecurityException ex) {
-            throw new FerryException(ErrorCode.INTERNAL, "HMAC-SHA256 unavailable: " + ex);
+            throw new FerryException(ErrorCode.INTERNAL, "HMAC-SHA256 unavailable: " + ex.getMessage(), ex);
         }
     }
 }

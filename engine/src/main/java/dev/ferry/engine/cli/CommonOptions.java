@@ -104,8 +104,27 @@ final class CommonOptions {
         if (result.status() == MigrationStatus.UNKNOWN) {
             err.println("ferry: outcome unknown: the destination holds every page but did not confirm a verified" +
                 " result; the guest was left paused. Check the destination before resuming anything.");
+        } else if (null != guestLine(result)) {
+            err.println(guestLine(result));
         }
         err.flush();
+    }
+
+    /**
+     * What happened to the source's guest when its migration failed or was cancelled, or null (a destination, or a
+     * completion, after which the guest lives on the destination). The engine resumes a guest it paused on any end
+     * but completed and unknown; one that ended before the switchover was never paused.
+     */
+    static String guestLine(final MigrationResult result) {
+        final MigrationStatus status = result.status();
+        if (!result.stats().isSource() || (status != MigrationStatus.FAILED && status != MigrationStatus.CANCELLED)) {
+            return null;
+        }
+        final String ended = status == MigrationStatus.CANCELLED ? "cancelled" : "failed";
+        return null == result.stats().convergence().switchoverReason() ?
+            "ferry: the guest was never paused: the migration " + ended + " before the switchover, and it runs on here." :
+            "ferry: the guest was paused for the switchover and has been resumed: the migration " + ended +
+                " before the destination took over, and it runs on here.";
     }
 
     /** 0 completed (and verified unless --verify none), else 1. */

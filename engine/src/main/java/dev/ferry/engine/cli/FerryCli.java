@@ -1,9 +1,10 @@
 package dev.ferry.engine.cli;
 
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.memory.MemoryException;
 import picocli.CommandLine;
@@ -95,13 +96,14 @@ public final class FerryCli implements Runnable {
         return cause;
     }
 
+    /** The line an operator reads: never a Java class name (--verbose prints the trace for a bug report). */
     private static String message(final Throwable cause) {
         if (cause instanceof FerryException || cause instanceof MemoryException) {
             return cause.getMessage();
         }
-        if (cause instanceof IOException) {
-            return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        if (cause instanceof UncheckedIOException && null != cause.getCause()) {
+            return ErrorText.withFile(cause.getCause());
         }
-        return cause.toString();
+        return ErrorText.withFile(cause);
     }
 }

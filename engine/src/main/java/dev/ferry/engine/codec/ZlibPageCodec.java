@@ -51,11 +51,28 @@ final class ZlibPageCodec implements PageCodec {
         }
         page.position(start);
         if (!inflater.finished() || produced != expected || inflater.getRemaining() != 0) {
-            throw new ProtocolException("zlib stream of " + length + " bytes decompresses to " +
-                (inflater.finished() ? produced + " bytes" : "more than " + produced + " bytes") +
-                (inflater.getRemaining() != 0 ? " with " + inflater.getRemaining() + " bytes left over" : "") +
+            throw new ProtocolException("zlib stream of " + length + " bytes " + mismatch(produced, expected) +
                 ": expected " + expected + " (its pages)");
         }
+    }
+
+    /**
+     * What is wrong with a stream that did not decompress to exactly {@code expected} bytes. Not finished for want
+     * of input means the stream is cut short (before, that was said to "decompress to more than" what it gave);
+     * not finished with input left means the output was full and it holds more.
+     */
+    private String mismatch(final int produced, final int expected) {
+        if (!inflater.finished()) {
+            if (inflater.needsDictionary()) {
+                return "asks for a preset dictionary, which Ferry never uses";
+            }
+            return inflater.needsInput() ? "is cut short: its input ends after " + produced + " bytes of output" :
+                "decompresses to more than " + produced + " bytes";
+        }
+        if (produced != expected) {
+            return "decompresses to " + produced + " bytes";
+        }
+        return "has " + inflater.getRemaining() + " bytes after its end";
     }
 
     /** A duplicate of {@code buffer} kept for the next call: the caller's position and limit stay untouched. */

@@ -1,6 +1,7 @@
 package dev.ferry.engine.destination;
 
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.verify.Verification;
 import dev.ferry.memory.GuestMemory;
@@ -59,7 +60,8 @@ final class DestinationDigest {
                 throw new FerryException(ErrorCode.TIMEOUT, "digesting the received memory timed out: " +
                     ex.getCause().getMessage());
             }
-            throw new FerryException(ErrorCode.INTERNAL, "digesting the received memory failed: " + ex.getCause());
+            throw new FerryException(ErrorCode.INTERNAL, "digesting the received memory failed: " +
+                ErrorText.of(ex.getCause()), ex.getCause());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.ferry.engine.channel.MainChannelReader;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.ProtocolException;
@@ -150,7 +151,7 @@ final class DestinationInbox implements MainChannelReader.Handler {
         if (caught instanceof ProtocolException) {
             return new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " + caught.getMessage());
         }
-        return new FerryException(ErrorCode.INTERNAL, String.valueOf(caught), caught);
+        return new FerryException(ErrorCode.INTERNAL, ErrorText.of(caught), caught);
     }
 
     /** Maps a main-channel loss to the failure it means. */

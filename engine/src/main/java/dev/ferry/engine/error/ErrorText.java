@@ -27,18 +27,28 @@ public final class ErrorText {
         if (ex instanceof FileSystemException fs) {
             return fileSystem(fs);
         }
-        if (ex instanceof EOFException) {
-            return "the connection was closed" + (null == ex.getMessage() ? "" : " (" + ex.getMessage() + ")");
-        }
         final String message = ex.getMessage();
+        if (ex instanceof EOFException) {
+            return null == message || message.isBlank() ? "the peer closed the connection" : message;
+        }
         if (ex instanceof java.io.IOException) {
             return null == message || message.isBlank() ? "an input/output error" : message;
         }
         if (ex instanceof OutOfMemoryError) {
             return "out of memory" + (null == message ? "" : " (" + message + ")");
         }
-        return "an internal error" + (null == message || message.isBlank() ? "" : ": " + message) +
-            " (--verbose prints its trace)";
+        return "an internal error" + (null == message || message.isBlank() ? "" : ": " + message);
+    }
+
+    /**
+     * As {@link #of}, naming the file of a file-system error first ("/dev/shm/ferry-root: it already exists"), for a
+     * message that does not name it already.
+     */
+    public static String withFile(final Throwable ex) {
+        if (ex instanceof FileSystemException fs && null != fs.getFile()) {
+            return fs.getFile() + (null == fs.getOtherFile() ? "" : " -> " + fs.getOtherFile()) + ": " + of(ex);
+        }
+        return of(ex);
     }
 
     private static String fileSystem(final FileSystemException ex) {

@@ -5,6 +5,7 @@ import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.TlsEngines;
 import dev.ferry.engine.channel.Watchdog;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 
 import javax.net.ssl.SSLException;
@@ -49,12 +50,23 @@ final class Dialer {
                 config.connectTimeoutMs() + " ms");
         } catch (final IOException ex) {
             if (null == config.tls()) {
-                throw ex;
+                throw closedDuringHandshake(connection, ex);
             }
             throw TlsEngines.sourceFailure(new EOFException(ex.getMessage()), config.destination());
         } finally {
             deadline.cancel(false);
         }
+    }
+
+    /**
+     * A destination that closes a plain connection before its handshake answer most likely expects TLS (it reads
+     * the HELLO as a TLS record and drops it) or is busy with another source; its log says which. Before, this
+     * reached the operator as "java.io.EOFException: main channel closed by peer".
+     */
+    private static FerryException closedDuringHandshake(final Connection connection, final IOException ex) {
+        return new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": the destination closed the connection " +
+            "during the handshake" + (ex instanceof EOFException ? "" : " (" + ErrorText.of(ex) + ")") + ". Does it " +
+            "require TLS (--tls-keystore ...), or is it busy with another source? Its log says why.");
     }
 
     Connection connect(final String what) {

@@ -4,6 +4,7 @@ import dev.ferry.engine.channel.MainChannelReader;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.ProtocolException;
@@ -177,7 +178,8 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
 
     private void onChannelFailed(final int channel, final Throwable cause) {
         final FerryException failed = cause instanceof FerryException ? (FerryException)cause :
-            new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + channel + " failed: " + cause);
+            new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + channel + " failed: " + ErrorText.of(cause),
+                cause);
         if (!(cause instanceof IOException)) {
             record(failed);
         } else {
@@ -287,7 +289,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             return;
         }
         record(caught instanceof FerryException ? (FerryException)caught :
-            new FerryException(ErrorCode.INTERNAL, String.valueOf(caught), caught));
+            new FerryException(ErrorCode.INTERNAL, ErrorText.of(caught), caught));
     }
 
     boolean setupAcked() {

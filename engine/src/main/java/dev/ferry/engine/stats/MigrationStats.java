@@ -152,9 +152,8 @@ public record MigrationStats(
         final StringBuilder text = new StringBuilder();
         text.append(String.format(Locale.ROOT, "%s: %s%s%n", role, status,
             null != error ? " (" + error + ")" : verified ? ", verified" : ", not verified"));
-        text.append(String.format(Locale.ROOT,
-            "  total %d ms (setup %d ms, transfer %d ms, verify %d ms), downtime %d ms%n",
-            totalTimeMs, setupTimeMs, transferTimeMs, verifyTimeMs, downtimeMs));
+        text.append(String.format(Locale.ROOT, "  total %s (setup %s, transfer %s, verify %s), downtime %s%n",
+            ms(totalTimeMs), ms(setupTimeMs), ms(transferTimeMs), ms(verifyTimeMs), ms(downtimeMs)));
         text.append(String.format(Locale.ROOT,
             "  transferred %s of a %s guest in %d rounds over %d channels: %s/s%n",
             Units.bytes(transferredBytes), Units.bytes(totalBytes), rounds, channels,
@@ -175,10 +174,15 @@ public record MigrationStats(
         return text.toString();
     }
 
+    /** A duration in the report: "-" for one never measured (-1: the run ended before that phase). */
+    private static String ms(final long value) {
+        return value < 0 ? "-" : value + " ms";
+    }
+
     private void convergenceReport(final StringBuilder text) {
         final ConvergenceStats c = convergence;
-        text.append(String.format(Locale.ROOT, "  switchover: %s (limit %d ms, expected %d ms), throttle %d%%%s%n",
-            null == c.switchoverReason() ? "none" : c.switchoverReason(), c.downtimeLimitMs(), expectedDowntimeMs,
+        text.append(String.format(Locale.ROOT, "  switchover: %s (limit %d ms, expected %s), throttle %d%%%s%n",
+            null == c.switchoverReason() ? "none" : c.switchoverReason(), c.downtimeLimitMs(), ms(expectedDowntimeMs),
             throttlePercent, c.maxBandwidthBytesPerSec() == 0 ? "" : ", bandwidth cap " +
             Units.bytes(c.maxBandwidthBytesPerSec()) + "/s" + (c.finalRoundUncapped() ? " (final round uncapped)" : "")));
         if (null != c.workloadWritesPerSec()) {

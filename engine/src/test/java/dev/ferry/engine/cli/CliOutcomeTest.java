@@ -1,6 +1,7 @@
 package dev.ferry.engine.cli;
 
 import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.TestCertificates;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.channel.Secret;
@@ -17,14 +18,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** How a {@code send} ends, as its operator sees it: the outcome, and what happened to the guest. */
 final class CliOutcomeTest {
+    /** A Java class name, or the word every exception's class name ends with. */
+    private static final Pattern JAVA_NAME = Pattern.compile("\\b(java|javax|sun|jdk)\\.[a-z]|Exception\\b|Error:");
+
     /** The source's APPLIED deadline with the default downtime limit: 300 ms + 5 s. */
     private static final long APPLIED_DEADLINE_MS = 5_300;
 
@@ -136,6 +142,104 @@ final class CliOutcomeTest {
             latch.await(60, TimeUnit.SECONDS);
         } catch (final InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the operator reads must say what happened in words: no Java class name, no "-1 ms" never measured. */
+    private static void assertPlain(final CliTest.Run run) {
+        final String all = run.out() + run.err();
+        assertFalse(JAVA_NAME.matcher(all).find(), "a Java name in: " + all);
+        assertFalse(all.contains("-1 ms"), "a figure never measured in: " + all);
+        assertFalse(all.contains("\tat "), "a stack trace in: " + all);
+    }
+
+    private CliTest.Run send(final Path memoryFile, final String... options) {
+        final List<String> args = new java.util.ArrayList<>(List.of("send", "--memory-file", memoryFile.toString(),
+            "--channels", "1"));
+        args.addAll(List.of(options));
+        return CliTest.inProcess(args.toArray(new String[0]));
+    }
+
+    /**
+     * Issue 17, finding 10: the files a sender is given were refused with "NoSuchFileException", "Input length = 1"
+     * or, for /dev/zero as the secret, an OutOfMemoryError after 10 s.
+     */
+    @Test
+    @Timeout(120)
+    void badFilesAreRefusedInWords() throws Exception {
+        final Path secret = CliTest.secretFile(dir);
+        final Path memory = Files.write(dir.resolve("source.ram"), new byte[64 * 4096]);
+
+        final long startNs = System.nanoTime();
+        final CliTest.Run zero = send(memory, "--connect", "127.0.0.1:1", "--secret-file", "/dev/zero");
+        assertEquals(2, zero.exitCode(), zero.err());
+        assertTrue(zero.err().contains("ferry: error: secret file /dev/zero is not a regular file"), zero.err());
+        assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(10), "at once");
+        assertPlain(zero);
+
+        final CliTest.Run missing = send(memory, "--connect", "127.0.0.1:1", "--secret-file",
+            dir.resolve("nothing").toString());
+        assertEquals(2, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("cannot read secret file " + dir.resolve("nothing") +
+            ": no such file or directory"), missing.err());
+        assertPlain(missing);
+
+        final CliTest.Run binary = send(memory, "--connect", "127.0.0.1:1", "--tls-keystore",
+            dir.resolve("none.p12").toString(), "--tls-truststore", dir.resolve("none.p12").toString(),
+            "--tls-password-file", secret.toString());
+        assertEquals(2, binary.exitCode(), binary.err());
+        assertTrue(binary.err().contains("--tls-password-file " + secret + " is not UTF-8 text"), binary.err());
+        assertPlain(binary);
+
+        final Path password = Files.writeString(dir.resolve("password"), "a password\n");
+        final CliTest.Run keystore = send(memory, "--connect", "127.0.0.1:1", "--tls-keystore",
+            dir.resolve("none.p12").toString(), "--tls-truststore", dir.resolve("none.p12").toString(),
+            "--tls-password-file", password.toString());
+        assertEquals(2, keystore.exitCode(), keystore.err());
+        assertTrue(keystore.err().contains("cannot open --tls-keystore " + dir.resolve("none.p12") +
+            ": no such file or directory"), keystore.err());
+        assertPlain(keystore);
+    }
+
+    /** Issue 17, finding 10: a failed run's report printed "-1 ms" and never said what became of the guest. */
+    @Test
+    @Timeout(120)
+    void aFailedSendSaysWhatBecameOfItsGuest() throws Exception {
+        final Path secret = CliTest.secretFile(dir);
+        final Path memory = Files.write(dir.resolve("source.ram"), new byte[64 * 4096]);
+        final CliTest.Run nobody = send(memory, "--connect", "127.0.0.1:" + CliTest.freePort(), "--secret-file",
+            secret.toString());
+        assertEquals(1, nobody.exitCode(), nobody.err());
+        assertTrue(nobody.err().contains("source: failed (cannot connect main channel"), nobody.err());
+        assertTrue(nobody.err().contains("total ") && nobody.err().contains("transfer -, verify -), downtime -"),
+            nobody.err());
+        assertTrue(nobody.err().trim().endsWith("ferry: the guest was never paused: the migration failed before the " +
+            "switchover, and it runs on here."), nobody.err());
+        assertPlain(nobody);
+
+        // A plain sender at a TLS receiver read "java.io.EOFException: main channel closed by peer".
+        final TestCertificates certificates = new TestCertificates(dir);
+        try (MigrationDestination tls = MigrationDestination.start(new MigrationDestination.Context()
+            .secret(Secret.fromFile(secret)).tls(certificates.context("destination", "ca")).warnings(line -> { }))) {
+            final CliTest.Run plain = send(memory, "--connect", "127.0.0.1:" +
+                ((InetSocketAddress)tls.localAddress()).getPort(), "--secret-file", secret.toString());
+            assertEquals(1, plain.exitCode(), plain.err());
+            assertTrue(plain.err().contains("the destination closed the connection during the handshake. Does it " +
+                "require TLS"), plain.err());
+            assertPlain(plain);
+        }
+
+        // A destination that fails at the switchover: the sender's guest was paused, and is running again.
+        try (MigrationDestination failing = MigrationDestination.start(new MigrationDestination.Context()
+            .secret(Secret.fromFile(secret)).deviceStateConsumer(state -> {
+                throw new IllegalStateException("the device state was refused");
+            }))) {
+            final CliTest.Run resumed = send(memory, "--connect", "127.0.0.1:" +
+                ((InetSocketAddress)failing.localAddress()).getPort(), "--secret-file", secret.toString());
+            assertEquals(1, resumed.exitCode(), resumed.err());
+            assertTrue(resumed.err().trim().endsWith("ferry: the guest was paused for the switchover and has been " +
+                "resumed: the migration failed before the destination took over, and it runs on here."), resumed.err());
+            assertPlain(resumed);
         }
     }
 }
