@@ -233,6 +233,20 @@ final class HostileSourceTest {
         Guests.assertNoFerryThreads();
     }
 
+    /** Issue 17, finding 10: a COMPLETE before any FLUSH was refused as "expected the last flushed round -1". */
+    @Test
+    void aCompleteBeforeAnyFlushSaysNoRoundWasFlushed() throws Exception {
+        open(BLOCK_LENGTH);
+        try (Connection data0 = dataChannel(0); Connection data1 = dataChannel(1)) {
+            main.send(MessageFlyweight.COMPLETE, (buffer, offset) -> {
+                buffer.setMemory(offset, CompleteFlyweight.LENGTH, (byte)0);
+                return CompleteFlyweight.LENGTH;
+            });
+            final String error = failure().error();
+            assertTrue(error.contains("invalid COMPLETE round 0: expected a FLUSH first: no round was flushed"), error);
+        }
+    }
+
     /** Nothing is accepted after COMPLETE: a second one is a protocol violation, not answered with another APPLIED. */
     @Test
     void aSecondCompleteAfterAppliedIsRefused() throws Exception {
@@ -295,26 +309,7 @@ final class HostileSourceTest {
      * {@code declared} and its header {@code payload}; the memory's page must be untouched after the refusal.
      */
     private String refusedCompressedPage(final byte[] frame, final int declared, final int payload) throws Exception {
-        try (GuestMemory held = Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", BLOCK_LENGTH)))) {
-            held.block(0).window(0).setMemory(0, (int)BLOCK_LENGTH, (byte)0x5A);
-            restart(new MigrationDestination.Context().memoryFactory(MemoryFactory.existing(held)));
-            open(BLOCK_LENGTH, Compression.ZSTD);
-            try (Connection data = dataChannel(0)) {
-                final ByteBuffer bytes = ByteBuffer.allocateDirect(PacketHeaderFlyweight.MAX_HEADER_AND_OFFSETS_LENGTH +
-                    frame.length).order(Protocol.BYTE_ORDER);
-                new PacketHeaderFlyweight().wrap(new UnsafeBuffer(bytes))
-                    .header(PacketHeaderFlyweight.COMPRESSED_FLAG, 0, 0, 0, 1, 0, payload)
-                    .pageOffset(0, Guests.PAGE).frameLength(1, 0, declared);
-                bytes.position(PacketHeaderFlyweight.compressedPrefixLength(1, 1)).put(frame).flip();
-                data.writeFully(bytes);
-                final MigrationResult result = failure();
-                assertEquals(ErrorCode.PROTOCOL_VIOLATION, result.errorCode(), result.error());
-                for (int i = 0; i < BLOCK_LENGTH; i++) {
-                    assertEquals(0x5A, held.block(0).window(0).getByte(i), "byte " + i + " of guest memory changed");
-                }
-                return result.error();
-            }
-        }
+        return refusedPacket(BLOCK_LENGTH, Guests.PAGE, 1, new int[] {declared}, payload, frame);
     }
 
     @Test
@@ -329,10 +324,71 @@ final class HostileSourceTest {
         assertTrue(malformed.contains("invalid compressed frame 0 (1 pages from offset " + Guests.PAGE + ") of block " +
             "'pc.ram': zstd frame of 100 bytes is malformed"), malformed);
         assertTrue(refusedCompressedPage(half, half.length, half.length).contains("expected " + Guests.PAGE));
-        assertTrue(refusedCompressedPage(valid, 0, 0).contains("length of frame 0 0"));
+        assertTrue(refusedCompressedPage(valid, 0, 0).contains("invalid length of frame 0: 0 bytes, expected 1.." +
+            Guests.PAGE));
         assertTrue(refusedCompressedPage(valid, Guests.PAGE + 1, Guests.PAGE + 1)
-            .contains("length of frame 0 " + (Guests.PAGE + 1)));
+            .contains("invalid length of frame 0: " + (Guests.PAGE + 1) + " bytes"));
         assertTrue(refusedCompressedPage(valid, valid.length, valid.length + 7)
             .contains("the sum of the frame lengths"));
+    }
+
+    /**
+     * Issue 17, finding 10: a packet's frames were applied one by one, so frame 0 was in guest memory when frame 1
+     * was refused, contrary to docs/protocol.md. A packet of 129 pages has two frames (128 pages, then 1); its first
+     * frame is good (compressed, or raw), its second malformed: guest memory must not change at all.
+     */
+    @Test
+    void aPacketWhoseSecondFrameIsBadLeavesGuestMemoryUnchanged() throws Exception {
+        final int perFrame = PacketHeaderFlyweight.pagesPerFrame(Guests.PAGE);
+        final byte[] pages = new byte[perFrame * Guests.PAGE];
+        new java.util.SplittableRandom(5).nextBytes(pages);
+        Arrays.fill(pages, 0, pages.length / 2, (byte)3);
+        final byte[] compressed = Zstd.compress(pages, 1);
+        assertTrue(compressed.length < pages.length);
+        final byte[] garbage = Arrays.copyOfRange(pages, pages.length - 100, pages.length);
+        for (final byte[] first : new byte[][] {compressed, pages}) {
+            final String refused = refusedPacket(256L * Guests.PAGE, 0, perFrame + 1, new int[] {first.length, garbage.length},
+                first.length + garbage.length, first, garbage);
+            assertTrue(refused.contains("invalid compressed frame 1 (1 pages from offset " +
+                (long)perFrame * Guests.PAGE + ") of block 'pc.ram': zstd frame of 100 bytes is malformed"), refused);
+        }
+    }
+
+    /**
+     * One compressed packet of {@code normal} pages from offset {@code first} of a block of {@code blockLength} with
+     * {@code frames}, its table saying {@code declared} and its header {@code payload}, into memory the test holds,
+     * filled with 0x5A: it must be refused, and the memory untouched.
+     */
+    private String refusedPacket(final long blockLength, final long first, final int normal, final int[] declared,
+        final int payload, final byte[]... frames) throws Exception {
+        try (GuestMemory held = Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", blockLength)))) {
+            held.block(0).window(0).setMemory(0, (int)blockLength, (byte)0x5A);
+            restart(new MigrationDestination.Context().memoryFactory(MemoryFactory.existing(held)));
+            open(blockLength, Compression.ZSTD);
+            try (Connection data = dataChannel(0)) {
+                final ByteBuffer bytes = ByteBuffer.allocateDirect(PacketHeaderFlyweight.MAX_HEADER_AND_OFFSETS_LENGTH +
+                    Arrays.stream(frames).mapToInt(frame -> frame.length).sum()).order(Protocol.BYTE_ORDER);
+                final PacketHeaderFlyweight header = new PacketHeaderFlyweight().wrap(new UnsafeBuffer(bytes))
+                    .header(PacketHeaderFlyweight.COMPRESSED_FLAG, 0, 0, 0, normal, 0, payload);
+                for (int i = 0; i < normal; i++) {
+                    header.pageOffset(i, first + (long)i * Guests.PAGE);
+                }
+                for (int f = 0; f < declared.length; f++) {
+                    header.frameLength(normal, f, declared[f]);
+                }
+                bytes.position(PacketHeaderFlyweight.compressedPrefixLength(normal, declared.length));
+                Arrays.stream(frames).forEach(bytes::put);
+                data.writeFully(bytes.flip());
+                final MigrationResult result = failure();
+                assertEquals(ErrorCode.PROTOCOL_VIOLATION, result.errorCode(), result.error());
+                final byte[] after = new byte[(int)blockLength];
+                held.block(0).window(0).getBytes(0, after);
+                final byte[] before = new byte[(int)blockLength];
+                Arrays.fill(before, (byte)0x5A);
+                assertTrue(Arrays.equals(before, after), "guest memory changed, from byte " +
+                    Arrays.mismatch(before, after) + ": " + result.error());
+                return result.error();
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.PageApplyListener;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
@@ -82,9 +83,10 @@ final class ChannelReceiver implements Runnable {
             engine.fail(ex);
         } catch (final IOException ex) {
             // Often the echo of the source failing or cancelling: give its reason on the main channel a moment.
-            engine.channelLost(index, "failed: " + ex);
+            engine.channelLost(index, "failed: " + ErrorText.of(ex));
         } catch (final RuntimeException ex) {
-            engine.fail(new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + index + " failed: " + ex));
+            engine.fail(new FerryException(ErrorCode.INTERNAL, "data channel " + index + " failed: " + ErrorText.of(ex),
+                ex));
         } catch (final InternalError ex) {
             // A store through a file mapping faulted (SIGBUS: decompressed pages are copied in by the JVM). The JVM
             // raises it at the thread's next safepoint, not at the store, so it is caught here, around everything.
@@ -162,7 +164,7 @@ final class ChannelReceiver implements Runnable {
         final int blockId = block.id();
         try {
             if (compressed) {
-                decompressor.apply(connection, block, pages, normal, views, iov);
+                decompressor.apply(connection, block, pages, normal);
             } else {
                 connection.readFully(iov, views.runs(blockId, pages, normal, iov, 0));
             }

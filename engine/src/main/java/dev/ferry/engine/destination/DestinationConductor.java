@@ -272,7 +272,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
         ProtocolException.check(!completeReceived, "COMPLETE after COMPLETE, round", complete.round(), "one COMPLETE");
         final long flushed = hold.flushedRounds();
         ProtocolException.check(flushed > 0 && complete.round() == flushed - 1, "COMPLETE round",
-            complete.round(), "the last flushed round " + (flushed - 1));
+            complete.round(), flushed > 0 ? "the last flushed round " + (flushed - 1) : "a FLUSH first: no round was flushed");
         ProtocolException.check(complete.normalPages() == counters.normalPages(), "COMPLETE normal page count",
             complete.normalPages(), counters.normalPages() + " received");
         ProtocolException.check(complete.zeroPages() == counters.zeroPages(), "COMPLETE zero page count",

@@ -15,8 +15,9 @@ import java.nio.ByteBuffer;
  * <p>
  * The normal pages of a packet are cut into frames of {@link PacketHeaderFlyweight#pagesPerFrame} pages (all of
  * them, for 4 KiB pages: one codec call per packet, measured twice as fast as one per page with zstd and with
- * zlib, docs/benchmarks.md). A frame's pages are compressed straight from the mapping when they are one run, else
- * gathered first. A frame that would not save at least 1/32 of its bytes travels raw, as views of the mapping, so
+ * zlib, docs/benchmarks.md). A frame's pages are copied into a scratch buffer first (one bulk copy when they are one
+ * run) and the copy is compressed, never the live mapping (see {@link #input}). A frame that would not save at least
+ * 1/32 of its bytes travels raw, as views of the mapping, so
  * a packet's payload interleaves compressed frames and page views in one gathering write. A packet in which no
  * frame shrank goes out as a plain packet.
  * <p>
@@ -109,7 +110,13 @@ final class PacketCompressor implements AutoCloseable {
         return shrunk == 0 ? -1 : next;
     }
 
-    /** The frame's pages as one buffer: a view of the mapping when they are one run, else a gathered copy. */
+    /**
+     * A copy of the frame's pages, taken before it is compressed: one bulk copy when they are one run, else page by
+     * page. Never the mapping itself: zstd reads its input more than once (to find a match, then to emit it), so a
+     * page the guest writes during the call could make another, unchanged page of the frame decode to the written
+     * page's old bytes, and that page would never be sent again (PacketCompressorTest). A copy reads every byte once:
+     * only the written page can be torn, and it is dirty, so the next round sends it again.
+     */
     private ByteBuffer input(final RamBlock block, final long[] pages, final int first, final int count,
         final PageViews views) {
         final long start = pages[first];
@@ -117,13 +124,14 @@ final class PacketCompressor implements AutoCloseable {
         for (int i = 1; i < count && run; i++) {
             run = pages[first + i] == start + i;
         }
+        gather.clear();
         // Slot 0 of the views is free: iov[0] is always the header.
         if (run) {
-            return views.pages(block.id(), start, count, 0);
-        }
-        gather.clear();
-        for (int i = 0; i < count; i++) {
-            gather.put(views.page(block.id(), pages[first + i], 0));
+            gather.put(views.pages(block.id(), start, count, 0));
+        } else {
+            for (int i = 0; i < count; i++) {
+                gather.put(views.page(block.id(), pages[first + i], 0));
+            }
         }
         return gather.flip();
     }
