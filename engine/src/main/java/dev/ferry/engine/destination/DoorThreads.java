@@ -44,9 +44,17 @@ final class DoorThreads {
         synchronized (this) {
             running = new ArrayList<>(threads);
         }
+        return joinAll(running, waitMs);
+    }
+
+    /**
+     * Joins every thread of {@code threads} but the caller, up to {@code waitMs} in all; true if all ended. Also
+     * used for the receivers ({@link ReceiverGroup#join}).
+     */
+    static boolean joinAll(final Iterable<Thread> threads, final long waitMs) {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         boolean stopped = true;
-        for (final Thread thread : running) {
+        for (final Thread thread : threads) {
             if (thread == Thread.currentThread()) {
                 continue;
             }

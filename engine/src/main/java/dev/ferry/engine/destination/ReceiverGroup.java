@@ -5,7 +5,6 @@ import dev.ferry.engine.stats.Counters;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The data channels' receivers: each runs on the thread that authenticated its connection, and the conductor joins
@@ -38,20 +37,6 @@ final class ReceiverGroup {
 
     /** Waits up to {@code timeoutMs} in all for every receiver but the caller; true if all ended. */
     boolean join(final long timeoutMs) {
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        boolean all = true;
-        for (final Thread thread : threads) {
-            if (thread == Thread.currentThread()) {
-                continue;
-            }
-            try {
-                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())));
-            } catch (final InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            all &= !thread.isAlive();
-        }
-        return all;
+        return DoorThreads.joinAll(threads, timeoutMs);
     }
 }
