@@ -80,6 +80,9 @@ public final class RawTransfer {
             }
         } finally {
             MemoryFiles.deleteQuietly(file);
+            if (null != factory) {
+                factory.discardUnused(); // the partial file it made ahead (raw.ram.PID.partial), never committed
+            }
         }
     }
 
