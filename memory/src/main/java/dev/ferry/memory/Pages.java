@@ -7,7 +7,35 @@ import java.util.zip.CRC32C;
 
 /** Page operations: zero detection, zero fill, CRC32C digests. Static and allocation-free unless noted. */
 public final class Pages {
+    /**
+     * A page of zeros to compare against: direct, never written, read by every thread at once (reads do not move
+     * its position or limit). One smallest page, so it stays in each core's L1 while a larger page is compared
+     * against it piece by piece.
+     */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(RamBlock.MIN_PAGE_SIZE).asReadOnlyBuffer();
+
     private Pages() {
+    }
+
+    /**
+     * True if the bytes of {@code view} from its position to its limit are all zero, compared with a page of zeros
+     * by {@link ByteBuffer#mismatch}, which the JDK vectorises (an intrinsic in both of HotSpot's compilers): a zero
+     * page costs a read at memory bandwidth, 2.4 times faster than {@link #isZero(UnsafeBuffer, int, int)} under C2
+     * and 6.5 times under C1 (ChunkReadBenchmark), and a page with data stops at its first differing bytes. The
+     * length must be a multiple of {@link RamBlock#MIN_PAGE_SIZE} (every page size is). Moves {@code view}'s
+     * position and limit (to its old limit, and past the bytes read); allocates nothing.
+     */
+    public static boolean isZero(final ByteBuffer view) {
+        final int end = view.limit();
+        for (int at = view.position(); at < end; at += RamBlock.MIN_PAGE_SIZE) {
+            view.limit(at + RamBlock.MIN_PAGE_SIZE).position(at);
+            if (view.mismatch(ZEROS) >= 0) {
+                view.limit(end);
+                return false;
+            }
+        }
+        view.limit(end);
+        return true;
     }
 
     /**
@@ -28,8 +56,18 @@ public final class Pages {
         return true;
     }
 
-    /** True if page {@code page} of {@code block} is all zero. */
+    /**
+     * True if page {@code page} of {@code block} is all zero, by {@link #isZero(ByteBuffer)} (allocates a view: for
+     * checks; the sender tests through its {@link PageViews}).
+     */
     public static boolean isZero(final RamBlock block, final long page) {
+        final ByteBuffer view = block.windowByteBuffer(block.windowOf(page)).duplicate();
+        final int offset = block.offsetInWindow(page);
+        return isZero(view.limit(offset + block.pageSizeBytes()).position(offset));
+    }
+
+    /** {@link #isZero(RamBlock, long)} the old way, eight longs at a time (ChunkReadBenchmark's baseline, tests). */
+    static boolean isZeroByLongs(final RamBlock block, final long page) {
         return isZero(block.windowOfPage(page), block.offsetInWindow(page), block.pageSizeBytes());
     }
 

@@ -3,6 +3,7 @@ package dev.ferry.memory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -28,6 +29,7 @@ final class PagesTest {
                     final int at = block.offsetInWindow(page) + position;
                     block.windowOfPage(page).putByte(at, (byte)0x40);
                     assertFalse(Pages.isZero(block, page), "page " + page + " byte " + position);
+                    assertFalse(Pages.isZeroByLongs(block, page), "page " + page + " byte " + position);
                     if (page > 0) {
                         assertTrue(Pages.isZero(block, page - 1), "neighbour of page " + page);
                     }
@@ -35,6 +37,33 @@ final class PagesTest {
                 }
             }
         }
+    }
+
+    /** A page larger than the page of zeros it is compared with: every piece of it is looked at, the last too. */
+    @Test
+    void aHugePageIsComparedPieceByPiece() {
+        final int huge = RamBlock.MAX_PAGE_SIZE;
+        try (RamBlock block = RamBlock.anonymous(0, "ram", 2L * huge, huge)) {
+            for (final int position : new int[] {0, PAGE - 1, PAGE, huge / 2 + 5, huge - PAGE, huge - 1}) {
+                assertTrue(Pages.isZero(block, 1));
+                block.windowOfPage(1).putByte(block.offsetInWindow(1) + position, (byte)1);
+                assertFalse(Pages.isZero(block, 1), "byte " + position);
+                assertTrue(Pages.isZero(block, 0), "the page before");
+                block.windowOfPage(1).putByte(block.offsetInWindow(1) + position, (byte)0);
+            }
+        }
+    }
+
+    /** The view's limit is put back, and its position moved no further than the page, so the next test starts right. */
+    @Test
+    void theViewEndsAtItsLimit() {
+        final ByteBuffer view = ByteBuffer.allocateDirect(3 * PAGE);
+        view.put(2 * PAGE + 3, (byte)1).limit(2 * PAGE).position(0);
+        assertTrue(Pages.isZero(view));
+        assertEquals(2 * PAGE, view.limit());
+        view.limit(3 * PAGE).position(PAGE);
+        assertFalse(Pages.isZero(view));
+        assertEquals(3 * PAGE, view.limit());
     }
 
     @Test

@@ -180,7 +180,7 @@ final class ChannelSender implements Agent {
     private void sendData(final Packet packet) throws IOException {
         final RamBlock block = memory.block(packet.blockId);
         final long[] pages = packet.pages;
-        final int normal = separateZeroPages(block, packet);
+        final int normal = separateZeroPages(views, packet);
         final int zero = packet.pageCount - normal;
         final int shift = block.pageShift();
         final int pageCount = packet.pageCount;
@@ -221,15 +221,19 @@ final class ChannelSender implements Agent {
      * migration on 2 cores, measured with -XX:+LogCompilation).
      */
 
-    /** Moves the zero pages of {@code packet} to its zeroPages, keeps the others in order; returns their count. */
-    private static int separateZeroPages(final RamBlock block, final Packet packet) {
+    /**
+     * Moves the zero pages of {@code packet} to its zeroPages, keeps the others in order; returns their count. Each
+     * page is tested through a view in slot 0, which the payload's views never use (iov[0] is the header).
+     */
+    private static int separateZeroPages(final PageViews views, final Packet packet) {
+        final int blockId = packet.blockId;
         final long[] pages = packet.pages;
         final long[] zeroPages = packet.zeroPages;
         int normal = 0;
         int zero = 0;
         for (int i = 0, count = packet.pageCount; i < count; i++) {
             final long page = pages[i];
-            if (Pages.isZero(block, page)) {
+            if (Pages.isZero(views.page(blockId, page, 0))) {
                 zeroPages[zero++] = page;
             } else {
                 pages[normal++] = page;
