@@ -60,6 +60,10 @@ final class Matrix {
                             channelSamples = ferry.channelSamples();
                         }
                         series.add(key + " total", ferry.total());
+                        if (options.alsoJavaJar) {
+                            series.add(key + " java-jar total", participants.ferry(source, options.sizeBytes,
+                                destination, channels, false, false).total());
+                        }
                         series.add(key + " setup", ferry.setup());
                         series.add(key + " transfer", ferry.transfer());
                         series.add(key + " verify", ferry.verify());

@@ -44,6 +44,7 @@ public final class MigrationBenchmark {
         "usage: java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]",
         "           [--content random,zeros,half] [--destination fresh,prefault] [--ferry-jar JAR] [--out DIR]",
         "           [--no-qemu]   (QEMU 7.2 multifd is the first baseline; installed from Debian when missing)",
+        "           [--also-java-jar]   (Ferry also as plain java -jar, without the launcher's options and archive)",
         "       ... e2e --growth [--runs 3] [--destination prefault]   256 MiB to 8 GiB, fit total = a + b x size",
         "       ... e2e --convergence [--scenarios S,..] [--baseline-jar JAR]",
         "       ... e2e --compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]",
@@ -136,6 +137,7 @@ public final class MigrationBenchmark {
         boolean compression;
         boolean tls;
         boolean qemu = true;
+        boolean alsoJavaJar;
         Path baselineJar;
         List<String> scenarios;
 
@@ -174,7 +176,7 @@ public final class MigrationBenchmark {
                     case "--ferry-jar":
                         options.ferryJar = Path.of(value(args, ++i));
                         break;
-                    case "--growth", "--convergence", "--compression", "--tls", "--no-qemu":
+                    case "--growth", "--convergence", "--compression", "--tls", "--no-qemu", "--also-java-jar":
                         options.flag(args[i]);
                         break;
                     case "--scenarios":
@@ -196,6 +198,7 @@ public final class MigrationBenchmark {
                 case "--convergence" -> convergence = true;
                 case "--compression" -> compression = true;
                 case "--tls" -> tls = true;
+                case "--also-java-jar" -> alsoJavaJar = true;
                 default -> qemu = false;
             }
         }

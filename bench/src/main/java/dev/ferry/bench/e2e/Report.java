@@ -61,15 +61,7 @@ final class Report {
                 key, Runs.median(totals), Runs.min(totals), Runs.max(totals), Runs.median(series.of(key + " setup")),
                 transfer, Runs.median(series.of(key + " verify")), ferryGbs, rawGbs, iperfGbs, ferryGbs / rawGbs,
                 ferryGbs / iperfGbs);
-            json.append(String.format(Locale.ROOT, "    {\"content\": \"%s\", \"destination\": \"%s\", " +
-                    "\"channels\": %s, \"total-s\": %.4f, \"total-min-s\": %.4f, \"total-max-s\": %.4f, " +
-                    "\"setup-s\": %.4f, \"transfer-s\": %.4f, \"verify-s\": %.4f, \"raw-transfer-s\": %.4f, " +
-                    "\"iperf3-s\": %.4f, \"ferry-vs-raw\": %.3f, \"ferry-vs-iperf3\": %.3f, \"qemu-s\": %.4f, " +
-                "\"ferry-vs-qemu\": %.3f},%n", scenario[0],
-                scenario[1], scenario[2], Runs.median(totals), Runs.min(totals), Runs.max(totals),
-                Runs.median(series.of(key + " setup")), transfer, Runs.median(series.of(key + " verify")), rawBest,
-                iperfBest, ferryGbs / rawGbs, ferryGbs / iperfGbs, qemuMedian(key),
-                qemuMedian(key) / Runs.median(totals)));
+            appendScenario(json, scenario, totals, rawBest, iperfBest);
             names.add(key);
             ferryTotals.add(Runs.median(totals));
             qemuTotals.add(qemu ? Runs.median(series.of(key + " qemu")) : 0);
@@ -87,6 +79,30 @@ final class Report {
         }
         System.out.println("wrote " + options.out.resolve("results.json") + ", throughput.png, channels.png" +
             (qemu ? ", vs-qemu.png" : ""));
+    }
+
+    /** One scenario's object in results.json. */
+    private void appendScenario(final StringBuilder json, final String[] scenario, final double[] totals,
+        final double rawBest, final double iperfBest) {
+        final String key = Matrix.key(scenario[0], scenario[1], Integer.parseInt(scenario[2]));
+        final double transfer = Runs.median(series.of(key + " transfer"));
+        final double ferryGbs = options.sizeBytes / transfer / GB;
+        final double rawGbs = options.sizeBytes / rawBest / GB;
+        final double iperfGbs = options.sizeBytes / iperfBest / GB;
+        json.append(String.format(Locale.ROOT, "    {\"content\": \"%s\", \"destination\": \"%s\", " +
+                "\"channels\": %s, \"total-s\": %.4f, \"total-min-s\": %.4f, \"total-max-s\": %.4f, " +
+                "\"setup-s\": %.4f, \"transfer-s\": %.4f, \"verify-s\": %.4f, \"raw-transfer-s\": %.4f, " +
+                "\"iperf3-s\": %.4f, \"ferry-vs-raw\": %.3f, \"ferry-vs-iperf3\": %.3f, \"qemu-s\": %.4f, " +
+            "\"ferry-vs-qemu\": %.3f},%n", scenario[0],
+            scenario[1], scenario[2], Runs.median(totals), Runs.min(totals), Runs.max(totals),
+            Runs.median(series.of(key + " setup")), transfer, Runs.median(series.of(key + " verify")), rawBest,
+            iperfBest, ferryGbs / rawGbs, ferryGbs / iperfGbs, qemuMedian(key),
+            qemuMedian(key) / Runs.median(totals)));
+        if (options.alsoJavaJar) { // the launcher's gain: Ferry as plain java -jar, same run
+            json.setLength(json.length() - 3);
+            json.append(String.format(Locale.ROOT, ", \"ferry-java-jar-total-s\": %.4f},%n",
+                Runs.median(series.of(key + " java-jar total"))));
+        }
     }
 
     private double qemuMedian(final String key) {
@@ -108,6 +124,11 @@ final class Report {
             System.out.printf(Locale.ROOT, "%-22s %7.3f [%.2f-%.2f] %8.3f [%.2f-%.2f] %12.2fx%n", key,
                 Runs.median(theirs), Runs.min(theirs), Runs.max(theirs), Runs.median(ours), Runs.min(ours),
                 Runs.max(ours), Runs.median(theirs) / Runs.median(ours));
+            if (options.alsoJavaJar) {
+                final double[] plain = series.of(key + " java-jar total");
+                System.out.printf(Locale.ROOT, "%-22s %24s %8.3f [%.2f-%.2f] %12.2fx   (java -jar)%n", "", "",
+                    Runs.median(plain), Runs.min(plain), Runs.max(plain), Runs.median(theirs) / Runs.median(plain));
+            }
         }
         System.out.println();
     }
