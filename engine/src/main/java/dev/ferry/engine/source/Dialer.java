@@ -7,11 +7,14 @@ import dev.ferry.engine.channel.Watchdog;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.protocol.HandshakeFlyweight;
 
 import javax.net.ssl.SSLException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * How the source reaches the destination: connect, then TLS when configured, then Ferry's handshake, all bounded
@@ -67,6 +70,62 @@ final class Dialer {
         return new FerryException(ErrorCode.HANDSHAKE_FAILED, connection + ": the destination closed the connection " +
             "during the handshake" + (ex instanceof EOFException ? "" : " (" + ErrorText.of(ex) + ")") + ". Does it " +
             "require TLS (--tls-keystore ...), or is it busy with another source? Its log says why.");
+    }
+
+    /**
+     * Connects and authenticates every data channel at once: channel 0 on this thread, each other on a thread of its
+     * own, each bounded as {@link #connect} and {@link #handshake} are (on cold JVMs one after the other cost a
+     * connect and two round trips per channel). Returns them in index order. When any fails, every one is closed
+     * and the failure of the lowest index is thrown.
+     */
+    List<Connection> dataChannels(final byte[] sessionId) throws IOException {
+        final int count = config.channels();
+        final Connection[] connections = new Connection[count];
+        final Throwable[] failures = new Throwable[count];
+        final Thread[] threads = new Thread[count];
+        for (int i = 1; i < count; i++) {
+            final int index = i;
+            threads[i] = config.threadFactory().newThread(() -> dialData(sessionId, index, connections, failures));
+            threads[i].setName("ferry-dial-" + i);
+            threads[i].start();
+        }
+        dialData(sessionId, 0, connections, failures);
+        boolean interrupted = false;
+        for (int i = 1; i < count; i++) {
+            while (threads[i].isAlive()) { // each dial ends within the connect timeout, or when its socket is closed
+                try {
+                    threads[i].join();
+                } catch (final InterruptedException ex) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        for (final Throwable failure : failures) {
+            if (null != failure) {
+                Arrays.stream(connections).filter(c -> null != c).forEach(Connection::close);
+                if (failure instanceof IOException io) {
+                    throw io;
+                }
+                if (failure instanceof Error error) {
+                    throw error;
+                }
+                throw (RuntimeException)failure;
+            }
+        }
+        return List.of(connections);
+    }
+
+    private void dialData(final byte[] sessionId, final int index, final Connection[] connections,
+        final Throwable[] failures) {
+        try {
+            connections[index] = connect("data channel " + index);
+            handshake(connections[index], sessionId, HandshakeFlyweight.KIND_DATA, index);
+        } catch (final IOException | RuntimeException | Error ex) {
+            failures[index] = ex;
+        }
     }
 
     Connection connect(final String what) {

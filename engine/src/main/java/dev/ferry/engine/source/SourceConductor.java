@@ -163,14 +163,13 @@ final class SourceConductor implements Runnable {
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
                 config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles()));
         inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
-        for (int i = 0; i < config.channels(); i++) {
-            final Connection data = dialer.connect("data channel " + i);
-            senders.add(new ChannelSender(i, data, memory, config.queueCapacity(), barrier, counters,
+        final List<Connection> data = dialer.dataChannels(sessionId);
+        for (int i = 0; i < data.size(); i++) {
+            senders.add(new ChannelSender(i, data.get(i), memory, config.queueCapacity(), barrier, counters,
                 convergence.limiter(), config.compression(), config.compressionLevel(), (index, cause) -> {
                     FlightEvents.channelFailure("source", index, cause);
                     inbox.post(new SourceEvent.ChannelFailed(index, cause), true);
                 }));
-            dialer.handshake(data, sessionId, HandshakeFlyweight.KIND_DATA, i);
         }
         for (final ChannelSender sender : senders) {
             final AgentRunner runner = new AgentRunner(config.idleStrategy().get(), SourceConductor::onAgentError,
