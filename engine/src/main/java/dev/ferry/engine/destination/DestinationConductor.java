@@ -20,6 +20,7 @@ import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.engine.verify.BackgroundDigest;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
@@ -50,7 +51,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
     private final ReceiverGroup receivers;
     private final GuestPlacement placement;
     private Admission admission;
-    private DestinationDigest digest;
+    private BackgroundDigest digest;
     private volatile DestinationState state = DestinationState.LISTENING;
     private volatile MainChannel main;
     private volatile SessionSetup session;
@@ -287,7 +288,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
         counters.transferDone();
         transition(DestinationState.VERIFYING);
         if (config.verify() == VerifyMode.FULL) {
-            digest = DestinationDigest.start(session.memory(), config, inbox::needsAttention);
+            digest = BackgroundDigest.start(session.memory(), config.digestThreads(), config.threadFactory(),
+                inbox::needsAttention, "destination", "the received memory");
         }
     }
 

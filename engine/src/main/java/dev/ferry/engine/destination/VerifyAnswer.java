@@ -9,6 +9,7 @@ import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.FlightEvents;
+import dev.ferry.engine.verify.BackgroundDigest;
 import dev.ferry.engine.verify.Verification;
 import dev.ferry.memory.GuestMemory;
 
@@ -40,7 +41,7 @@ final class VerifyAnswer {
      * @throws ProtocolException naming a bad field of VERIFY.
      */
     static boolean answer(final VerifyFlyweight verify, final DestinationConfig config, final GuestMemory memory,
-        final DestinationDigest digest, final MainChannel main, final Runnable commit) throws IOException {
+        final BackgroundDigest digest, final MainChannel main, final Runnable commit) throws IOException {
         final FlightEvents.Verification event = FlightEvents.verification("destination");
         boolean verified = false;
         try {
@@ -54,7 +55,7 @@ final class VerifyAnswer {
     }
 
     private static boolean compareAndAnswer(final VerifyFlyweight verify, final DestinationConfig config,
-        final GuestMemory memory, final DestinationDigest digest, final MainChannel main, final Runnable commit)
+        final GuestMemory memory, final BackgroundDigest digest, final MainChannel main, final Runnable commit)
         throws IOException {
         if (config.verify() == VerifyMode.NONE) {
             ProtocolException.check(verify.blockCount() == 0, "VERIFY block count", verify.blockCount(),

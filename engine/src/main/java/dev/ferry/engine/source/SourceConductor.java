@@ -21,6 +21,7 @@ import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.engine.verify.BackgroundDigest;
 import dev.ferry.engine.verify.Verification;
 import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
@@ -73,6 +74,7 @@ final class SourceConductor implements Runnable {
     private boolean paused;
     private ScheduledFuture<?> deadline;
     private long pausedNs;
+    private BackgroundDigest digest;
 
     SourceConductor(final SourceConfig config, final Counters counters) {
         this.config = config;
@@ -215,6 +217,13 @@ final class SourceConductor implements Runnable {
             round++;
         }
         sendDeviceStateAndComplete(round);
+        if (config.verify() == VerifyMode.FULL) {
+            // The guest is paused and every page is written to the channels: the digest of its memory as it now is
+            // starts here, overlapping the destination's last applying and APPLIED, without taking a core from
+            // the senders while the downtime's final round runs.
+            digest = BackgroundDigest.start(memory, config.digestThreads(), config.threadFactory(),
+                inbox::needsAttention, "source", "the source's memory");
+        }
     }
 
     private void sendDeviceStateAndComplete(final int finalRound) throws IOException {
@@ -260,9 +269,7 @@ final class SourceConductor implements Runnable {
         transition(SourceState.VERIFYING);
         final long startNs = System.nanoTime();
         final FlightEvents.Verification event = FlightEvents.verification("source");
-        final List<int[]> digests = config.verify() == VerifyMode.FULL ?
-            Verification.digest(memory, config.digestThreads(), inbox::needsAttention,
-                config.threadFactory()) : List.of();
+        final List<int[]> digests = null == digest ? List.of() : digest.await(config.resultTimeoutMs());
         final long downtimeMs = counters.downtimeMs();
         main.send(MessageFlyweight.VERIFY, (buffer, offset) -> new VerifyFlyweight().wrap(buffer, offset, 0)
             .encode(downtimeMs, Verification.CHUNK_BYTES, digests));
@@ -291,6 +298,9 @@ final class SourceConductor implements Runnable {
             paused = false;
         }
         stopThreads(channel);
+        if (null != digest && !digest.stop(CLOSE_GRACE_MS * 5)) {
+            LOG.log(System.Logger.Level.ERROR, "the source's digest did not stop within {0} ms", CLOSE_GRACE_MS * 5);
+        }
         counters.end();
         counters.refresh(mainBytes());
         reported = cause;
