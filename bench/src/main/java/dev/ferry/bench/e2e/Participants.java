@@ -36,23 +36,6 @@ final class Participants {
         return ferry(source, size, destination, channels, sampleChannels, true);
     }
 
-    /**
-     * The launcher beside the jar ({@code engine/target/ferry}: the JVM options and class-data archive the README's
-     * command uses) when there is one and {@code launcher} is asked for; otherwise {@code java -jar} (an older
-     * build given with --ferry-jar, or --also-java-jar's comparison).
-     */
-    private Process ferryProcess(final Path log, final List<String> args, final boolean launcher) throws Exception {
-        final Path script = ferryJar.resolveSibling("ferry");
-        if (launcher && Files.isExecutable(script)) {
-            final List<String> command = new ArrayList<>(List.of(script.toString()));
-            command.addAll(args);
-            return Runs.start(log, command);
-        }
-        final List<String> command = new ArrayList<>(List.of("-jar", ferryJar.toString()));
-        command.addAll(args);
-        return Runs.java(log, command);
-    }
-
     /** As {@link #ferry(Path, long, String, int, boolean)}, through the launcher or not. */
     FerryRun ferry(final Path source, final long size, final String destination, final int channels,
         final boolean sampleChannels, final boolean launcher) throws Exception {
@@ -67,13 +50,13 @@ final class Participants {
             receive.addAll(List.of("--ram", Long.toString(size), "--prefault"));
         }
         final Path receiveLog = work.resolve("receive.log");
-        final Process receiver = ferryProcess(receiveLog, receive, launcher);
+        final Process receiver = Runs.ferry(ferryJar, receiveLog, receive, launcher);
         List<double[]> samples;
         try {
             Runs.awaitLine(receiveLog, "listening on", receiver);
             samples = List.of();
             final Path sendLog = work.resolve("send.log");
-            final Process sender = ferryProcess(sendLog, List.of("send", "--connect",
+            final Process sender = Runs.ferry(ferryJar, sendLog, List.of("send", "--connect",
                 "127.0.0.1:" + port, "--memory-file", source.toString(), "--channels", Integer.toString(channels),
                 "--secret-file", secret.toString(), "--stats-json", work.resolve("send.json").toString(),
                 "--counters-dir", counters.toString()), launcher);

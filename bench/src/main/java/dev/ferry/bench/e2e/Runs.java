@@ -30,6 +30,24 @@ final class Runs {
         return start(log, command);
     }
 
+    /**
+     * Ferry's CLI of {@code jar} running {@code args}: through the launcher beside the jar ({@code engine/target/ferry},
+     * the JVM options and class-data archive the README's command uses) when there is one and {@code launcher} is
+     * asked for; otherwise {@code java -jar} (an older build, or --also-java-jar's comparison).
+     */
+    static Process ferry(final Path jar, final Path log, final List<String> args, final boolean launcher)
+        throws IOException {
+        final Path script = jar.resolveSibling("ferry");
+        if (launcher && Files.isExecutable(script)) {
+            final List<String> command = new ArrayList<>(List.of(script.toString()));
+            command.addAll(args);
+            return start(log, command);
+        }
+        final List<String> command = new ArrayList<>(List.of("-jar", jar.toString()));
+        command.addAll(args);
+        return java(log, command);
+    }
+
     static Process start(final Path log, final List<String> command) throws IOException {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
@@ -124,21 +142,21 @@ final class Runs {
         final Path target = work.resolve("destination.ram");
         final int port = freePort();
         final Path receiveLog = work.resolve("receive.log");
-        final List<String> receive = new ArrayList<>(List.of("-jar", jar.toString(), "receive",
+        final List<String> receive = new ArrayList<>(List.of("receive",
             "--listen", "127.0.0.1:" + port, "--memory-file", target.toString(), "--secret-file", secret.toString(),
             "--stats-json", work.resolve("receive.json").toString()));
         receive.addAll(receiveFlags);
-        final Process receiver = java(receiveLog, receive);
+        final Process receiver = ferry(jar, receiveLog, receive, true);
         final Path json = work.resolve("send.json");
         try {
             awaitLine(receiveLog, "listening on", receiver);
-            final List<String> send = new ArrayList<>(List.of("-jar", jar.toString(), "send",
+            final List<String> send = new ArrayList<>(List.of("send",
                 "--connect", "127.0.0.1:" + port, "--memory-file", source.toString(), "--secret-file",
                 secret.toString(), "--stats-json", json.toString()));
             send.addAll(flags);
             send.addAll(sendFlags);
             final Path sendLog = work.resolve("send.log");
-            java(sendLog, send).waitFor();
+            ferry(jar, sendLog, send, true).waitFor();
             receiver.waitFor();
         } finally {
             receiver.destroyForcibly();
