@@ -1,5 +1,6 @@
 package dev.ferry.engine.api;
 
+import dev.ferry.engine.channel.TlsKeys;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
@@ -87,7 +88,9 @@ public final class TlsFiles {
                 TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trustManagers.init(trust);
             final SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(keyManagers.getKeyManagers(), checkingValidity(trustManagers.getTrustManagers()), null);
+            final TrustManager[] trusting = checkingValidity(trustManagers.getTrustManagers());
+            context.init(keyManagers.getKeyManagers(), trusting, null);
+            TlsKeys.register(context, keyManagers.getKeyManagers()[0], trusting[0]);
             return context;
         } catch (final GeneralSecurityException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot use the key in --tls-keystore " + keystore + ": " +

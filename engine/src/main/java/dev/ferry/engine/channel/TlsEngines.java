@@ -5,6 +5,7 @@ import dev.ferry.engine.error.FerryException;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import java.io.EOFException;
 import java.net.InetSocketAddress;
@@ -25,24 +26,43 @@ public final class TlsEngines {
     private TlsEngines() {
     }
 
-    /** The source's engine for a connection to {@code destination}. */
-    public static SSLEngine client(final SSLContext context, final SocketAddress destination) {
+    /**
+     * The source's engine for a connection to {@code destination}: BoringSSL's when {@code context} is one Ferry made
+     * from key store files ({@link TlsKeys}) and BoringSSL is there ({@link BoringSslEngines}), else the context's
+     * own (the JDK's).
+     */
+    public static SSLEngine client(final SSLContext context, final SocketAddress destination) throws SSLException {
+        final TlsKeys keys = TlsKeys.of(context);
+        if (null != keys && BoringSslEngines.available()) {
+            return destination instanceof InetSocketAddress inet ?
+                BoringSslEngines.client(keys, inet.getHostString(), inet.getPort()) : BoringSslEngines.client(keys);
+        }
         final SSLEngine engine = destination instanceof InetSocketAddress inet ?
             context.createSSLEngine(inet.getHostString(), inet.getPort()) : context.createSSLEngine();
         engine.setUseClientMode(true);
-        return configure(engine);
+        engine.setEnabledProtocols(PROTOCOLS);
+        return withoutHostNameCheck(engine);
     }
 
-    /** The destination's engine for an accepted connection: a client certificate is required. */
-    public static SSLEngine server(final SSLContext context) {
+    /** The destination's engine for an accepted connection: a client certificate is required. As {@link #client}. */
+    public static SSLEngine server(final SSLContext context) throws SSLException {
+        final TlsKeys keys = TlsKeys.of(context);
+        if (null != keys && BoringSslEngines.available()) {
+            return BoringSslEngines.server(keys);
+        }
         final SSLEngine engine = context.createSSLEngine();
         engine.setUseClientMode(false);
         engine.setNeedClientAuth(true);
-        return configure(engine);
+        engine.setEnabledProtocols(PROTOCOLS);
+        return withoutHostNameCheck(engine);
     }
 
-    private static SSLEngine configure(final SSLEngine engine) {
-        engine.setEnabledProtocols(PROTOCOLS);
+    /** Which engine a context's connections get: "BoringSSL" or "JDK" (for logs and the report). */
+    public static String engineName(final SSLContext context) {
+        return null != TlsKeys.of(context) && BoringSslEngines.available() ? "BoringSSL" : "JDK";
+    }
+
+    static SSLEngine withoutHostNameCheck(final SSLEngine engine) {
         final SSLParameters parameters = engine.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm(null);
         engine.setSSLParameters(parameters);
@@ -70,7 +90,11 @@ public final class TlsEngines {
         }
         final String message = String.valueOf(failure.getMessage());
         final String lower = message.toLowerCase(Locale.ROOT);
+        if (lower.contains("alert_certificate_expired")) { // BoringSSL's name for the peer's alert
+            return "the " + peerRole + " refused this side's certificate: it has expired (" + message + ")";
+        }
         if (lower.contains("received fatal alert: certificate") || lower.contains("bad_certificate") ||
+            lower.contains("alert_certificate") ||
             lower.contains("unknown_ca") || lower.contains("certificate_required")) {
             return "the " + peerRole + " refused this side's certificate (" + message + ")";
         }

@@ -45,7 +45,9 @@ final class TlsTransport {
         this.plainRecordBytes = engine.getSession().getApplicationBufferSize();
         this.netIn = ByteBuffer.allocateDirect(4 * recordBytes);
         this.netOut = ByteBuffer.allocateDirect(RECORDS_PER_WRITE * recordBytes);
-        this.appIn = ByteBuffer.allocateDirect(plainRecordBytes);
+        // As large as a whole record, not only its plaintext: BoringSSL's engine asks for room for the record's
+        // ciphertext before it decrypts (the JDK's for the plaintext only).
+        this.appIn = ByteBuffer.allocateDirect(recordBytes);
         appIn.limit(0);
     }
 
@@ -111,7 +113,7 @@ final class TlsTransport {
      */
     long read(final ScatteringByteChannel input, final ByteBuffer[] dsts, final int offset, final int length)
         throws IOException {
-        boolean direct = room(dsts, offset, length) >= plainRecordBytes;
+        boolean direct = room(dsts, offset, length) >= recordBytes;
         while (true) {
             if (appIn.hasRemaining()) {
                 return drain(dsts, offset, length);

@@ -1,0 +1,101 @@
+package dev.ferry.engine;
+
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.channel.TlsEngines;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.memory.GuestMemory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Mutual TLS through BoringSSL's engine ({@code -Dferry.tls.engine=boringssl}, netty-tcnative on the class path, as
+ * the CLI's jar has it): good certificates migrate byte for byte, with the secret and without; an expired source
+ * certificate is refused before any page moves and the destination keeps listening; and without the property the
+ * same contexts use the JDK's engine.
+ */
+@Timeout(60)
+final class BoringSslTlsTest {
+    @TempDir
+    static Path dir;
+
+    private static TestCertificates certificates;
+
+    @BeforeAll
+    static void boringSsl() throws Exception {
+        certificates = new TestCertificates(dir);
+        System.setProperty("ferry.tls.engine", "boringssl");
+    }
+
+    @AfterAll
+    static void jdk() {
+        System.clearProperty("ferry.tls.engine");
+    }
+
+    private static MigrationResult[] migrate(final SSLContext destinationTls, final SSLContext sourceTls,
+        final Secret secret, final GuestMemory memory) throws Exception {
+        try (MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+            .secret(secret).tls(destinationTls))) {
+            final MigrationResult sent = MigrationSource.start(new MigrationSource.Context()
+                .destination(destination.localAddress()).memory(memory).secret(secret).tls(sourceTls).channels(3)
+                .connectTimeoutMs(5_000)).result().get(30, TimeUnit.SECONDS);
+            if (sent.status() != MigrationStatus.COMPLETED) {
+                return new MigrationResult[] {sent, null};
+            }
+            return new MigrationResult[] {sent, destination.result().get(10, TimeUnit.SECONDS)};
+        }
+    }
+
+    @Test
+    void goodCertificatesMigrateThroughBoringSsl() throws Exception {
+        final SSLContext destinationTls = certificates.context("destination", "ca");
+        final SSLContext sourceTls = certificates.context("source", "ca");
+        assertEquals("BoringSSL", TlsEngines.engineName(sourceTls), "netty-tcnative is on the test class path");
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 31)) {
+            final MigrationResult[] results = migrate(destinationTls, sourceTls, Guests.SECRET, memory);
+            assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
+            assertTrue(results[0].verified() && results[1].verified());
+            Guests.assertSameMemory(memory, results[1].memory());
+            results[1].memory().close();
+            final MigrationResult[] selfSigned = migrate(certificates.context("self-destination", "destination"),
+                certificates.context("self-source", "source"), Secret.insecure(), memory);
+            assertEquals(MigrationStatus.COMPLETED, selfSigned[0].status(), selfSigned[0].error());
+            Guests.assertSameMemory(memory, selfSigned[1].memory());
+            selfSigned[1].memory().close();
+        }
+    }
+
+    @Test
+    void anExpiredCertificateIsRefusedBeforeAnyPageMoves() throws Exception {
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 32)) {
+            final MigrationResult[] results = migrate(certificates.context("destination", "ca"),
+                certificates.context("expired", "ca"), Guests.SECRET, memory);
+            assertEquals(ErrorCode.TLS_FAILED, results[0].errorCode(), results[0].error());
+            assertTrue(results[0].error().contains("certificate"), results[0].error());
+            assertEquals(0, results[0].stats().normalPages(), "no page moved");
+        }
+    }
+
+    @Test
+    void withoutThePropertyTheJdkEngineIsUsed() {
+        System.clearProperty("ferry.tls.engine");
+        try {
+            assertEquals("JDK", TlsEngines.engineName(certificates.context("source", "ca")));
+        } finally {
+            System.setProperty("ferry.tls.engine", "boringssl");
+        }
+        assertFalse(TlsEngines.engineName(certificates.context("source", "ca")).equals("JDK"));
+    }
+}
