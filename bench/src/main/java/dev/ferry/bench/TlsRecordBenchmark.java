@@ -2,6 +2,12 @@ package dev.ferry.bench;
 
 import dev.ferry.engine.api.TlsFiles;
 import dev.ferry.engine.channel.TlsEngines;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,13 +25,17 @@ import org.openjdk.jmh.annotations.Warmup;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +43,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where TLS's time goes per byte, without sockets: one 512 KiB packet (Ferry's packet of 128 pages) wrapped by a
  * client {@link SSLEngine} and unwrapped by its server peer, both the JDK's TLS 1.3 engines from the same contexts the
- * CLI makes (mutual TLS, EC P-256, AES-GCM), with direct or heap buffers on each side; beside it the cipher alone
+ * CLI makes (mutual TLS, EC P-256, AES-GCM), or BoringSSL's through netty-tcnative with the same keys, with direct or
+ * heap buffers on each side; beside it the JDK's cipher alone
  * ({@code AES/GCM/NoPadding}, a fresh nonce per 16 KiB record, as TLS uses it) encrypting the same bytes. GB/s =
  * 524288 / score(ns). Run under C2 and under C1 ({@code -jvmArgs -XX:TieredStopAtLevel=1}) to see what the
  * launcher's C1 would cost TLS.
@@ -51,6 +62,10 @@ public class TlsRecordBenchmark {
 
     @Param({"direct", "heap"})
     public String buffers;
+
+    /** jdk: the JDK's engines, as Ferry uses them; boringssl: netty-tcnative's BoringSSL engines, same keys. */
+    @Param({"jdk", "boringssl"})
+    public String provider;
 
     private SSLEngine client;
     private SSLEngine server;
@@ -81,12 +96,17 @@ public class TlsRecordBenchmark {
                 "-keystore", keys.resolve(pair[0] + "-trust.p12").toString(), "-storetype", "PKCS12", "-storepass",
                 PASSWORD);
         }
-        final SSLContext clientContext = TlsFiles.context(keys.resolve("source.p12"), keys.resolve("source-trust.p12"),
-            PASSWORD.toCharArray());
-        final SSLContext serverContext = TlsFiles.context(keys.resolve("destination.p12"),
-            keys.resolve("destination-trust.p12"), PASSWORD.toCharArray());
-        client = TlsEngines.client(clientContext, new InetSocketAddress("127.0.0.1", 7000));
-        server = TlsEngines.server(serverContext);
+        if ("boringssl".equals(provider)) {
+            client = boringSsl(false);
+            server = boringSsl(true);
+        } else {
+            final SSLContext clientContext = TlsFiles.context(keys.resolve("source.p12"),
+                keys.resolve("source-trust.p12"), PASSWORD.toCharArray());
+            final SSLContext serverContext = TlsFiles.context(keys.resolve("destination.p12"),
+                keys.resolve("destination-trust.p12"), PASSWORD.toCharArray());
+            client = TlsEngines.client(clientContext, new InetSocketAddress("127.0.0.1", 7000));
+            server = TlsEngines.server(serverContext);
+        }
         final boolean direct = "direct".equals(buffers);
         plain = allocate(PACKET, direct);
         final byte[] bytes = new byte[PACKET];
@@ -99,6 +119,37 @@ public class TlsRecordBenchmark {
         key = new SecretKeySpec(new byte[16], "AES");
         record = new byte[RECORD];
         sealed = new byte[RECORD + 16];
+    }
+
+    /** A BoringSSL engine (netty-tcnative) with the same key store, trust store and TLS 1.3 as the JDK's. */
+    private SSLEngine boringSsl(final boolean serverSide) throws Exception {
+        if (!OpenSsl.isAvailable()) {
+            throw new IllegalStateException("BoringSSL is not available: " + OpenSsl.unavailabilityCause());
+        }
+        final String side = serverSide ? "destination" : "source";
+        final KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keys.resolve(side + ".p12"))) {
+            keyStore.load(in, PASSWORD.toCharArray());
+        }
+        final KeyStore trustStore = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keys.resolve(side + "-trust.p12"))) {
+            trustStore.load(in, PASSWORD.toCharArray());
+        }
+        final KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keyManagers.init(keyStore, PASSWORD.toCharArray());
+        final TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(
+            TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trustStore);
+        final SslContextBuilder builder = serverSide ? SslContextBuilder.forServer(keyManagers)
+            .clientAuth(ClientAuth.REQUIRE) : SslContextBuilder.forClient().keyManager(keyManagers);
+        final SslContext context = builder.trustManager(trustManagers).sslProvider(SslProvider.OPENSSL)
+            .protocols("TLSv1.3").build();
+        final SSLEngine engine = serverSide ? context.newEngine(ByteBufAllocator.DEFAULT) :
+            context.newEngine(ByteBufAllocator.DEFAULT, "127.0.0.1", 7000);
+        final SSLParameters parameters = engine.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm(null); // as Ferry's own engines: the peer is pinned by trust
+        engine.setSSLParameters(parameters);
+        return engine;
     }
 
     private static ByteBuffer allocate(final int bytes, final boolean direct) {

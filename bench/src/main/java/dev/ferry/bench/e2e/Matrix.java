@@ -54,19 +54,11 @@ final class Matrix {
                             series.add(key + " qemu", qemuMigration.run(source, options.sizeBytes, destination,
                                 channels));
                         }
-                        final Participants.FerryRun ferry = participants.ferry(source, options.sizeBytes, destination,
-                            channels, sample);
+                        final Participants.FerryRun ferry = ferryRuns(series, participants, key, source,
+                            destination, channels, sample);
                         if (sample) {
                             channelSamples = ferry.channelSamples();
                         }
-                        series.add(key + " total", ferry.total());
-                        if (options.alsoJavaJar) {
-                            series.add(key + " java-jar total", participants.ferry(source, options.sizeBytes,
-                                destination, channels, false, false).total());
-                        }
-                        series.add(key + " setup", ferry.setup());
-                        series.add(key + " transfer", ferry.transfer());
-                        series.add(key + " verify", ferry.verify());
                         series.add(key + " raw transferTo", participants.raw(source, options.sizeBytes, destination,
                             channels, true));
                         series.add(key + " raw write", participants.raw(source, options.sizeBytes, destination,
@@ -79,6 +71,27 @@ final class Matrix {
             }
         }
         new Report(options, series, iperf, qemu).print(scenarios(), channelSamples);
+    }
+
+    /** Ferry's runs of one scenario into {@code series}: through the launcher, and the variants asked for. */
+    private Participants.FerryRun ferryRuns(final MigrationBenchmark.Series series, final Participants participants,
+        final String key, final Path source, final String destination, final int channels, final boolean sample)
+        throws Exception {
+        final Participants.FerryRun ferry = participants.ferry(source, options.sizeBytes, destination, channels,
+            sample);
+        series.add(key + " total", ferry.total());
+        series.add(key + " setup", ferry.setup());
+        series.add(key + " transfer", ferry.transfer());
+        series.add(key + " verify", ferry.verify());
+        if (options.alsoJavaJar) {
+            series.add(key + " java-jar total", participants.ferry(source, options.sizeBytes, destination, channels,
+                false, Participants.Variant.JAVA_JAR).total());
+        }
+        if (options.alsoVerifyNone) {
+            series.add(key + " verify-none total", participants.ferry(source, options.sizeBytes, destination,
+                channels, false, Participants.Variant.VERIFY_NONE).total());
+        }
+        return ferry;
     }
 
     static String key(final String content, final String destination, final int channels) {

@@ -45,6 +45,7 @@ public final class MigrationBenchmark {
         "           [--content random,zeros,half] [--destination fresh,prefault] [--ferry-jar JAR] [--out DIR]",
         "           [--no-qemu]   (QEMU 7.2 multifd is the first baseline; installed from Debian when missing)",
         "           [--also-java-jar]   (Ferry also as plain java -jar, without the launcher's options and archive)",
+        "           [--also-verify-none]   (Ferry also with --verify none on both sides)",
         "       ... e2e --growth [--runs 3] [--destination prefault]   256 MiB to 8 GiB, fit total = a + b x size",
         "       ... e2e --convergence [--scenarios S,..] [--baseline-jar JAR]",
         "       ... e2e --compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]",
@@ -138,6 +139,7 @@ public final class MigrationBenchmark {
         boolean tls;
         boolean qemu = true;
         boolean alsoJavaJar;
+        boolean alsoVerifyNone;
         Path baselineJar;
         List<String> scenarios;
 
@@ -176,7 +178,8 @@ public final class MigrationBenchmark {
                     case "--ferry-jar":
                         options.ferryJar = Path.of(value(args, ++i));
                         break;
-                    case "--growth", "--convergence", "--compression", "--tls", "--no-qemu", "--also-java-jar":
+                    case "--growth", "--convergence", "--compression", "--tls", "--no-qemu", "--also-java-jar",
+                        "--also-verify-none":
                         options.flag(args[i]);
                         break;
                     case "--scenarios":
@@ -199,6 +202,7 @@ public final class MigrationBenchmark {
                 case "--compression" -> compression = true;
                 case "--tls" -> tls = true;
                 case "--also-java-jar" -> alsoJavaJar = true;
+                case "--also-verify-none" -> alsoVerifyNone = true;
                 default -> qemu = false;
             }
         }

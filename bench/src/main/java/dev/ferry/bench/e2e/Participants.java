@@ -33,12 +33,19 @@ final class Participants {
      */
     FerryRun ferry(final Path source, final long size, final String destination, final int channels,
         final boolean sampleChannels) throws Exception {
-        return ferry(source, size, destination, channels, sampleChannels, true);
+        return ferry(source, size, destination, channels, sampleChannels, Variant.LAUNCHER);
     }
 
-    /** As {@link #ferry(Path, long, String, int, boolean)}, through the launcher or not. */
+    /** How Ferry runs: through its launcher, as plain {@code java -jar}, or through its launcher without verifying. */
+    enum Variant {
+        LAUNCHER, JAVA_JAR, VERIFY_NONE
+    }
+
+    /** As {@link #ferry(Path, long, String, int, boolean)}, run as {@code variant} says. */
     FerryRun ferry(final Path source, final long size, final String destination, final int channels,
-        final boolean sampleChannels, final boolean launcher) throws Exception {
+        final boolean sampleChannels, final Variant variant) throws Exception {
+        final boolean launcher = variant != Variant.JAVA_JAR;
+        final List<String> verify = variant == Variant.VERIFY_NONE ? List.of("--verify", "none") : List.of();
         warmAllocator(size, destination);
         final Path target = work.resolve("destination.ram");
         final Path counters = work.resolve("counters"); // Ferry makes it, private (0700)
@@ -49,6 +56,7 @@ final class Participants {
         if ("prefault".equals(destination)) {
             receive.addAll(List.of("--ram", Long.toString(size), "--prefault"));
         }
+        receive.addAll(verify);
         final Path receiveLog = work.resolve("receive.log");
         final Process receiver = Runs.ferry(ferryJar, receiveLog, receive, launcher);
         List<double[]> samples;
@@ -56,10 +64,12 @@ final class Participants {
             Runs.awaitLine(receiveLog, "listening on", receiver);
             samples = List.of();
             final Path sendLog = work.resolve("send.log");
-            final Process sender = Runs.ferry(ferryJar, sendLog, List.of("send", "--connect",
-                "127.0.0.1:" + port, "--memory-file", source.toString(), "--channels", Integer.toString(channels),
-                "--secret-file", secret.toString(), "--stats-json", work.resolve("send.json").toString(),
-                "--counters-dir", counters.toString()), launcher);
+            final List<String> send = new ArrayList<>(List.of("send", "--connect", "127.0.0.1:" + port,
+                "--memory-file", source.toString(), "--channels", Integer.toString(channels), "--secret-file",
+                secret.toString(), "--stats-json", work.resolve("send.json").toString(), "--counters-dir",
+                counters.toString()));
+            send.addAll(verify);
+            final Process sender = Runs.ferry(ferryJar, sendLog, send, launcher);
             samples = sampleChannels ? sample(sender, counters, channels) : List.of();
             Runs.await(sender, sendLog);
             Runs.await(receiver, receiveLog);
@@ -68,7 +78,7 @@ final class Participants {
             MemoryFiles.deleteQuietly(target);
         }
         final String json = Files.readString(work.resolve("send.json"));
-        if (!json.contains("\"verified\": true")) {
+        if (!json.contains(variant == Variant.VERIFY_NONE ? "\"status\": \"completed\"" : "\"verified\": true")) {
             throw new IllegalStateException("not verified: " + json);
         }
         return new FerryRun(Runs.number(json, "total-time-ms") / 1e3, Runs.number(json, "setup-time-ms") / 1e3,

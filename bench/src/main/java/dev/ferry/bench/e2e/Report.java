@@ -99,10 +99,17 @@ final class Report {
             iperfBest, ferryGbs / rawGbs, ferryGbs / iperfGbs, qemuMedian(key),
             qemuMedian(key) / Runs.median(totals)));
         if (options.alsoJavaJar) { // the launcher's gain: Ferry as plain java -jar, same run
-            json.setLength(json.length() - 3);
-            json.append(String.format(Locale.ROOT, ", \"ferry-java-jar-total-s\": %.4f},%n",
-                Runs.median(series.of(key + " java-jar total"))));
+            appendField(json, "ferry-java-jar-total-s", Runs.median(series.of(key + " java-jar total")));
         }
+        if (options.alsoVerifyNone) { // what verification costs: Ferry with --verify none, same run
+            appendField(json, "ferry-verify-none-total-s", Runs.median(series.of(key + " verify-none total")));
+        }
+    }
+
+    /** Adds a field to the scenario object {@code json} ends with ("...},\n"). */
+    private static void appendField(final StringBuilder json, final String name, final double value) {
+        json.setLength(json.length() - 3);
+        json.append(String.format(Locale.ROOT, ", \"%s\": %.4f},%n", name, value));
     }
 
     private double qemuMedian(final String key) {
@@ -125,12 +132,18 @@ final class Report {
                 Runs.median(theirs), Runs.min(theirs), Runs.max(theirs), Runs.median(ours), Runs.min(ours),
                 Runs.max(ours), Runs.median(theirs) / Runs.median(ours));
             if (options.alsoJavaJar) {
-                final double[] plain = series.of(key + " java-jar total");
-                System.out.printf(Locale.ROOT, "%-22s %24s %8.3f [%.2f-%.2f] %12.2fx   (java -jar)%n", "", "",
-                    Runs.median(plain), Runs.min(plain), Runs.max(plain), Runs.median(theirs) / Runs.median(plain));
+                printVariant(series.of(key + " java-jar total"), theirs, "java -jar");
+            }
+            if (options.alsoVerifyNone) {
+                printVariant(series.of(key + " verify-none total"), theirs, "--verify none");
             }
         }
         System.out.println();
+    }
+
+    private static void printVariant(final double[] ours, final double[] theirs, final String what) {
+        System.out.printf(Locale.ROOT, "%-22s %24s %8.3f [%.2f-%.2f] %12.2fx   (%s)%n", "", "", Runs.median(ours),
+            Runs.min(ours), Runs.max(ours), Runs.median(theirs) / Runs.median(ours), what);
     }
 
     private void qemuChart(final List<String> names, final List<Double> ferryTotals, final List<Double> qemuTotals)

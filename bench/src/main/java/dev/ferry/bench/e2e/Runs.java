@@ -37,13 +37,26 @@ final class Runs {
      */
     static Process ferry(final Path jar, final Path log, final List<String> args, final boolean launcher)
         throws IOException {
+        return ferry(jar, log, args, launcher, "");
+    }
+
+    /** As {@link #ferry(Path, Path, List, boolean)}, with JVM options (FERRY_JAVA_OPTS for the launcher). */
+    static Process ferry(final Path jar, final Path log, final List<String> args, final boolean launcher,
+        final String javaOptions) throws IOException {
         final Path script = jar.resolveSibling("ferry");
         if (launcher && Files.isExecutable(script)) {
             final List<String> command = new ArrayList<>(List.of(script.toString()));
             command.addAll(args);
-            return start(log, command);
+            final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+            builder.environment().put("FERRY_JAVA_OPTS", javaOptions);
+            return builder.start();
         }
-        final List<String> command = new ArrayList<>(List.of("-jar", jar.toString()));
+        final List<String> command = new ArrayList<>();
+        if (!javaOptions.isBlank()) {
+            command.addAll(List.of(javaOptions.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(args);
         return java(log, command);
     }
@@ -139,6 +152,13 @@ final class Runs {
     /** As above, with {@code receiveFlags} for {@code receive} and {@code sendFlags} added to {@code flags}. */
     static Sides cliMigration(final Path jar, final Path work, final Path source, final Path secret,
         final List<String> flags, final List<String> receiveFlags, final List<String> sendFlags) throws Exception {
+        return cliMigration(jar, work, source, secret, flags, receiveFlags, sendFlags, "");
+    }
+
+    /** As above, both sides run with {@code javaOptions}. */
+    static Sides cliMigration(final Path jar, final Path work, final Path source, final Path secret,
+        final List<String> flags, final List<String> receiveFlags, final List<String> sendFlags,
+        final String javaOptions) throws Exception {
         final Path target = work.resolve("destination.ram");
         final int port = freePort();
         final Path receiveLog = work.resolve("receive.log");
@@ -146,7 +166,7 @@ final class Runs {
             "--listen", "127.0.0.1:" + port, "--memory-file", target.toString(), "--secret-file", secret.toString(),
             "--stats-json", work.resolve("receive.json").toString()));
         receive.addAll(receiveFlags);
-        final Process receiver = ferry(jar, receiveLog, receive, true);
+        final Process receiver = ferry(jar, receiveLog, receive, true, javaOptions);
         final Path json = work.resolve("send.json");
         try {
             awaitLine(receiveLog, "listening on", receiver);
@@ -156,7 +176,7 @@ final class Runs {
             send.addAll(flags);
             send.addAll(sendFlags);
             final Path sendLog = work.resolve("send.log");
-            ferry(jar, sendLog, send, true).waitFor();
+            ferry(jar, sendLog, send, true, javaOptions).waitFor();
             receiver.waitFor();
         } finally {
             receiver.destroyForcibly();

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class TlsRuns {
     private static final String PASSWORD = "ferry-benchmark";
+    /** Plain TCP, TLS through the JDK's engine, TLS through BoringSSL's (-Dferry.tls.engine=boringssl). */
+    private static final List<String> TRANSPORTS = List.of("plain", "tls", "tls boringssl");
 
     private final MigrationBenchmark.Options options;
     private final Path work;
@@ -33,20 +35,29 @@ final class TlsRuns {
         final Path secret = MigrationBenchmark.secret(work);
         certificates();
         final Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
+        // --destination prefault: a preallocated, touched destination (--ram --prefault); else a fresh one
+        final String destination = options.destinationGiven && options.destinations.contains("prefault") ?
+            "prefault" : "fresh";
         for (int run = 1; run <= options.runs; run++) {
             for (final int channels : options.channels) {
-                for (final boolean tls : new boolean[] {false, true}) {
-                    Participants.warmAllocator(work, options.sizeBytes, "fresh");
+                for (final String transport : TRANSPORTS) {
+                    final boolean tls = !"plain".equals(transport);
+                    Participants.warmAllocator(work, options.sizeBytes, destination);
                     final List<String> flags = new ArrayList<>(List.of("--channels", Integer.toString(channels)));
+                    final List<String> receiveFlags = new ArrayList<>(tls ? tlsFlags("destination") : List.of());
+                    if ("prefault".equals(destination)) {
+                        receiveFlags.addAll(List.of("--ram", Long.toString(options.sizeBytes), "--prefault"));
+                    }
                     final Runs.Sides sides = Runs.cliMigration(options.ferryJar, work, source, secret, flags,
-                        tls ? tlsFlags("destination") : List.of(), tls ? tlsFlags("source") : List.of());
+                        receiveFlags, tls ? tlsFlags("source") : List.of(),
+                        "tls boringssl".equals(transport) ? "-Dferry.tls.engine=boringssl" : "");
                     if (!sides.source().contains("\"status\": \"completed\"")) {
                         throw new IllegalStateException("a migration did not complete: " + sides.source());
                     }
                     final Map<String, Double> figures = new LinkedHashMap<>();
                     figures.put("transfer-s", Runs.number(sides.source(), "transfer-time-ms") / 1e3);
                     figures.put("total-s", Runs.number(sides.source(), "total-time-ms") / 1e3);
-                    final String label = channels + " channels " + (tls ? "tls" : "plain");
+                    final String label = channels + " channels " + transport;
                     results.computeIfAbsent(label, k -> new ArrayList<>()).add(figures);
                     System.out.printf(Locale.ROOT, "run %d %-20s %s%n", run, label, figures);
                 }
@@ -94,7 +105,8 @@ final class TlsRuns {
             options.runs, "channels transport", "transfer s", "GiB/s", "total s", "tls / plain");
         for (final Map.Entry<String, List<Map<String, Double>>> entry : results.entrySet()) {
             final Map<String, Double> medians = Runs.medians(entry.getValue());
-            final Map<String, Double> plain = Runs.medians(results.get(entry.getKey().replace("tls", "plain")));
+            final String channels = entry.getKey().substring(0, entry.getKey().indexOf(" channels"));
+            final Map<String, Double> plain = Runs.medians(results.get(channels + " channels plain"));
             medians.put("gib-per-s", gib / medians.get("transfer-s"));
             medians.put("throughput-vs-plain", plain.get("transfer-s") / medians.get("transfer-s"));
             System.out.printf(Locale.ROOT, "%-20s %11.2f %9.2f %8.2f %13.2f%n", entry.getKey(),
