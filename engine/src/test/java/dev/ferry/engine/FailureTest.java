@@ -22,6 +22,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -164,19 +166,40 @@ final class FailureTest {
         Guests.assertNoFerryThreads();
     }
 
-    /** Runs a migration through a proxy and, once the source has APPLIED (it is verifying), applies {@code hit}. */
+    /**
+     * Runs a migration through a proxy and, once the source has APPLIED (it is verifying), applies {@code hit}. The
+     * source's digest threads wait at a gate until {@code hit} is done, so the source is still verifying (it has not
+     * sent VERIFY) when the hit lands, however fast the digest: the source starts it before APPLIED now, and the
+     * window without the gate was a few milliseconds.
+     */
     private MigrationResult[] hitWhileVerifying(final Workload workload, final GuestMemory source,
         final java.util.function.BiConsumer<FaultProxy, MigrationSource> hit) throws Exception {
         final MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
             .secret(Guests.SECRET).digestThreads(1));
+        final CountDownLatch gate = new CountDownLatch(1);
+        final ThreadFactory gatedDigest = runnable -> {
+            final Thread thread = new Thread(() -> {
+                if (Thread.currentThread().getName().startsWith("ferry-digest")) {
+                    try {
+                        gate.await();
+                    } catch (final InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                runnable.run();
+            });
+            thread.setDaemon(true);
+            return thread;
+        };
         try (FaultProxy proxy = new FaultProxy(destination.localAddress())) {
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(proxy.address()).memory(source).secret(Guests.SECRET).channels(2).digestThreads(1)
-                .guestControl(GuestControl.of(workload)).maxRounds(3));
+                .guestControl(GuestControl.of(workload)).maxRounds(3).threadFactory(gatedDigest));
             while (!"verifying".equals(migration.stats().status()) && !migration.result().isDone()) {
                 Thread.sleep(1);
             }
             hit.accept(proxy, migration);
+            gate.countDown();
             return new MigrationResult[] {migration.result().get(10, TimeUnit.SECONDS),
                 destination.result().get(10, TimeUnit.SECONDS)};
         }
