@@ -1,5 +1,6 @@
 package dev.ferry.engine.api;
 
+import dev.ferry.engine.channel.TlsEngines;
 import dev.ferry.engine.channel.TlsKeys;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.ErrorText;
@@ -91,6 +92,7 @@ public final class TlsFiles {
             final TrustManager[] trusting = checkingValidity(trustManagers.getTrustManagers());
             context.init(keyManagers.getKeyManagers(), trusting, null);
             TlsKeys.register(context, keyManagers.getKeyManagers()[0], trusting[0]);
+            TlsEngines.prepareInBackground(context);
             return context;
         } catch (final GeneralSecurityException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot use the key in --tls-keystore " + keystore + ": " +

@@ -15,15 +15,14 @@ import java.util.WeakHashMap;
 /**
  * TLS engines from BoringSSL (netty-tcnative's statically linked build, through netty's {@code SslContext}), for
  * contexts whose keys Ferry holds ({@link TlsKeys}). Per byte they seal and open records 2-3 times faster than the
- * JDK's engine and need no JIT warm-up (docs/benchmarks.md, "TLS"). Asked for with {@code -Dferry.tls.engine=boringssl}
- * (the JDK's engine stays the default until BoringSSL's refusals say as much as the JDK's do: docs/operations.md).
- * netty-handler and netty-tcnative-boringssl-static are optional dependencies: this is the only class that names
- * them, and it is loaded only after {@link #available()} said yes; without them every connection uses the JDK's
- * engine. The engines are configured as the JDK's: TLS 1.3 only, a client certificate required, no host-name check
- * (a peer is who the trust store says).
+ * JDK's engine and need no JIT warm-up (docs/benchmarks.md, "TLS"). netty-handler and
+ * netty-tcnative-boringssl-static are optional dependencies: this is the only class that names them, and it is
+ * loaded only after {@link #available()} said yes; without them, or with {@code -Dferry.tls.engine=jdk}, every
+ * connection uses the JDK's engine. The engines are configured as the JDK's: TLS 1.3 only, a client certificate
+ * required, no host-name check (a peer is who the trust store says).
  */
 final class BoringSslEngines {
-    /** {@code boringssl} asks for BoringSSL's engine; anything else (the default) keeps the JDK's. */
+    /** {@code jdk} keeps the JDK's engine even where BoringSSL is there. */
     static final String ENGINE_PROPERTY = "ferry.tls.engine";
     private static final System.Logger LOG = System.getLogger(BoringSslEngines.class.getName());
     private static final String[] PROTOCOLS = {"TLSv1.3"};
@@ -32,9 +31,10 @@ final class BoringSslEngines {
     private BoringSslEngines() {
     }
 
-    /** Whether BoringSSL was asked for, is on the class path and loads on this platform. */
+    /** Whether BoringSSL is on the class path, loads on this platform, and was not turned off. */
     static boolean available() {
-        if (!"boringssl".equalsIgnoreCase(System.getProperty(ENGINE_PROPERTY, ""))) {
+        final String asked = System.getProperty(ENGINE_PROPERTY, "");
+        if ("jdk".equalsIgnoreCase(asked)) {
             return false;
         }
         if (!Probe.AVAILABLE) {
@@ -45,6 +45,8 @@ final class BoringSslEngines {
 
     /** Loaded on first use: the class lookup and the native library's load, once per JVM. */
     private static final class Probe {
+        /** Why BoringSSL is not available (set by {@link #probe}, which runs after this line). */
+        static volatile String CAUSE = "not probed";
         static final boolean AVAILABLE = probe();
 
         private static volatile boolean warned;
@@ -52,16 +54,20 @@ final class BoringSslEngines {
         static void warnOnce() {
             if (!warned) {
                 warned = true;
-                LOG.log(System.Logger.Level.WARNING, "-D" + ENGINE_PROPERTY + "=boringssl: BoringSSL (netty-tcnative) " +
-                    "is not on the class path or does not load here; using the JDK's TLS engine");
+                LOG.log(System.Logger.Level.WARNING, "BoringSSL's TLS engine (netty-tcnative) is not on the class path " +
+                    "or does not load here (" + Probe.CAUSE + "); using the JDK's, whose cipher is C2's alone: under " +
+                    "the launcher, set FERRY_JAVA_OPTS=-D" + ENGINE_PROPERTY + "=jdk so that it keeps C2");
             }
         }
 
         private static boolean probe() {
             try {
                 Class.forName("io.netty.handler.ssl.OpenSsl", false, BoringSslEngines.class.getClassLoader());
-                return OpenSsl.isAvailable(); // the static BoringSSL build, which speaks TLS 1.3
+                final boolean available = OpenSsl.isAvailable(); // the static BoringSSL build, which speaks TLS 1.3
+                CAUSE = available ? "loaded" : String.valueOf(OpenSsl.unavailabilityCause());
+                return available;
             } catch (final ClassNotFoundException | LinkageError ex) {
+                CAUSE = String.valueOf(ex);
                 return false;
             }
         }
@@ -77,6 +83,11 @@ final class BoringSslEngines {
 
     static SSLEngine server(final TlsKeys keys) throws SSLException {
         return configure(contexts(keys)[1].newEngine(ByteBufAllocator.DEFAULT));
+    }
+
+    /** Makes the contexts of {@code keys} now (see {@link TlsEngines#prepareInBackground}). */
+    static void prepare(final TlsKeys keys) throws SSLException {
+        contexts(keys);
     }
 
     /** The client and server contexts of {@code keys}, made once: a native context is costly to make. */

@@ -57,6 +57,29 @@ public final class TlsEngines {
         return withoutHostNameCheck(engine);
     }
 
+    /**
+     * Makes, on a daemon thread, what the first connection of {@code context} would otherwise make on the migration's
+     * clock: BoringSSL's native library and its client and server contexts (hundreds of ms on a cold JVM). Nothing
+     * here can fail a migration: what goes wrong fails again, and is reported, at the first connection.
+     */
+    public static void prepareInBackground(final SSLContext context) {
+        final TlsKeys keys = TlsKeys.of(context);
+        if (null == keys) {
+            return;
+        }
+        final Thread thread = new Thread(() -> {
+            try {
+                if (BoringSslEngines.available()) {
+                    BoringSslEngines.prepare(keys);
+                }
+            } catch (final SSLException | RuntimeException | LinkageError ignore) {
+                // the first connection meets the same failure and names it
+            }
+        }, "ferry-tls-prepare");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /** Which engine a context's connections get: "BoringSSL" or "JDK" (for logs and the report). */
     public static String engineName(final SSLContext context) {
         return null != TlsKeys.of(context) && BoringSslEngines.available() ? "BoringSSL" : "JDK";

@@ -28,6 +28,8 @@ final class TlsTransport {
     private static final int RECORDS_PER_WRITE = 8;
     /** {@link #unwrap}'s answer when the caller's buffers cannot take the record whole. */
     private static final long NO_ROOM = -2;
+    /** The content type of a TLS handshake record, the first byte a TLS client sends. */
+    private static final int HANDSHAKE_RECORD = 0x16;
 
     private final SSLEngine engine;
     private final SocketChannel channel;
@@ -57,6 +59,9 @@ final class TlsTransport {
 
     /** Runs the handshake to its end over {@code input} (the socket or a test decorator of it). */
     void handshake(final ScatteringByteChannel input) throws IOException {
+        if (!engine.getUseClientMode()) {
+            requireHandshakeRecord(input);
+        }
         engine.beginHandshake();
         SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
         while (status != SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING &&
@@ -74,6 +79,25 @@ final class TlsTransport {
                     }
             }
             status = engine.getHandshakeStatus();
+        }
+    }
+
+    /**
+     * A server's first check of a connection: its first byte must open a TLS handshake record. A peer that does not
+     * speak TLS (a source without --tls-*, whose HELLO comes in the clear) is refused at once, as the JDK's engine
+     * does; BoringSSL's would take Ferry's HELLO for an SSLv2 header and wait for the rest of a record that never
+     * comes, until the first-bytes limit.
+     */
+    private void requireHandshakeRecord(final ScatteringByteChannel input) throws IOException {
+        while (netIn.position() == 0) {
+            if (input.read(netIn) < 0) {
+                throw new EOFException("closed by the peer during the TLS handshake");
+            }
+        }
+        final int first = netIn.get(0) & 0xFF;
+        if (first != HANDSHAKE_RECORD) {
+            throw new SSLException("Unsupported or unrecognized SSL message: the first byte is 0x" +
+                Integer.toHexString(first) + ", not a TLS handshake record (0x16)");
         }
     }
 
