@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class TlsRuns {
     private static final String PASSWORD = "ferry-benchmark";
-    /** Plain TCP, TLS through the JDK's engine, TLS through BoringSSL's (-Dferry.tls.engine=boringssl). */
-    private static final List<String> TRANSPORTS = List.of("plain", "tls", "tls boringssl");
+    /** Plain TCP, TLS through the default engine (BoringSSL's), TLS through the JDK's (-Dferry.tls.engine=jdk). */
+    private static final List<String> TRANSPORTS = List.of("plain", "tls", "tls jdk");
 
     private final MigrationBenchmark.Options options;
     private final Path work;
@@ -50,7 +50,7 @@ final class TlsRuns {
                     }
                     final Runs.Sides sides = Runs.cliMigration(options.ferryJar, work, source, secret, flags,
                         receiveFlags, tls ? tlsFlags("source") : List.of(),
-                        "tls boringssl".equals(transport) ? "-Dferry.tls.engine=boringssl" : "");
+                        "tls jdk".equals(transport) ? "-Dferry.tls.engine=jdk" : "");
                     if (!sides.source().contains("\"status\": \"completed\"")) {
                         throw new IllegalStateException("a migration did not complete: " + sides.source());
                     }
