@@ -107,6 +107,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
             // From the main channel on, a source that falls silent (even before SETUP) fails the migration.
             liveness = watchdog.every(LivenessCheck.PERIOD_MS, new LivenessCheck(admission.connections(),
                 () -> state == DestinationState.VERIFYING ? config.verifyTimeoutMs() : config.idleTimeoutMs(), this));
+            watchdog.every(Counters.LIVE_REFRESH_MS, () -> counters.refreshLive(mainBytes()));
             onSetup(awaitSetup());
             boolean done = false;
             while (!done) {

@@ -113,6 +113,7 @@ final class SourceConductor implements Runnable {
             deadline = watchdog.after(config.timeoutMs(), () -> inbox.post(new SourceEvent.Failed(
                 convergence.notConverged(config.timeoutMs())), true));
             watchdog.every(Convergence.SAMPLE_PERIOD_MS, convergence::sample);
+            watchdog.every(Counters.LIVE_REFRESH_MS, () -> counters.refreshLive(mainBytes()));
             connectAndSetUp();
             migrate();
             awaitApplied();

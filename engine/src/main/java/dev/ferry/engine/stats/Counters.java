@@ -20,6 +20,8 @@ import java.util.concurrent.TimeoutException;
 public final class Counters implements AutoCloseable {
     /** Counters a side needs besides the per-channel ones. */
     private static final int FIXED_COUNTERS = 17;
+    /** How often each side publishes its headline counters while it runs. */
+    public static final long LIVE_REFRESH_MS = 100;
     /** Room for counters a side {@link #allocate allocates} itself: refused connections, or the source's limits. */
     private static final int EXTRA_COUNTERS = 2;
     /** Per-channel counters: bytes, normal pages, zero pages, page bytes, payload bytes, codec time. */
@@ -265,8 +267,19 @@ public final class Counters implements AutoCloseable {
         return sum;
     }
 
+    /**
+     * Publishes the aggregates while the migration runs (each side's watchdog, every {@link #LIVE_REFRESH_MS}), so
+     * that {@code ferry stat} shows the headline figures moving mid-round, not only per-channel bytes. Nothing once
+     * the clock has stopped: the conductor's final {@link #refresh} is the last word.
+     */
+    public synchronized void refreshLive(final long mainBytes) {
+        if (endNs == 0) {
+            refresh(mainBytes);
+        }
+    }
+
     /** Publishes the aggregates for readers in other processes; {@code mainBytes} is the main channel's count. */
-    public void refresh(final long mainBytes) {
+    public synchronized void refresh(final long mainBytes) {
         mainChannelBytes.setRelease(mainBytes);
         transferredBytes.setRelease(mainBytes + channelBytes());
         normalPages.setRelease(normalPages());
@@ -275,7 +288,7 @@ public final class Counters implements AutoCloseable {
     }
 
     /** Stops the clock: total time is measured to here. */
-    public void end() {
+    public synchronized void end() {
         endNs = System.nanoTime();
     }
 

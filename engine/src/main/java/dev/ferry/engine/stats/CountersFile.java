@@ -107,7 +107,8 @@ public final class CountersFile implements AutoCloseable {
      * A new file in {@code directory}, named after this process, the role and a sequence. The directory is made
      * (mode 0700) or checked by {@link CountersDirectory#prepare}; the file is made with mode 0600 and exclusively:
      * an existing file or link of that name (a crashed process's file whose process id came round again) is never
-     * opened, truncated or followed, the next name is taken instead.
+     * opened, truncated or followed, the next name is taken instead. Files of processes that are gone are removed
+     * first ({@link StaleCountersFiles}).
      *
      * @throws FerryException (CONFIGURATION) if the directory is refused or the file cannot be made.
      */
@@ -116,6 +117,7 @@ public final class CountersFile implements AutoCloseable {
             throw new IllegalArgumentException("counters " + counters + " must be 0.." + MAX_COUNTERS);
         }
         CountersDirectory.prepare(directory, CountersDirectory.API_HINT);
+        StaleCountersFiles.removeIn(directory);
         for (int attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
             final Path path = directory.resolve(ProcessHandle.current().pid() + "-" + role + "-" +
                 SEQUENCE.incrementAndGet() + SUFFIX);
