@@ -18,14 +18,15 @@ import java.util.concurrent.TimeoutException;
  * progress line, the API's {@code stats()} and {@code ferry stat} all read these same counters.
  */
 public final class Counters implements AutoCloseable {
-    /** Counters a side needs besides the per-channel ones. */
-    private static final int FIXED_COUNTERS = 17;
+    /** Counters every side has, made with these counters (the constructor makes each of them). */
+    private static final int FIXED_COUNTERS = CounterDescriptor.count(CounterDescriptor.Scope.EVERY_SIDE);
     /** How often each side publishes its headline counters while it runs. */
     public static final long LIVE_REFRESH_MS = 100;
     /** Room for counters a side {@link #allocate allocates} itself: refused connections, or the source's limits. */
-    private static final int EXTRA_COUNTERS = 2;
+    private static final int EXTRA_COUNTERS = Math.max(CounterDescriptor.count(CounterDescriptor.Scope.SOURCE),
+        CounterDescriptor.count(CounterDescriptor.Scope.DESTINATION));
     /** Per-channel counters: bytes, normal pages, zero pages, page bytes, payload bytes, codec time. */
-    private static final int PER_CHANNEL = 6;
+    private static final int PER_CHANNEL = CounterDescriptor.count(CounterDescriptor.Scope.PER_CHANNEL);
 
     private final CountersFile storage;
     private final CountersManager manager;

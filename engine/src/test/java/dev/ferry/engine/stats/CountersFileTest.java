@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,6 +38,40 @@ final class CountersFileTest {
         }
         assertFalse(Files.exists(path), "closing the counters removes their file");
         assertEquals(List.of(), CountersFile.readAll(dir));
+    }
+
+    /**
+     * The file's size is derived from the descriptors' scopes, not kept in step by hand: a side with its channels and
+     * its own counters fills it exactly, and every counter of every side is there under its label.
+     */
+    @Test
+    void eachSideFillsItsFileExactlyWithEveryCounterItsScopeGivesIt() throws Exception {
+        final int channels = 3;
+        for (final CounterDescriptor.Scope side : new CounterDescriptor.Scope[] {CounterDescriptor.Scope.SOURCE,
+            CounterDescriptor.Scope.DESTINATION}) {
+            final Path sideDir = dir.resolve(side.name().toLowerCase(Locale.ROOT));
+            try (Counters counters = new Counters(CountersFile.create(sideDir, "source", Counters.capacity(channels)))) {
+                counters.channels(channels);
+                for (final CounterDescriptor descriptor : CounterDescriptor.values()) {
+                    if (descriptor.scope() == side) {
+                        counters.allocate(descriptor);
+                    }
+                }
+                final List<String> labels = CountersFile.readAll(sideDir).stream().map(CountersFile.Sample::label)
+                    .toList();
+                for (final CounterDescriptor descriptor : CounterDescriptor.values()) {
+                    if (descriptor.scope() == CounterDescriptor.Scope.PER_CHANNEL) {
+                        for (int c = 0; c < channels; c++) {
+                            assertTrue(labels.contains(descriptor.label(c)), descriptor.label(c) + " in " + labels);
+                        }
+                    } else if (descriptor.scope() == CounterDescriptor.Scope.EVERY_SIDE || descriptor.scope() == side) {
+                        assertTrue(labels.contains(descriptor.label()), descriptor.label() + " in " + labels);
+                    }
+                }
+                assertTrue(labels.size() <= Counters.capacity(channels), labels.size() + " counters in a file for " +
+                    Counters.capacity(channels));
+            }
+        }
     }
 
     @Test
