@@ -39,10 +39,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The source's conductor: the one thread that owns the migration's state. It connects, sets up, runs the rounds
- * through the {@link RoundScheduler}, asks the {@link SwitchoverPolicy} when to pause, waits for APPLIED, verifies,
- * and decides the outcome. Other threads (the main-channel reader, the senders, a cancelling caller) only post to
- * its {@link SourceInbox}; an urgent post also terminates the barrier so that the conductor stops waiting and reads
- * it. The state changes only in {@link #transition}, which checks every move.
+ * through the {@link RoundScheduler}, asks the {@link ConvergencePolicy} (through {@link Convergence}) when to
+ * pause, waits for APPLIED, verifies, and decides the outcome. Other threads (the main-channel reader, the
+ * senders, a cancelling caller) only post to its {@link SourceInbox}; an urgent post also terminates the barrier so
+ * that the conductor stops waiting and reads it. The state changes only in {@link #transition}, which checks every move.
  * <p>
  * Outcome rules: a failure before APPLIED resumes the guest; after APPLIED, anything but a verified RESULT or the
  * destination's word that it discarded its copy is {@code unknown} and leaves the guest paused; a verified completion
