@@ -1,9 +1,9 @@
 package dev.ferry.bench;
 
-import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
-import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.MigrationSource;
+import dev.ferry.engine.api.MemoryFactory;
+import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.stats.MigrationStats;

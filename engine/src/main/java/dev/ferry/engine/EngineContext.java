@@ -6,10 +6,10 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.file.Path;
-import javax.net.ssl.SSLContext;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * What both sides' Contexts configure alike: the secret, verification, the barrier's timeout, digest threads, how

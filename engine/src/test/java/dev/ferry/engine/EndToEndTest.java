@@ -5,7 +5,6 @@ import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.api.VerifyMode;
-
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.Workload;

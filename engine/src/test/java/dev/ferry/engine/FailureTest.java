@@ -8,7 +8,6 @@ import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
-
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.Workload;

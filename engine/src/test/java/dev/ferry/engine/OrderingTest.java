@@ -3,7 +3,6 @@ package dev.ferry.engine;
 import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
-
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.Workload;

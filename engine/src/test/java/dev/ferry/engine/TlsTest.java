@@ -3,8 +3,8 @@ package dev.ferry.engine;
 import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.api.TlsFiles;
+import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.memory.GuestMemory;
@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
-import java.util.function.BiFunction;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The guest's memory: an ordered set of {@link RamBlock}s sharing one page size, found by name or by numeric id.

@@ -1,7 +1,7 @@
 package dev.ferry.memory;
 
-import java.nio.ByteOrder;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Zero-copy {@link ByteBuffer} views of pages of one {@link GuestMemory}, for gathering writes and scattering

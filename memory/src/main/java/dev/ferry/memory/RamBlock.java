@@ -1,6 +1,5 @@
 package dev.ferry.memory;
 
-import java.nio.charset.StandardCharsets;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.IoUtil;
@@ -12,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;

@@ -1,7 +1,6 @@
 package dev.ferry.engine.api;
 
 import dev.ferry.engine.error.ErrorCode;
-
 import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.memory.GuestMemory;
 

@@ -1,8 +1,9 @@
 package dev.ferry.engine.api;
 
-import java.util.Locale;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
+
+import java.util.Locale;
 
 /** Whether the migration ends with a digest of both sides' actual memory. Both sides must agree. */
 public enum VerifyMode {

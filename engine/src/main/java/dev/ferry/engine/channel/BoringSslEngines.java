@@ -7,10 +7,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
 import java.util.Map;
 import java.util.WeakHashMap;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 
 /**
  * TLS engines from BoringSSL (netty-tcnative's statically linked build, through netty's {@code SslContext}), for

@@ -6,14 +6,14 @@ import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The mutual, HMAC-based handshake that opens every connection (layouts in {@link HandshakeFlyweight}).

@@ -4,9 +4,9 @@ import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.StatusFlyweight;
+import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.ExpandableDirectByteBuffer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

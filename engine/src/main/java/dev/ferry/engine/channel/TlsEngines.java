@@ -3,10 +3,6 @@ package dev.ferry.engine.channel;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
 import java.io.EOFException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -14,6 +10,10 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.util.Locale;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The engines of Ferry's mutual TLS: TLS 1.3 only, the destination requiring a client certificate, no host-name

@@ -1,10 +1,10 @@
 package dev.ferry.engine.channel;
 
+import java.util.Map;
+import java.util.WeakHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * The key and trust managers behind an {@link SSLContext} that Ferry made itself (from key store files), so that

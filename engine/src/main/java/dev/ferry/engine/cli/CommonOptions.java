@@ -1,19 +1,19 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.api.MigrationStatus;
-import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.util.function.Consumer;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.stats.CountersDirectory;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /** Options every command shares, and the exit-code rule. */
 final class CommonOptions {

@@ -1,14 +1,14 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.stats.Units;
+import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.stats.ProgressLine;
+import dev.ferry.engine.stats.Units;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
@@ -17,9 +17,9 @@ import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.Workload;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,8 +1,5 @@
 package dev.ferry.engine.cli;
 
-import java.io.UncheckedIOException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import dev.ferry.engine.ColdStart;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.ErrorText;
@@ -12,7 +9,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /** {@code java -jar ferry.jar send|receive|demo ...}. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = FerryCli.ManifestVersion.class,

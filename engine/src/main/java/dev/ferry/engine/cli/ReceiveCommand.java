@@ -1,32 +1,32 @@
 package dev.ferry.engine.cli;
 
-import javax.net.ssl.SSLContext;
-import java.nio.file.Files;
 import dev.ferry.engine.ColdStart;
-import dev.ferry.engine.api.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.api.MemoryFactory;
+import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.FerryException;
-import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.stats.ProgressLine;
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 @Command(name = "receive", mixinStandardHelpOptions = true,
     description = "Wait for one migration and write the guest's memory to a file created afresh.")

@@ -1,15 +1,15 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.api.TlsFiles;
 import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
-import javax.net.ssl.SSLContext;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 
 /**
  * Who may take part, for {@code send} and {@code receive}: the shared secret ({@code --secret-file FILE} or

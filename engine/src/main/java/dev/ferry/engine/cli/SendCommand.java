@@ -1,12 +1,12 @@
 package dev.ferry.engine.cli;
 
 import dev.ferry.engine.ColdStart;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.api.GuestControl;
 import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
@@ -16,11 +16,10 @@ import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.Workload;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
@@ -30,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
     description = "Migrate the content of an existing memory file to a waiting 'ferry receive'.")

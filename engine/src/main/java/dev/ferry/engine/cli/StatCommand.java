@@ -5,9 +5,9 @@ import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.stats.CountersDirectory;
 import dev.ferry.engine.stats.CountersFile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;

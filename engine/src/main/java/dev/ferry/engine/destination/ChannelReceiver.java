@@ -2,10 +2,10 @@ package dev.ferry.engine.destination;
 
 import dev.ferry.engine.api.Compression;
 import dev.ferry.engine.api.PageApplyListener;
+import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
-import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.ProtocolException;

@@ -9,10 +9,10 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
-import javax.net.ssl.SSLContext;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * Everything the destination engine needs, validated: made by {@code MigrationDestination.Context.conclude()}.

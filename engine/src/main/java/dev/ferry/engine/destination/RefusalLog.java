@@ -3,11 +3,11 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.channel.TlsEngines;
 import dev.ferry.engine.error.FerryException;
 
-import javax.net.ssl.SSLException;
 import java.io.EOFException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 
 /**
  * Logs refused connections once per cause per {@link #PERIOD_NS}, not once per connection: a flood of garbage

@@ -9,12 +9,12 @@ import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 
-import javax.net.ssl.SSLException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
 import java.util.List;
+import javax.net.ssl.SSLException;
 
 /**
  * How the source reaches the destination: connect, then TLS when configured, then Ferry's handshake, all bounded

@@ -9,9 +9,9 @@ import org.agrona.concurrent.IdleStrategy;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
-import javax.net.ssl.SSLContext;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * Everything the source engine needs, validated: made by {@code MigrationSource.Context.conclude()}, so the engine

@@ -1,12 +1,11 @@
 package dev.ferry.engine.stats;
 
+import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.FerryException;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
-
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.cli.CliTest.Run;
 import dev.ferry.engine.stats.CountersFile;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;
@@ -18,7 +19,6 @@ import static dev.ferry.engine.cli.CliTest.freePort;
 import static dev.ferry.engine.cli.CliTest.inProcess;
 import static dev.ferry.engine.cli.CliTest.process;
 import static dev.ferry.engine.cli.CliTest.secretFile;
-import dev.ferry.engine.cli.CliTest.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

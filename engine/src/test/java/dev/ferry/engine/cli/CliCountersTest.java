@@ -1,5 +1,6 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.cli.CliTest.Run;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -17,8 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-
-import dev.ferry.engine.cli.CliTest.Run;
 
 import static dev.ferry.engine.cli.CliTest.freePort;
 import static dev.ferry.engine.cli.CliTest.inProcess;

@@ -1,5 +1,6 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.cli.CliTest.Run;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
@@ -12,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import dev.ferry.engine.cli.CliTest.Run;
 
 import static dev.ferry.engine.cli.CliTest.awaitLine;
 import static dev.ferry.engine.cli.CliTest.freePort;

@@ -1,8 +1,8 @@
 package dev.ferry.engine.codec;
 
 import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.fuzz.Fuzz;
+import dev.ferry.engine.protocol.ProtocolException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

@@ -1,9 +1,9 @@
 package dev.ferry.engine.protocol;
 
+import dev.ferry.engine.fuzz.Fuzz;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.engine.fuzz.Fuzz;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
