@@ -13,11 +13,14 @@ final class MigrationOptions {
     int channels;
 
     @Option(names = "--dirty-rate", paramLabel = "PAGES_PER_S", defaultValue = "0",
-        description = "Synthetic workload writing this many pages per second while migrating (default: 0, idle).")
+        description = "For tests and demos: a synthetic workload that writes this many pages per second of random "
+            + "data into the guest's memory while migrating; with send, that is --memory-file itself, which it changes "
+            + "(default: 0, off).")
     long dirtyRate;
 
     @Option(names = "--hot-set", paramLabel = "SIZE", defaultValue = "64m", converter = Converters.Size.class,
-        description = "Size of the region the workload dirties, from the middle of memory (default: ${DEFAULT-VALUE}).")
+        description = "Size of the region --dirty-rate's workload writes into, from the middle of memory (default: "
+            + "${DEFAULT-VALUE}).")
     long hotSetBytes;
 
     @Option(names = "--writers", paramLabel = "N", defaultValue = "1",
