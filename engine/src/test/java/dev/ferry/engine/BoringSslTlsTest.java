@@ -2,6 +2,7 @@ package dev.ferry.engine;
 
 import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.api.TlsFiles;
 import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.channel.TlsEngines;
 import dev.ferry.engine.error.ErrorCode;
@@ -11,7 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
@@ -79,6 +84,46 @@ final class BoringSslTlsTest {
                 results[0].error());
             assertEquals(0, results[0].stats().normalPages(), "no page moved");
         }
+    }
+
+    /** Ed25519 keys sign only through the JDK's engine: such a context keeps it, and migrates. */
+    @Test
+    void ed25519KeysKeepTheJdkEngineAndMigrate() throws Exception {
+        final String password = "ferry-test";
+        final Path passwordFile = Files.writeString(dir.resolve("ed-password"), password + "\n");
+        for (final String side : new String[] {"ed-source", "ed-destination"}) {
+            keytool("-genkeypair", "-alias", side, "-keyalg", "Ed25519", "-dname", "CN=" + side, "-validity", "2",
+                "-keystore", dir.resolve(side + ".p12").toString(), "-storetype", "PKCS12", "-storepass", password,
+                "-keypass", password);
+            keytool("-exportcert", "-alias", side, "-keystore", dir.resolve(side + ".p12").toString(), "-storepass",
+                password, "-file", dir.resolve(side + ".cer").toString());
+        }
+        for (final String[] pair : new String[][] {{"ed-source", "ed-destination"}, {"ed-destination", "ed-source"}}) {
+            keytool("-importcert", "-noprompt", "-alias", pair[1], "-file", dir.resolve(pair[1] + ".cer").toString(),
+                "-keystore", dir.resolve(pair[0] + "-trust.p12").toString(), "-storetype", "PKCS12", "-storepass",
+                password);
+        }
+        final char[] secret = TlsFiles.password(passwordFile);
+        final SSLContext sourceTls = TlsFiles.context(dir.resolve("ed-source.p12"), dir.resolve("ed-source-trust.p12"),
+            secret);
+        final SSLContext destinationTls = TlsFiles.context(dir.resolve("ed-destination.p12"),
+            dir.resolve("ed-destination-trust.p12"), secret);
+        assertEquals("JDK", TlsEngines.engineName(sourceTls));
+        try (GuestMemory memory = Guests.filled(Guests.anonymous(Guests.SPECS), 33)) {
+            final MigrationResult[] results = migrate(destinationTls, sourceTls, Guests.SECRET, memory);
+            assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());
+            Guests.assertSameMemory(memory, results[1].memory());
+            results[1].memory().close();
+        }
+    }
+
+    private static void keytool(final String... args) throws Exception {
+        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+            "keytool").toString()));
+        command.addAll(List.of(args));
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0, "keytool: " + output);
     }
 
     @Test

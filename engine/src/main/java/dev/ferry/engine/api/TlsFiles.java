@@ -91,8 +91,10 @@ public final class TlsFiles {
             final SSLContext context = SSLContext.getInstance("TLSv1.3");
             final TrustManager[] trusting = checkingValidity(trustManagers.getTrustManagers());
             context.init(keyManagers.getKeyManagers(), trusting, null);
-            TlsKeys.register(context, keyManagers.getKeyManagers()[0], trusting[0]);
-            TlsEngines.prepareInBackground(context);
+            if (onlyRsaOrEcKeys(keys, password)) {
+                TlsKeys.register(context, keyManagers.getKeyManagers()[0], trusting[0]);
+                TlsEngines.prepareInBackground(context);
+            }
             return context;
         } catch (final GeneralSecurityException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot use the key in --tls-keystore " + keystore + ": " +
@@ -117,6 +119,27 @@ public final class TlsFiles {
         }
         throw new FerryException(ErrorCode.CONFIGURATION, "--tls-keystore " + keystore + " holds no private key " +
             "entry, only certificates (is it a trust store?): it needs this side's key and certificate");
+    }
+
+    /**
+     * Whether every key in {@code keys} is RSA or EC, the kinds BoringSSL's engine signs with through a Java key
+     * manager. An Ed25519 key works with the JDK's engine only (through BoringSSL every handshake failed with an
+     * internal error), so a context with one keeps the JDK's engine.
+     */
+    private static boolean onlyRsaOrEcKeys(final KeyStore keys, final char[] password) {
+        try {
+            for (final String alias : Collections.list(keys.aliases())) {
+                if (keys.entryInstanceOf(alias, KeyStore.PrivateKeyEntry.class)) {
+                    final String algorithm = keys.getKey(alias, password).getAlgorithm();
+                    if (!"RSA".equals(algorithm) && !"EC".equals(algorithm)) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        } catch (final GeneralSecurityException | RuntimeException ex) {
+            return false;
+        }
     }
 
     private static TrustManager[] checkingValidity(final TrustManager[] managers) {
