@@ -74,11 +74,15 @@ public final class CountersFile implements AutoCloseable {
     private final Path path;
     private final ByteBuffer mapping;
     private final CountersManager manager;
+    /** The file's channel, held open with an exclusive lock for as long as the file lives (null in memory). */
+    private final FileChannel owner;
     private boolean closed;
 
-    private CountersFile(final Path path, final ByteBuffer mapping, final int counters, final String role) {
+    private CountersFile(final Path path, final ByteBuffer mapping, final int counters, final String role,
+        final FileChannel owner) {
         this.path = path;
         this.mapping = mapping;
+        this.owner = owner;
         final int valuesLength = counters * CountersReader.COUNTER_LENGTH;
         final int metadataLength = counters * CountersReader.METADATA_LENGTH;
         final UnsafeBuffer header = new UnsafeBuffer(mapping, 0, HEADER_LENGTH);
@@ -99,7 +103,7 @@ public final class CountersFile implements AutoCloseable {
 
     /** Counters in direct memory only, for {@code counters} counters. */
     public static CountersFile inMemory(final String role, final int counters) {
-        return new CountersFile(null, ByteBuffer.allocateDirect(length(counters)), counters, role);
+        return new CountersFile(null, ByteBuffer.allocateDirect(length(counters)), counters, role, null);
     }
 
     /**
@@ -122,10 +126,16 @@ public final class CountersFile implements AutoCloseable {
                 SEQUENCE.incrementAndGet() + SUFFIX);
             final FileChannel channel = openNew(path);
             if (null != channel) {
-                try (channel) {
+                try {
+                    // Held until close: the lock, not the process id, tells another process (in another pid
+                    // namespace, say) that this file is in use (StaleCountersFiles).
+                    if (null == channel.tryLock()) {
+                        throw new IOException("cannot lock a file just made");
+                    }
                     final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, length(counters));
-                    return new CountersFile(path, mapping, counters, role);
+                    return new CountersFile(path, mapping, counters, role, channel);
                 } catch (final IOException ex) {
+                    closeQuietly(channel);
                     deleteQuietly(path);
                     throw cannotMake(path, ex);
                 }
@@ -149,6 +159,14 @@ public final class CountersFile implements AutoCloseable {
     private static FerryException cannotMake(final Path path, final IOException ex) {
         return new FerryException(ErrorCode.CONFIGURATION, "cannot make the counters file " + path + ": " +
             CountersDirectory.reason(ex), ex);
+    }
+
+    private static void closeQuietly(final FileChannel channel) {
+        try {
+            channel.close();
+        } catch (final IOException ignore) {
+            // closing releases the lock; nothing else depends on it
+        }
     }
 
     private static void deleteQuietly(final Path path) {
@@ -186,6 +204,7 @@ public final class CountersFile implements AutoCloseable {
             } catch (final IOException ignore) {
                 // a counters file left behind is reported as stale by ferry stat.
             }
+            closeQuietly(owner); // the lock goes last, with the file already gone
         }
     }
 

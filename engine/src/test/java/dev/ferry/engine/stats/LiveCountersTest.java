@@ -84,7 +84,10 @@ final class LiveCountersTest {
         }
     }
 
-    /** A file named as Ferry names them, of a process id that is not alive, goes; others stay. */
+    /**
+     * A file named as Ferry names them, of a process id that is not alive, whose lock nobody holds, goes; others
+     * stay.
+     */
     @Test
     void aDeadProcesssFileIsRemovedByTheNextOne() throws Exception {
         final Path counters = dir.resolve("counters");
@@ -98,6 +101,17 @@ final class LiveCountersTest {
         final Path other = Files.writeString(counters.resolve("notes.txt"), "not ours");
         final Path link = counters.resolve(dead + "-destination-2" + CountersFile.SUFFIX);
         Files.createSymbolicLink(link, other);
+        // A live file whose process id means nothing here (a process in another pid namespace): its owner's lock
+        // keeps it. Made by this process and renamed, so the lock is held (in this JVM, which the check sees too).
+        try (CountersFile inUse = CountersFile.create(counters, "destination", 8)) {
+            final Path foreign = counters.resolve((dead - 1) + "-destination-7" + CountersFile.SUFFIX);
+            Files.move(inUse.path(), foreign);
+            try (CountersFile file = CountersFile.create(counters, "source", 8)) {
+                assertTrue(Files.exists(foreign), "a file whose lock is held stays, whatever its process id");
+                assertTrue(Files.exists(file.path()));
+            }
+            Files.move(foreign, inUse.path());
+        }
         try (CountersFile file = CountersFile.create(counters, "source", 8)) {
             assertFalse(Files.exists(stale), "the dead process's file is removed");
             assertTrue(Files.exists(alive), "a live process's file stays");
