@@ -55,8 +55,9 @@ final class BoringSslEngines {
             if (!warned) {
                 warned = true;
                 LOG.log(System.Logger.Level.WARNING, "BoringSSL's TLS engine (netty-tcnative) is not on the class path " +
-                    "or does not load here (" + Probe.CAUSE + "); using the JDK's, whose cipher is C2's alone: under " +
-                    "the launcher, set FERRY_JAVA_OPTS=-D" + ENGINE_PROPERTY + "=jdk so that it keeps C2");
+                    "or does not load here (" + Probe.CAUSE + "); using the JDK's, whose cipher needs C2 (a JVM run " +
+                    "with -XX:TieredStopAtLevel=1, as ferry's launcher runs it, should say -D" + ENGINE_PROPERTY +
+                    "=jdk: then the launcher keeps C2)");
             }
         }
 

@@ -299,8 +299,11 @@ final class SourceConductor implements Runnable {
             paused = false;
         }
         stopThreads(channel);
-        if (null != digest && !digest.stop(CLOSE_GRACE_MS * 5)) {
-            LOG.log(System.Logger.Level.ERROR, "the source's digest did not stop within {0} ms", CLOSE_GRACE_MS * 5);
+        // The memory is the embedder's, who may unmap it as soon as the result is out: the digest reading it must
+        // have ended first. It stops at its next 1 MiB chunk; a long wait is a starved thread, so keep waiting.
+        while (null != digest && !digest.stop(CLOSE_GRACE_MS * 5)) {
+            LOG.log(System.Logger.Level.ERROR, "the source's digest has not stopped after {0} ms; waiting for it " +
+                "before the result, so that memory is not unmapped under it", CLOSE_GRACE_MS * 5);
         }
         counters.end();
         counters.refresh(mainBytes());
