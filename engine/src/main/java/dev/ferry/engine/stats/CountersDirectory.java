@@ -2,16 +2,13 @@ package dev.ferry.engine.stats;
 
 import com.sun.security.auth.module.UnixSystem;
 import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.error.ErrorText;
 import dev.ferry.engine.error.FerryException;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -127,21 +124,6 @@ public final class CountersDirectory {
 
     /** What went wrong with a file, in the operating system's words and without a Java class name. */
     public static String reason(final IOException ex) {
-        if (ex instanceof FileSystemException fileSystem && null != fileSystem.getReason()) {
-            return fileSystem.getReason();
-        }
-        if (ex instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (ex instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (ex instanceof FileAlreadyExistsException) {
-            return "it exists already";
-        }
-        if (ex instanceof NotDirectoryException) {
-            return "not a directory";
-        }
-        return String.valueOf(ex.getMessage());
+        return ErrorText.of(ex);
     }
 }
