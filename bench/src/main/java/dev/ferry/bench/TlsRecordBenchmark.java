@@ -1,5 +1,6 @@
 package dev.ferry.bench;
 
+import dev.ferry.bench.e2e.KeytoolPair;
 import dev.ferry.engine.api.TlsFiles;
 import dev.ferry.engine.channel.TlsEngines;
 import io.netty.buffer.ByteBufAllocator;
@@ -27,7 +28,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
@@ -82,20 +82,7 @@ public class TlsRecordBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         keys = Files.createTempDirectory("ferry-tls-bench");
-        final Path password = keys.resolve("password");
-        Files.writeString(password, PASSWORD + "\n");
-        for (final String side : new String[] {"source", "destination"}) {
-            keytool("-genkeypair", "-alias", side, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + side,
-                "-validity", "2", "-keystore", keys.resolve(side + ".p12").toString(), "-storetype", "PKCS12",
-                "-storepass", PASSWORD, "-keypass", PASSWORD);
-            keytool("-exportcert", "-alias", side, "-keystore", keys.resolve(side + ".p12").toString(), "-storepass",
-                PASSWORD, "-file", keys.resolve(side + ".cer").toString());
-        }
-        for (final String[] pair : new String[][] {{"source", "destination"}, {"destination", "source"}}) {
-            keytool("-importcert", "-noprompt", "-alias", pair[1], "-file", keys.resolve(pair[1] + ".cer").toString(),
-                "-keystore", keys.resolve(pair[0] + "-trust.p12").toString(), "-storetype", "PKCS12", "-storepass",
-                PASSWORD);
-        }
+        KeytoolPair.make(keys, PASSWORD);
         if ("boringssl".equals(provider)) {
             client = boringSsl(false);
             server = boringSsl(true);
@@ -201,8 +188,7 @@ public class TlsRecordBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        for (final String file : List.of("password", "source.p12", "destination.p12", "source.cer", "destination.cer",
-            "source-trust.p12", "destination-trust.p12")) {
+        for (final String file : KeytoolPair.FILES) {
             Files.deleteIfExists(keys.resolve(file));
         }
         Files.deleteIfExists(keys);
@@ -211,22 +197,22 @@ public class TlsRecordBenchmark {
     /** 512 KiB through the client's wrap only (the sender's share). */
     @Benchmark
     public int wrap() throws Exception {
+        wrapPacket();
+        return net.position();
+    }
+
+    private void wrapPacket() throws Exception {
         plain.rewind();
         net.clear();
         while (plain.hasRemaining()) {
             client.wrap(plain, net);
         }
-        return net.position();
     }
 
     /** 512 KiB wrapped by the client and unwrapped by the server (both shares, one core). */
     @Benchmark
     public int wrapAndUnwrap() throws Exception {
-        plain.rewind();
-        net.clear();
-        while (plain.hasRemaining()) {
-            client.wrap(plain, net);
-        }
+        wrapPacket();
         net.flip();
         received.clear();
         while (net.hasRemaining()) {
@@ -246,16 +232,5 @@ public class TlsRecordBenchmark {
             bytes += cipher.doFinal(record, 0, RECORD, sealed, 0);
         }
         return bytes;
-    }
-
-    private static void keytool(final String... args) throws Exception {
-        final String[] command = new String[args.length + 1];
-        command[0] = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        System.arraycopy(args, 0, command, 1, args.length);
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getInputStream().readAllBytes();
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("keytool failed: " + String.join(" ", command));
-        }
     }
 }

@@ -1,13 +1,11 @@
 package dev.ferry.bench.e2e;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The TLS benchmark ({@code e2e --tls}): an idle random guest of {@code --size} (default 2 GiB) migrated with
@@ -33,7 +31,7 @@ final class TlsRuns {
         MigrationBenchmark.Options.requireRoom(2 * options.sizeBytes);
         final Path source = MigrationBenchmark.source(work, "random", options.sizeBytes);
         final Path secret = MigrationBenchmark.secret(work);
-        certificates();
+        KeytoolPair.make(work, PASSWORD);
         final Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
         // --destination prefault: a preallocated, touched destination (--ram --prefault); else a fresh one
         final String destination = options.destinationGiven && options.destinations.contains("prefault") ?
@@ -69,33 +67,6 @@ final class TlsRuns {
     private List<String> tlsFlags(final String side) {
         return List.of("--tls-keystore", work.resolve(side + ".p12").toString(), "--tls-truststore",
             work.resolve(side + "-trust.p12").toString(), "--tls-password-file", work.resolve("password").toString());
-    }
-
-    private void certificates() throws Exception {
-        Files.writeString(work.resolve("password"), PASSWORD + "\n");
-        for (final String side : new String[] {"source", "destination"}) {
-            keytool("-genkeypair", "-alias", side, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + side,
-                "-validity", "2", "-keystore", work.resolve(side + ".p12").toString(), "-storetype", "PKCS12",
-                "-storepass", PASSWORD, "-keypass", PASSWORD);
-            keytool("-exportcert", "-alias", side, "-keystore", work.resolve(side + ".p12").toString(), "-storepass",
-                PASSWORD, "-file", work.resolve(side + ".cer").toString());
-        }
-        for (final String[] pair : new String[][] {{"source", "destination"}, {"destination", "source"}}) {
-            keytool("-importcert", "-noprompt", "-alias", pair[1], "-file", work.resolve(pair[1] + ".cer").toString(),
-                "-keystore", work.resolve(pair[0] + "-trust.p12").toString(), "-storetype", "PKCS12", "-storepass",
-                PASSWORD);
-        }
-    }
-
-    private void keytool(final String... args) throws Exception {
-        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-            "keytool").toString()));
-        command.addAll(List.of(args));
-        final Path log = work.resolve("keytool.log");
-        final Process process = Runs.start(log, command);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("keytool failed: " + Files.readString(log));
-        }
     }
 
     private void report(final Map<String, List<Map<String, Double>>> results) throws Exception {
