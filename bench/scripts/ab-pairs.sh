@@ -5,10 +5,13 @@
 #   bench/scripts/ab-pairs.sh JAR_A JAR_B [PAIRS] [random|zeros] [DESTINATION[,DESTINATION_B]]
 # DESTINATION: fresh, prefault (default) or prefault-late (as prefault, but the source starts 2 s after the
 # destination says it is listening); a second one after a comma is B's (then A and B may be the same jar).
-# Each JAR is a ferry.jar (mvn -q -DskipTests package at each commit, then copy engine/target/ferry.jar away).
+# Each JAR is a ferry.jar (mvn -q -DskipTests package at each commit, then copy engine/target/ferry.jar away), or
+# the launcher beside one (engine/target/ferry: its JVM options and class-data archive). OPTS_A and OPTS_B, when
+# set, are JVM options for A's and B's runs (FERRY_JAVA_OPTS for a launcher), e.g. to compare C1 with C2:
+#   OPTS_B=-XX:TieredStopAtLevel=1 bench/scripts/ab-pairs.sh engine/target/ferry.jar engine/target/ferry.jar 4
 # Needs 4 GiB free in /dev/shm.
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 jar_a=$1 jar_b=$2 pairs=${3:-4} content=${4:-random} destination=${5:-prefault}
 for jar in "$jar_a" "$jar_b"; do [ -f "$jar" ] || { echo "no such jar: $jar" >&2; exit 2; }; done
 work=$(mktemp -d /dev/shm/ferry-ab-XXXXXX)
@@ -30,15 +33,24 @@ setting() { # DESTINATION: sets ram and delay
 }
 destination_a=${destination%%,*} destination_b=${destination#*,}
 setting "$destination_a"; setting "$destination_b"
-run() { # JAR LABEL: one migration; appends "total setup transfer verify" (ms) to $work/LABEL
+ferry() { # JAR OPTS ARGS...: the CLI of JAR (a jar, or a launcher) with JVM options OPTS
+  local jar=$1 opts=$2; shift 2
+  if [[ "$jar" == *.jar ]]; then
+    # shellcheck disable=SC2086
+    java $opts -jar "$jar" "$@"
+  else
+    FERRY_JAVA_OPTS=$opts "$jar" "$@"
+  fi
+}
+run() { # JAR LABEL OPTS: one migration; appends "total setup transfer verify" (ms) to $work/LABEL
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   rm -f "$work/destination.ram"
-  java -jar "$1" receive --listen "127.0.0.1:$port" --memory-file "$work/destination.ram" \
+  ferry "$1" "$3" receive --listen "127.0.0.1:$port" --memory-file "$work/destination.ram" \
     --secret-file "$work/secret" "${ram[@]}" > "$work/receive.log" 2>&1 &
   receiver=$!
   for _ in $(seq 600); do grep -q 'listening on' "$work/receive.log" && break; sleep 0.05; done
   sleep "$delay"
-  java -jar "$1" send --connect "127.0.0.1:$port" --memory-file "$work/source.ram" --channels 2 \
+  ferry "$1" "$3" send --connect "127.0.0.1:$port" --memory-file "$work/source.ram" --channels 2 \
     --secret-file "$work/secret" --stats-json "$work/send.json" > /dev/null 2>&1
   wait "$receiver"
   line=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(*(d[k + "-time-ms"] for k in
@@ -47,8 +59,8 @@ run() { # JAR LABEL: one migration; appends "total setup transfer verify" (ms) t
   echo "$line" >> "$work/$2"
 }
 for _ in $(seq "$pairs"); do
-  setting "$destination_a"; run "$jar_a" A
-  setting "$destination_b"; run "$jar_b" B
+  setting "$destination_a"; run "$jar_a" A "${OPTS_A:-}"
+  setting "$destination_b"; run "$jar_b" B "${OPTS_B:-}"
 done
 for label in A B; do
   python3 -c 'import statistics,sys; rows=[list(map(int, l.split())) for l in open(sys.argv[1])]
