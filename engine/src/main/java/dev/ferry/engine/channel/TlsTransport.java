@@ -37,14 +37,12 @@ final class TlsTransport {
     private final ByteBuffer netOut;
     private final ByteBuffer appIn;
     private final int recordBytes;
-    private final int plainRecordBytes;
     private final ReentrantLock writeLock = new ReentrantLock();
 
     TlsTransport(final SSLEngine engine, final SocketChannel channel) {
         this.engine = engine;
         this.channel = channel;
         this.recordBytes = engine.getSession().getPacketBufferSize();
-        this.plainRecordBytes = engine.getSession().getApplicationBufferSize();
         this.netIn = ByteBuffer.allocateDirect(4 * recordBytes);
         this.netOut = ByteBuffer.allocateDirect(RECORDS_PER_WRITE * recordBytes);
         // As large as a whole record, not only its plaintext: BoringSSL's engine asks for room for the record's
@@ -183,7 +181,7 @@ final class TlsTransport {
                     break;
                 case BUFFER_OVERFLOW:
                     if (null == dsts) {
-                        throw new SSLException("a TLS record larger than the session's " + plainRecordBytes + " bytes");
+                        throw new SSLException("a TLS record larger than the session's " + recordBytes + " bytes");
                     }
                     return NO_ROOM;
                 default:
