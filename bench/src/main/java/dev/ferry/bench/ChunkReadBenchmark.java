@@ -1,6 +1,6 @@
 package dev.ferry.bench;
 
-import dev.ferry.memory.Pages;
+import dev.ferry.memory.internal.Pages;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,8 +1,8 @@
 package dev.ferry.bench;
 
 import com.github.luben.zstd.ZstdCompressCtx;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Fill;
 import io.airlift.compress.zstd.ZstdCompressor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

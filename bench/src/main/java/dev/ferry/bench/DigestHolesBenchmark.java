@@ -1,11 +1,11 @@
 package dev.ferry.bench;
 
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Digests;
-import dev.ferry.memory.FileExtents;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Digests;
+import dev.ferry.memory.internal.FileExtents;
+import dev.ferry.memory.internal.MemoryFiles;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,18 +1,18 @@
 package dev.ferry.bench;
 
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.channel.Secret;
-import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.engine.MigrationStats;
+import dev.ferry.engine.Secret;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.MemoryFiles;
-import dev.ferry.memory.PageViews;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Fill;
+import dev.ferry.memory.internal.MemoryFiles;
+import dev.ferry.memory.internal.PageViews;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
 package dev.ferry.bench;
 
-import dev.ferry.memory.Fill;
-import dev.ferry.memory.Pages;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Fill;
+import dev.ferry.memory.internal.Pages;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,7 +1,7 @@
 package dev.ferry.bench;
 
 import dev.ferry.bench.e2e.KeytoolPair;
-import dev.ferry.engine.api.TlsFiles;
+import dev.ferry.engine.TlsFiles;
 import dev.ferry.engine.channel.TlsEngines;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;

@@ -1,8 +1,8 @@
 package dev.ferry.engine;
 
 import dev.ferry.engine.channel.Handshake;
-import dev.ferry.memory.FileExtents;
-import dev.ferry.memory.MemoryFiles;
+import dev.ferry.memory.internal.FileExtents;
+import dev.ferry.memory.internal.MemoryFiles;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 

@@ -1,7 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 
 import java.util.concurrent.ThreadFactory;
 

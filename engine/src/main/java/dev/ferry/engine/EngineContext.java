@@ -1,7 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.channel.Secret;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -113,7 +111,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     /**
      * Mutual TLS 1.3 on every connection, with the keys and trust of {@code tls} (for files, see
-     * {@link dev.ferry.engine.api.TlsFiles}); null (the default) for none. Peers are identified by the trust
+     * {@link dev.ferry.engine.TlsFiles}); null (the default) for none. Peers are identified by the trust
      * material, never by host name. Works with the shared secret (both checks apply) and without it (give
      * {@code Secret.insecure()}: TLS alone then authenticates).
      */

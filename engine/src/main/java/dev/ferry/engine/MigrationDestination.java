@@ -1,14 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.PageApplyListener;
 import dev.ferry.engine.channel.ChannelDecorator;
 import dev.ferry.engine.destination.DestinationConfig;
 import dev.ferry.engine.destination.DestinationEngine;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
-import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.engine.destination.PageApplyListener;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,13 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
 import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.source.SourceConfig;
 import dev.ferry.engine.source.SourceEngine;
-import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.memory.GuestMemory;
 
 import java.io.OutputStream;

@@ -1,14 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.internal.Fill;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

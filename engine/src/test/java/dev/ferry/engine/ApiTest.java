@@ -1,10 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.memory.GuestMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,9 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.channel.Secret;
-import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.memory.GuestMemory;

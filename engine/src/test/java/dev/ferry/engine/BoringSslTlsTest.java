@@ -1,11 +1,6 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.TlsFiles;
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.channel.TlsEngines;
-import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.memory.GuestMemory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
 import org.junit.jupiter.api.Test;

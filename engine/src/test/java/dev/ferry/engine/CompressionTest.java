@@ -1,15 +1,11 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.stats.MigrationStats;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Fill;
+import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,7 +65,7 @@ final class CompressionTest {
             Fill.zero(source.block(3));
             final MigrationResult[] results;
             try (Workload workload = new Workload(source.block(0), 0, 256, 1, 20_000, 5).start()) {
-                results = migrate(source, compression, GuestControl.of(workload));
+                results = migrate(source, compression, WorkloadGuest.of(workload));
             }
             try {
                 assertMigrated(source, results);
@@ -110,7 +106,7 @@ final class CompressionTest {
             }
             final MigrationResult[] results;
             try (Workload workload = new Workload(block, 0, 256, 1, 5_000, 5).start()) {
-                results = migrate(source, compression, GuestControl.of(workload));
+                results = migrate(source, compression, WorkloadGuest.of(workload));
             }
             try {
                 assertMigrated(source, results);

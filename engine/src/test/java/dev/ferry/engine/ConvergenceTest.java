@@ -1,14 +1,10 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.engine.stats.LatencyHistograms;
-import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -52,7 +48,7 @@ final class ConvergenceTest {
         try (MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
             .secret(Guests.SECRET))) {
             final MigrationSource.Context context = new MigrationSource.Context().destination(destination.localAddress())
-                .memory(memory).secret(Guests.SECRET).guestControl(GuestControl.of(workload))
+                .memory(memory).secret(Guests.SECRET).guestControl(WorkloadGuest.of(workload))
                 .maxBandwidthBytesPerSec(CAP).downtimeLimitMs(100).switchoverDirtyBytes(-1);
             tune.accept(context);
             try (MigrationSource source = MigrationSource.start(context)) {
@@ -220,7 +216,7 @@ final class ConvergenceTest {
                  .secret(Guests.SECRET).deviceStateConsumer(state -> awaitQuietly(release)))) {
             try (MigrationSource source = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(memory).secret(Guests.SECRET)
-                .guestControl(GuestControl.of(workload)).deviceState(() -> new byte[] {1}))) {
+                .guestControl(WorkloadGuest.of(workload)).deviceState(() -> new byte[] {1}))) {
                 final MigrationResult result = source.result().get(30, TimeUnit.SECONDS);
                 release.countDown();
                 assertEquals(MigrationStatus.FAILED, result.status(), result.toString());

@@ -1,13 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,7 +50,7 @@ final class EndToEndTest {
             final Workload workload = dirtying ? new Workload(hot, 100, 1024, 2, 50_000, channels).start() : null;
             final AtomicReference<byte[]> deviceState = new AtomicReference<>();
             final MigrationResult[] results = migrate(source, channels, factory,
-                null == workload ? GuestControl.NONE : GuestControl.of(workload), deviceState);
+                null == workload ? GuestControl.NONE : WorkloadGuest.of(workload), deviceState);
             try {
                 final MigrationResult src = results[0];
                 final MigrationResult dst = results[1];
@@ -114,7 +110,7 @@ final class EndToEndTest {
             Guests.filled(source, 3);
             final Workload workload = new Workload(source.block(0), (1L << 30) / Guests.PAGE - 512, 1024, 1, 20_000, 1)
                 .start();
-            final MigrationResult[] results = migrate(source, 2, MemoryFactory.file(destinationFile), GuestControl.of(workload),
+            final MigrationResult[] results = migrate(source, 2, MemoryFactory.file(destinationFile), WorkloadGuest.of(workload),
                 new AtomicReference<>());
             try {
                 assertEquals(MigrationStatus.COMPLETED, results[0].status(), results[0].error());

@@ -1,16 +1,12 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
-import dev.ferry.engine.error.ErrorCode;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,7 +78,7 @@ final class FailureTest {
                 .channelDecorator((index, socket) -> index == 1 ? new TruncatedChannel(socket, 2L << 20, false) : socket));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(3)
-                .maxRounds(1).guestControl(GuestControl.of(workload)));
+                .maxRounds(1).guestControl(WorkloadGuest.of(workload)));
             final MigrationResult src = migration.result().get(10, TimeUnit.SECONDS);
             final MigrationResult dst = destination.result().get(10, TimeUnit.SECONDS);
             assertEquals(MigrationStatus.FAILED, src.status());
@@ -150,7 +146,7 @@ final class FailureTest {
                     "slow" + index)));
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(2)
-                .maxRounds(1).guestControl(GuestControl.of(workload)));
+                .maxRounds(1).guestControl(WorkloadGuest.of(workload)));
             while (migration.stats().transferredBytes() < (1 << 20)) {
                 Thread.sleep(1);
             }
@@ -193,7 +189,7 @@ final class FailureTest {
         try (FaultProxy proxy = new FaultProxy(destination.localAddress())) {
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(proxy.address()).memory(source).secret(Guests.SECRET).channels(2).digestThreads(1)
-                .guestControl(GuestControl.of(workload)).maxRounds(3).threadFactory(gatedDigest));
+                .guestControl(WorkloadGuest.of(workload)).maxRounds(3).threadFactory(gatedDigest));
             while (!"verifying".equals(migration.stats().status()) && !migration.result().isDone()) {
                 Thread.sleep(1);
             }

@@ -1,12 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,7 +128,7 @@ final class FaultCampaignTest {
                  new FaultProxy(destination.localAddress(), fault);
              MigrationSource source = MigrationSource.start(new MigrationSource.Context()
                  .destination(proxy.address()).memory(memory).secret(Guests.SECRET).channels(2).digestThreads(1)
-                 .guestControl(GuestControl.of(workload)).barrierTimeoutMs(2_000).connectTimeoutMs(2_000)
+                 .guestControl(WorkloadGuest.of(workload)).barrierTimeoutMs(2_000).connectTimeoutMs(2_000)
                  .appliedTimeoutMs(5_000).resultTimeoutMs(5_000))) {
             if (null != fault && random.nextInt(4) == 0) {
                 final boolean cancelSource = random.nextBoolean();

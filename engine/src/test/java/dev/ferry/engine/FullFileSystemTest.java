@@ -1,14 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.MemoryFiles;
+import dev.ferry.memory.internal.Fill;
+import dev.ferry.memory.internal.MemoryFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Fill;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -86,13 +85,13 @@ final class Guests {
      * Migrates {@code source} over two channels on loopback into a destination whose memory {@code factory} makes;
      * returns {source's result, destination's result}.
      */
-    static dev.ferry.engine.api.MigrationResult[] migrate(final GuestMemory source,
-        final dev.ferry.engine.api.MemoryFactory factory) throws Exception {
+    static dev.ferry.engine.MigrationResult[] migrate(final GuestMemory source,
+        final dev.ferry.engine.MemoryFactory factory) throws Exception {
         try (MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
                  .secret(SECRET).memoryFactory(factory));
              MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                  .destination(destination.localAddress()).memory(source).secret(SECRET).channels(2))) {
-            return new dev.ferry.engine.api.MigrationResult[] {
+            return new dev.ferry.engine.MigrationResult[] {
                 migration.result().get(30, java.util.concurrent.TimeUnit.SECONDS),
                 destination.result().get(30, java.util.concurrent.TimeUnit.SECONDS)};
         }

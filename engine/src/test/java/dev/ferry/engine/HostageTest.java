@@ -1,7 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.memory.GuestMemory;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

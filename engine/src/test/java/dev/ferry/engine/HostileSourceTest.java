@@ -1,15 +1,9 @@
 package dev.ferry.engine;
 
 import com.github.luben.zstd.Zstd;
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.MainChannel;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.CompleteFlyweight;
 import dev.ferry.engine.protocol.FlushFlyweight;
 import dev.ferry.engine.protocol.HandshakeFlyweight;

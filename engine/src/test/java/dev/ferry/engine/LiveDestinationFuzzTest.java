@@ -1,12 +1,8 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.VerifyMode;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.MainChannel;
-import dev.ferry.engine.error.ErrorCode;
 import dev.ferry.engine.protocol.CompleteFlyweight;
 import dev.ferry.engine.protocol.FlushFlyweight;
 import dev.ferry.engine.protocol.HandshakeFlyweight;

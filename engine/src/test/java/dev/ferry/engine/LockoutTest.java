@@ -1,7 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.protocol.HandshakeFlyweight;

@@ -1,12 +1,10 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
 import dev.ferry.engine.channel.ChannelDecorator;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -124,7 +122,7 @@ final class OrderingCampaignTest {
             workload.start();
             final MigrationResult result = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(channels)
-                .guestControl(GuestControl.of(workload)).maxRounds(12 + random.nextInt(20)).switchoverDirtyBytes(-1)
+                .guestControl(WorkloadGuest.of(workload)).maxRounds(12 + random.nextInt(20)).switchoverDirtyBytes(-1)
                 .downtimeLimitMs(0).autoConverge(false).queueCapacity(4 << random.nextInt(5))).result()
                 .get(120, TimeUnit.SECONDS);
             final MigrationResult received = destination.result().get(60, TimeUnit.SECONDS);

@@ -1,11 +1,9 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -138,7 +136,7 @@ final class OrderingTest {
         try {
             final MigrationSource migration = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(CHANNELS)
-                .guestControl(GuestControl.of(workload)).maxRounds(rounds).switchoverDirtyBytes(-1)
+                .guestControl(WorkloadGuest.of(workload)).maxRounds(rounds).switchoverDirtyBytes(-1)
                 .downtimeLimitMs(0).autoConverge(false));
             final MigrationResult sourceResult = migration.result().get();
             final MigrationResult destinationResult = destination.result().get();

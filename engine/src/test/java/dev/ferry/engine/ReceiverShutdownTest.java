@@ -1,8 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.cli.FerryCli;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;

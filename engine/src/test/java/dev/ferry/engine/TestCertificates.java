@@ -1,6 +1,5 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.TlsFiles;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;

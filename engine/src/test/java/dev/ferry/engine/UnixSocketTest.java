@@ -1,11 +1,8 @@
 package dev.ferry.engine;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +35,7 @@ final class UnixSocketTest {
             assertEquals(UnixDomainSocketAddress.of(socket), destination.localAddress());
             final MigrationResult result = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(3)
-                .guestControl(GuestControl.of(workload))).result().get(30, TimeUnit.SECONDS);
+                .guestControl(WorkloadGuest.of(workload))).result().get(30, TimeUnit.SECONDS);
             assertEquals(MigrationStatus.COMPLETED, result.status(), result.error());
             assertTrue(result.verified());
             final MigrationResult received = destination.result().get(10, TimeUnit.SECONDS);

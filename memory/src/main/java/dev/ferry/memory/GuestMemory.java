@@ -1,5 +1,7 @@
 package dev.ferry.memory;
 
+import dev.ferry.memory.internal.MemoryFiles;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -163,11 +165,6 @@ public final class GuestMemory implements AutoCloseable {
     /** The block named {@code name}, or null. */
     public RamBlock block(final String name) {
         return blocksByName.get(name);
-    }
-
-    /** Blocks indexed by id; null where no block has that id. Shared, do not modify. */
-    RamBlock[] blocksById() {
-        return blocksById;
     }
 
     public int pageSizeBytes() {

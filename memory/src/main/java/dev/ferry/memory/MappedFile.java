@@ -1,5 +1,6 @@
 package dev.ferry.memory;
 
+import dev.ferry.memory.internal.MemoryFiles;
 import org.agrona.IoUtil;
 
 import java.io.IOException;

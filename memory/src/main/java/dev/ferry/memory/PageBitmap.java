@@ -1,5 +1,6 @@
 package dev.ferry.memory;
 
+
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,7 @@
 package dev.ferry.memory;
 
+import dev.ferry.memory.internal.FileIdentity;
+import dev.ferry.memory.internal.MemoryFiles;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.IoUtil;
@@ -31,8 +33,7 @@ import java.util.Objects;
  * already allocated are freed. {@link #close()} frees direct windows and unmaps file windows at once rather than
  * waiting for the garbage collector.
  * <p>
- * Each block owns the {@link DirtyBitmap} that writers of the guest mark after they store into a page.
- * <p>
+ * Each block owns the {@link DirtyBitmap} that writers of the guest mark after they store into a page. <p>
  * Thread safety: the mapping is fixed for the block's life; page contents are shared memory with no implied
  * ordering beyond what the writer and the dirty bitmap establish (see {@link DirtyBitmap}).
  */

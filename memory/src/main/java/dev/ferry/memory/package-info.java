@@ -1,9 +1,11 @@
 /**
- * Off-heap guest memory: {@link dev.ferry.memory.RamBlock}s mapped in windows, the
- * {@link dev.ferry.memory.GuestMemory} that orders them, the atomic {@link dev.ferry.memory.DirtyBitmap}
- * writers mark and the migration harvests, page operations (zero detection, CRC32C digests) and a
- * deterministic synthetic {@link dev.ferry.memory.Workload}.
+ * Off-heap guest memory as an embedder sees it, the one package of the memory module exported to everyone:
+ * {@link dev.ferry.memory.GuestMemory} (the ordered blocks of a guest), {@link dev.ferry.memory.RamBlock} (one
+ * block, mapped in windows of at most 1 GiB over a file or direct memory), {@link dev.ferry.memory.BlockSpec},
+ * the atomic {@link dev.ferry.memory.DirtyBitmap} that writers mark and the migration harvests, and
+ * {@link dev.ferry.memory.MemoryException}. The mechanics live in {@code dev.ferry.memory.internal}, exported to
+ * the engine alone.
  * <p>
- * Depends on Agrona only. Knows nothing of sockets, protocols or the engine.
+ * Depends on Agrona and JNA only. Knows nothing of sockets, protocols or the engine.
  */
 package dev.ferry.memory;

@@ -1,5 +1,6 @@
 package dev.ferry.memory;
 
+import dev.ferry.memory.internal.MemoryFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

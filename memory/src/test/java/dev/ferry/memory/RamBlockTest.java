@@ -1,5 +1,8 @@
 package dev.ferry.memory;
 
+import dev.ferry.memory.internal.MemoryFiles;
+import dev.ferry.memory.internal.PageViews;
+import dev.ferry.memory.internal.Pages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,10 +1,10 @@
 package dev.ferry.bench.e2e;
 
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Fill;
+import dev.ferry.memory.internal.MemoryFiles;
 import org.agrona.SystemUtil;
 
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.ferry.bench.e2e;
 
 import dev.ferry.engine.stats.CountersFile;
-import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.MemoryFiles;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

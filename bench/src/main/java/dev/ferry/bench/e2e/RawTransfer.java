@@ -1,10 +1,10 @@
 package dev.ferry.bench.e2e;
 
-import dev.ferry.engine.api.MemoryFactory;
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.MemoryFiles;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,6 +1,6 @@
 package dev.ferry.bench.e2e;
 
-import dev.ferry.memory.MemoryFiles;
+import dev.ferry.memory.internal.MemoryFiles;
 
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -1,7 +1,8 @@
 package dev.ferry.engine.channel;
 
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.Secret;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -9,11 +10,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The mutual, HMAC-based handshake that opens every connection (layouts in {@link HandshakeFlyweight}).
@@ -217,21 +216,16 @@ public final class Handshake {
     static byte[] proof(
         final Secret secret, final byte[] label, final byte[] clientNonce, final byte[] serverNonce,
         final byte[] sessionId, final int kind, final int channelIndex, final int channelCount) {
-        try {
-            final Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.key(), "HmacSHA256"));
-            mac.update(label);
-            mac.update(clientNonce);
-            mac.update(serverNonce);
-            mac.update(sessionId);
-            mac.update((byte)kind);
-            mac.update((byte)(channelIndex >>> 8));
-            mac.update((byte)channelIndex);
-            mac.update((byte)(channelCount >>> 8));
-            mac.update((byte)channelCount);
-            return mac.doFinal();
-        } catch (final GeneralSecurityException ex) {
-            throw new FerryException(ErrorCode.INTERNAL, "HMAC-SHA256 unavailable: " + ex.getMessage(), ex);
-        }
+        final Mac mac = secret.newHmac();
+        mac.update(label);
+        mac.update(clientNonce);
+        mac.update(serverNonce);
+        mac.update(sessionId);
+        mac.update((byte)kind);
+        mac.update((byte)(channelIndex >>> 8));
+        mac.update((byte)channelIndex);
+        mac.update((byte)(channelCount >>> 8));
+        mac.update((byte)channelCount);
+        return mac.doFinal();
     }
 }

@@ -1,9 +1,9 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.MigrationStatus;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.stats.CountersDirectory;
 import picocli.CommandLine.Option;
 

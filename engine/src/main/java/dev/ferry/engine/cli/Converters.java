@@ -1,7 +1,7 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.Compression;
+import dev.ferry.engine.FerryException;
 import org.agrona.SystemUtil;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;

@@ -1,20 +1,20 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.GuestControl;
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.Secret;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.stats.ProgressLine;
-import dev.ferry.engine.stats.Units;
+import dev.ferry.engine.text.Units;
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Fill;
+import dev.ferry.memory.internal.MemoryFiles;
+import dev.ferry.memory.internal.Workload;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -128,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
         migration.apply(context);
         final Workload workload = migration.workload(memory.block(0));
         final MigrationSource source = MigrationSource.start(context.memory(memory)
-            .guestControl(null == workload ? GuestControl.NONE : GuestControl.of(workload)));
+            .guestControl(null == workload ? GuestControl.NONE : WorkloadGuest.of(workload)));
         final MigrationResult sourceResult;
         final MigrationResult destinationResult;
         try (destination;

@@ -1,9 +1,9 @@
 package dev.ferry.engine.cli;
 
 import dev.ferry.engine.ColdStart;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.ErrorText;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.text.ErrorText;
 import dev.ferry.memory.MemoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.MigrationResult;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

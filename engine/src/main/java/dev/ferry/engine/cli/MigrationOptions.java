@@ -1,9 +1,9 @@
 package dev.ferry.engine.cli;
 
+import dev.ferry.engine.Compression;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.api.Compression;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.Workload;
 import picocli.CommandLine.Option;
 
 /** Source-side options shared by {@code send} and {@code demo}: channels, rounds, the synthetic workload. */

@@ -1,17 +1,17 @@
 package dev.ferry.engine.cli;
 
 import dev.ferry.engine.ColdStart;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.channel.Secret;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.Secret;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
-import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.MemoryFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

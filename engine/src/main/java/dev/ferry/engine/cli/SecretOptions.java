@@ -1,9 +1,9 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.api.TlsFiles;
-import dev.ferry.engine.channel.Secret;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.Secret;
+import dev.ferry.engine.TlsFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 

@@ -1,19 +1,19 @@
 package dev.ferry.engine.cli;
 
 import dev.ferry.engine.ColdStart;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.GuestControl;
+import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.MigrationStatus;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
-import dev.ferry.memory.MemoryFiles;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.Workload;
+import dev.ferry.memory.internal.MemoryFiles;
+import dev.ferry.memory.internal.Workload;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,7 +85,7 @@ final class SendCommand implements Callable<Integer> {
         try (GuestMemory memory = GuestMemory.mapFile(memoryFile, List.of(new BlockSpec(0, "ram", size)),
             RamBlock.DEFAULT_PAGE_SIZE)) {
             final Workload workload = migration.workload(memory.block(0));
-            final GuestControl guest = null == workload ? GuestControl.NONE : GuestControl.of(workload);
+            final GuestControl guest = null == workload ? GuestControl.NONE : WorkloadGuest.of(workload);
             final MigrationResult result;
             final MigrationSource source = MigrationSource.start(context.memory(memory).guestControl(guest));
             try (source;

@@ -1,7 +1,7 @@
 package dev.ferry.engine.cli;
 
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.stats.CountersDirectory;
 import dev.ferry.engine.stats.CountersFile;
 import picocli.CommandLine.Command;

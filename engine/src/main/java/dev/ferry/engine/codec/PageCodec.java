@@ -1,8 +1,8 @@
 package dev.ferry.engine.codec;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.Compression;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.protocol.ProtocolException;
 
 import java.nio.ByteBuffer;

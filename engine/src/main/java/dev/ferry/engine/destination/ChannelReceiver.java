@@ -1,21 +1,20 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.PageApplyListener;
+import dev.ferry.engine.Compression;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Connection;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.ErrorText;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.LatencyHistograms;
+import dev.ferry.engine.text.ErrorText;
 import dev.ferry.memory.DirtyBitmap;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.PageViews;
-import dev.ferry.memory.Pages;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.PageViews;
+import dev.ferry.memory.internal.Pages;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -32,7 +31,7 @@ import java.nio.file.Files;
  * releases every channel on FLUSH. Pages of one channel are applied in the order they arrive.
  */
 final class ChannelReceiver implements Runnable {
-    private final DestinationConductor engine;
+    private final ReceiverHost engine;
     private final int index;
     private final Connection connection;
     private final GuestMemory memory;
@@ -52,7 +51,7 @@ final class ChannelReceiver implements Runnable {
     private long expectedSequence;
 
     ChannelReceiver(
-        final DestinationConductor engine, final int index, final Connection connection, final SessionSetup session,
+        final ReceiverHost engine, final int index, final Connection connection, final SessionSetup session,
         final Counters counters, final PageApplyListener listener) {
         this.engine = engine;
         this.index = index;

@@ -1,16 +1,18 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.MigrationStats;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.MainChannel;
 import dev.ferry.engine.channel.MainChannelReader;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.channel.Watchdog;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.conductor.Lifecycle;
+import dev.ferry.engine.conductor.Outcome;
 import dev.ferry.engine.protocol.CompleteFlyweight;
 import dev.ferry.engine.protocol.FlushFlyweight;
 import dev.ferry.engine.protocol.MessageFlyweight;
@@ -19,7 +21,6 @@ import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.FlightEvents;
-import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.engine.verify.BackgroundDigest;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -38,28 +39,27 @@ import java.util.concurrent.TimeUnit;
  * The conductor finishes the migration: it joins the receivers and stops the digest before memory is closed, so
  * memory is never unmapped under a thread still using it.
  */
-final class DestinationConductor implements Runnable, Admission.Host {
-    private static final System.Logger LOG = System.getLogger(DestinationConductor.class.getName());
-    private static final long CLOSE_GRACE_MS = 2_000;
+final class DestinationConductor implements Runnable, Admission.Host, ReceiverHost {
+    private static final long CLOSE_GRACE_MS = Lifecycle.CLOSE_GRACE_MS;
 
     private final DestinationConfig config;
     private final Counters counters;
     private final Watchdog watchdog;
     private final IdleStrategy idle;
     private final DestinationInbox inbox = new DestinationInbox();
-    private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
+    private final Outcome failures = inbox.outcome();
+    private final Lifecycle<DestinationState> lifecycle;
+    private final Runnable pumpForCause = this::pumpForCause;
     private final ReceiverGroup receivers;
     private final GuestPlacement placement;
     private Admission admission;
     private BackgroundDigest digest;
-    private volatile DestinationState state = DestinationState.LISTENING;
     private volatile MainChannel main;
     private volatile SessionSetup session;
     private volatile RoundHold hold;
     private volatile boolean completeReceived;
     private volatile boolean finished;
     private volatile boolean verified;
-    private volatile FerryException reported;
     private byte[] deviceState = new byte[0];
     private long appliedNs;
 
@@ -70,7 +70,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
         this.idle = config.idleStrategy().get();
         this.receivers = new ReceiverGroup(config, this, counters);
         this.placement = new GuestPlacement(config.memoryFactory(), config.warnings());
-        counters.status(MigrationStatus.SETUP.ordinal());
+        this.lifecycle = new Lifecycle<>("destination", DestinationState.LISTENING, counters, failures, watchdog,
+            this::mainBytes);
         counters.expectedDowntimeMs(-1);
     }
 
@@ -80,7 +81,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
     }
 
     CompletableFuture<MigrationResult> result() {
-        return result;
+        return lifecycle.result();
     }
 
     void cancel(final String reason) {
@@ -106,7 +107,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
             awaitMain();
             // From the main channel on, a source that falls silent (even before SETUP) fails the migration.
             liveness = watchdog.every(LivenessCheck.PERIOD_MS, new LivenessCheck(admission.connections(),
-                () -> state == DestinationState.VERIFYING ? config.verifyTimeoutMs() : config.idleTimeoutMs(), this));
+                () -> lifecycle.state() == DestinationState.VERIFYING ? config.verifyTimeoutMs() : config.idleTimeoutMs(),
+                this));
             watchdog.every(Counters.LIVE_REFRESH_MS, () -> counters.refreshLive(mainBytes()));
             onSetup(awaitSetup());
             boolean done = false;
@@ -114,7 +116,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
                 done = onEvent(nextEvent());
             }
         } catch (final Throwable ex) {
-            failWith(ex);
+            failures.failWith(ex, pumpForCause, idle);
         } finally {
             if (null != liveness) {
                 liveness.cancel(false);
@@ -123,23 +125,8 @@ final class DestinationConductor implements Runnable, Admission.Host {
         }
     }
 
-    /** The last transition happens whatever came before: an illegal one is logged, the outcome still published. */
-    private void end(final DestinationState outcome) {
-        if (!state.next().contains(outcome)) {
-            LOG.log(System.Logger.Level.ERROR, "illegal final transition {0} -> {1}", state, outcome);
-        }
-        state = outcome;
-        counters.status(outcome.status().ordinal());
-    }
-
     private void transition(final DestinationState next) {
-        final DestinationState current = state;
-        if (!current.next().contains(next)) {
-            throw new FerryException(ErrorCode.INTERNAL, "illegal destination transition " + current + " -> " + next);
-        }
-        LOG.log(System.Logger.Level.DEBUG, "destination {0} -> {1}", current, next);
-        state = next;
-        counters.status(next.status().ordinal());
+        lifecycle.transition(next);
     }
 
     /** Waits, unbounded as a listener does, for the main channel (or a cancel). */
@@ -172,7 +159,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
             created = SessionSetup.of(message, admission.channelCount(), config);
         } catch (final SessionSetup.Refusal refusal) {
             main.sendStatus(MessageFlyweight.SETUP_ACK, ErrorCode.SETUP_REFUSED.id(), 0, refusal.getMessage());
-            inbox.peerTold();
+            failures.peerTold();
             throw refusal;
         }
         session = created;
@@ -190,7 +177,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
     private DestinationEvent nextEvent() {
         idle.reset();
         while (true) {
-            final FerryException cause = inbox.failure();
+            final FerryException cause = failures.failure();
             if (null != cause) {
                 throw cause;
             }
@@ -208,15 +195,15 @@ final class DestinationConductor implements Runnable, Admission.Host {
             return onMessage(message.message());
         }
         if (event instanceof DestinationEvent.MainLost lost) {
-            inbox.record(DestinationInbox.mainLost(lost.cause()));
+            failures.record(DestinationInbox.mainLost(lost.cause()));
         } else if (event instanceof DestinationEvent.ChannelLost lost) {
             inbox.channelLost(lost.channel(), lost.reason());
         } else if (event instanceof DestinationEvent.Failed failed) {
             inbox.recordLocal(failed.cause());
         } else if (event instanceof DestinationEvent.Cancel cancel) {
-            inbox.record(new FerryException(ErrorCode.CANCELLED, cancel.reason()));
+            failures.record(new FerryException(ErrorCode.CANCELLED, cancel.reason()));
         } else {
-            inbox.record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "a second main channel"));
+            failures.record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "a second main channel"));
         }
         return false;
     }
@@ -225,9 +212,9 @@ final class DestinationConductor implements Runnable, Admission.Host {
         try {
             return dispatch(message);
         } catch (final IOException ex) {
-            inbox.record(new FerryException(ErrorCode.CONTACT_LOST, "lost the main channel: " + ex.getMessage()));
+            failures.record(new FerryException(ErrorCode.CONTACT_LOST, "lost the main channel: " + ex.getMessage()));
         } catch (final ProtocolException ex) {
-            inbox.record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " + ex.getMessage()));
+            failures.record(Outcome.caught(ex));
         }
         return false;
     }
@@ -250,7 +237,7 @@ final class DestinationConductor implements Runnable, Admission.Host {
             case MessageFlyweight.ERROR:
             case MessageFlyweight.CANCEL:
                 final StatusFlyweight status = message.status();
-                inbox.recordFromPeer(new FerryException(message.type() == MessageFlyweight.CANCEL ?
+                failures.recordFromPeer(new FerryException(message.type() == MessageFlyweight.CANCEL ?
                     ErrorCode.CANCELLED : ErrorCode.of(status.code()), "source: " + status.text()));
                 return false;
             default:
@@ -261,12 +248,13 @@ final class DestinationConductor implements Runnable, Admission.Host {
     private void onFlush(final long round) {
         ProtocolException.check(!completeReceived, "FLUSH after COMPLETE, round", round, "none");
         if (!hold.onFlush(round)) {
-            throw awaitCause();
+            throw failures.awaitCause(pumpForCause, idle);
         }
     }
 
     /** A receiver read SYNC of {@code round}; false when the migration ended meanwhile. */
-    boolean arriveAtSync(final int channel, final long round) {
+    @Override
+    public boolean arriveAtSync(final int channel, final long round) {
         return hold.arriveAtSync(channel, round);
     }
 
@@ -301,90 +289,68 @@ final class DestinationConductor implements Runnable, Admission.Host {
             verified = VerifyAnswer.answer(verify, config, null == digest ? null : session.memory(), digest, main,
                 () -> placement.commit(session.memory()));
         } catch (final VerifyAnswer.Mismatch mismatch) {
-            inbox.peerTold();
+            failures.peerTold();
             throw mismatch;
         } finally {
             counters.verifyTimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appliedNs));
         }
     }
 
-    /** The barrier was terminated: handles events until the failure that terminated it is known. */
-    private FerryException awaitCause() {
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * DestinationInbox.PEER_REASON_GRACE_MS);
-        while (System.nanoTime() - deadlineNs < 0) {
-            final FerryException cause = inbox.failure();
-            if (null != cause) {
-                return cause;
-            }
-            final DestinationEvent event = inbox.poll();
-            if (null == event) {
-                idle.idle();
-            } else if (!(event instanceof DestinationEvent.PeerMessage message) ||
-                message.message().type() == MessageFlyweight.ERROR || message.message().type() == MessageFlyweight.CANCEL) {
-                onEvent(event);
-            }
+    /**
+     * While the cause of a terminated barrier is awaited: handles the next event, except the source's messages but
+     * its ERROR and CANCEL (a FLUSH or COMPLETE then would act on a migration that has failed).
+     */
+    private void pumpForCause() {
+        final DestinationEvent event = inbox.poll();
+        if (null != event && (!(event instanceof DestinationEvent.PeerMessage message) ||
+            message.message().type() == MessageFlyweight.ERROR || message.message().type() == MessageFlyweight.CANCEL)) {
+            onEvent(event);
         }
-        return new FerryException(ErrorCode.INTERNAL, "barrier terminated without a cause");
-    }
-
-    private void failWith(final Throwable caught) {
-        if (null != inbox.failure()) {
-            return;
-        }
-        if (inbox.hasPending()) {
-            inbox.record(awaitCause());
-            return;
-        }
-        inbox.record(DestinationInbox.caught(caught));
     }
 
     /** Posted by receivers and the liveness check: a failure whose cause is known. */
-    void fail(final FerryException cause) {
+    @Override
+    public void fail(final FerryException cause) {
         inbox.post(new DestinationEvent.Failed(cause), true);
     }
 
     /** Posted by receivers: a data channel ended early or broke; the source's reason may follow. */
-    void channelLost(final int channel, final String reason) {
+    @Override
+    public void channelLost(final int channel, final String reason) {
         FlightEvents.channelFailure("destination", channel, reason);
         inbox.post(new DestinationEvent.ChannelLost(channel, reason), true);
     }
 
-    boolean isCompleteReceived() {
+    @Override
+    public boolean isCompleteReceived() {
         return completeReceived;
     }
 
     /** Receivers stop reading once the migration ends or anything urgent was posted. */
-    boolean isFinished() {
+    @Override
+    public boolean isFinished() {
         return finished || inbox.needsAttention();
     }
 
     /** Runs once: tells the source why if it does not know, ends every thread, keeps or discards the memory. */
     private void finish() {
         finished = true;
-        final FerryException cause = inbox.failure();
+        final FerryException cause = failures.failure();
         final DestinationState outcome = null == cause ? DestinationState.COMPLETED :
             cause.code() == ErrorCode.CANCELLED ? DestinationState.CANCELLED : DestinationState.FAILED;
-        final MainChannel channel = main;
-        if (null != cause && null != channel && !inbox.failureFromPeer()) {
-            channel.tellFailure(watchdog, CLOSE_GRACE_MS, cause.code() == ErrorCode.CANCELLED, cause.code().id(),
-                cause.getMessage());
-        }
-        // The door's threads end here, before the result (and so the refusal count in it) is final.
-        admission.close(CLOSE_GRACE_MS);
-        final RoundHold current = hold;
-        if (null != current && null != cause) {
-            current.terminate();
-        }
-        final boolean joined = receivers.join(CLOSE_GRACE_MS * 5) & (null == digest || digest.stop(CLOSE_GRACE_MS * 5));
         final SessionSetup created = session;
-        placement.end(null == created ? null : created.memory(), cause, joined);
-        watchdog.close();
-        counters.end();
-        counters.refresh(mainBytes());
-        reported = cause;
-        end(outcome);
-        result.complete(new MigrationResult(outcome.status(), verified, null == cause ? ErrorCode.NONE : cause.code(),
-            null == cause ? null : cause.getMessage(), stats(), null == cause && null != created ? created.memory() : null));
+        lifecycle.finish(outcome, main, () -> {
+            // The door's threads end here, before the result (and so the refusal count in it) is final.
+            admission.close(CLOSE_GRACE_MS);
+            final RoundHold current = hold;
+            if (null != current && null != cause) {
+                current.terminate();
+            }
+            final boolean joined = receivers.join(CLOSE_GRACE_MS * 5) &
+                (null == digest || digest.stop(CLOSE_GRACE_MS * 5));
+            placement.end(null == created ? null : created.memory(), cause, joined);
+            watchdog.close();
+        }, verified, null == created ? null : created.memory(), null);
     }
 
     private long mainBytes() {
@@ -393,8 +359,6 @@ final class DestinationConductor implements Runnable, Admission.Host {
     }
 
     MigrationStats stats() {
-        final FerryException cause = reported;
-        return counters.snapshot("destination", state.status().jsonName(), mainBytes(), verified,
-            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name(), null);
+        return lifecycle.stats(verified, null);
     }
 }

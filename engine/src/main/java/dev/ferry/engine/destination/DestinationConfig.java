@@ -1,10 +1,9 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.PageApplyListener;
-import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.Secret;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.ChannelDecorator;
-import dev.ferry.engine.channel.Secret;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.net.SocketAddress;

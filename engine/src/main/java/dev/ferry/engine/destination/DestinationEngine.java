@@ -1,11 +1,11 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.MigrationStats;
 import dev.ferry.engine.channel.Watchdog;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
-import dev.ferry.engine.stats.MigrationStats;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.ferry.engine.destination;
 
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.MainChannel;
 import dev.ferry.engine.channel.Message;
-import dev.ferry.engine.error.FerryException;
 
 /** What other threads report to the destination's conductor through its inbox; nobody else acts on them. */
 sealed interface DestinationEvent {

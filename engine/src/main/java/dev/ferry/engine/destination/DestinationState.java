@@ -1,6 +1,7 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.MigrationStatus;
+import dev.ferry.engine.conductor.Lifecycle;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -9,7 +10,7 @@ import java.util.Set;
  * The destination's states and the transitions allowed between them. Only the conductor changes state, in one
  * method that checks each transition against {@link #next()}: an illegal one is a bug and fails the migration.
  */
-enum DestinationState {
+enum DestinationState implements Lifecycle.State<DestinationState> {
     /** Waiting for the source's main channel. */
     LISTENING(MigrationStatus.SETUP),
     /** The main channel is up; waiting for SETUP, creating memory. */
@@ -28,12 +29,13 @@ enum DestinationState {
         this.status = status;
     }
 
-    MigrationStatus status() {
+    @Override
+    public MigrationStatus status() {
         return status;
     }
 
-    /** The states this one may move to. */
-    Set<DestinationState> next() {
+    @Override
+    public Set<DestinationState> next() {
         final Set<DestinationState> ends = EnumSet.of(FAILED, CANCELLED);
         switch (this) {
             case LISTENING:

@@ -1,8 +1,8 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
 

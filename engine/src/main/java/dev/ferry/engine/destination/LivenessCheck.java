@@ -1,8 +1,8 @@
 package dev.ferry.engine.destination;
 
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Connection;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -19,11 +19,11 @@ final class LivenessCheck implements Runnable {
 
     private final Set<Connection> connections;
     private final LongSupplier limitMs;
-    private final DestinationConductor conductor;
+    private final ReceiverHost conductor;
     private long lastBytes = -1;
     private long lastChangeNs;
 
-    LivenessCheck(final Set<Connection> connections, final LongSupplier limitMs, final DestinationConductor conductor) {
+    LivenessCheck(final Set<Connection> connections, final LongSupplier limitMs, final ReceiverHost conductor) {
         this.connections = connections;
         this.limitMs = limitMs;
         this.conductor = conductor;

@@ -1,6 +1,6 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.Compression;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.codec.CodecTimer;
 import dev.ferry.engine.codec.PageCodec;

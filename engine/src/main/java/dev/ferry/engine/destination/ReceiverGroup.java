@@ -12,11 +12,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class ReceiverGroup {
     private final DestinationConfig config;
-    private final DestinationConductor conductor;
+    private final ReceiverHost conductor;
     private final Counters counters;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
-    ReceiverGroup(final DestinationConfig config, final DestinationConductor conductor, final Counters counters) {
+    ReceiverGroup(final DestinationConfig config, final ReceiverHost conductor, final Counters counters) {
         this.config = config;
         this.conductor = conductor;
         this.counters = counters;

@@ -1,7 +1,7 @@
 package dev.ferry.engine.destination;
 
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.TlsEngines;
-import dev.ferry.engine.error.FerryException;
 
 import java.io.EOFException;
 import java.util.HashMap;

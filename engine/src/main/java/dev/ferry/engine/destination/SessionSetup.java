@@ -1,11 +1,11 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.Compression;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.codec.PageCodec;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.protocol.ProtocolException;
@@ -13,10 +13,10 @@ import dev.ferry.engine.protocol.SetupFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.DirtyBitmap;
-import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.FileIdentity;
 
 import java.nio.file.Path;
 import java.util.Arrays;

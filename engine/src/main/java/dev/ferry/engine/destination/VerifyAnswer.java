@@ -1,9 +1,9 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.MainChannel;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.StatusFlyweight;

@@ -1,9 +1,9 @@
 package dev.ferry.engine.protocol;
 
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.FileIdentity;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 

@@ -1,6 +1,6 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.Compression;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
@@ -8,9 +8,9 @@ import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.LatencyHistograms;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.PageViews;
-import dev.ferry.memory.Pages;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.PageViews;
+import dev.ferry.memory.internal.Pages;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
 import org.jctools.queues.SpscArrayQueue;

@@ -1,14 +1,14 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
-import dev.ferry.engine.stats.ConvergenceStats;
+import dev.ferry.engine.ConvergenceStats;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.GuestControl;
+import dev.ferry.engine.RoundRecord;
 import dev.ferry.engine.stats.CounterDescriptor;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.FlightEvents;
-import dev.ferry.engine.stats.RoundRecord;
-import dev.ferry.engine.stats.Units;
+import dev.ferry.engine.text.Units;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.ArrayList;

@@ -1,13 +1,13 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.TlsEngines;
 import dev.ferry.engine.channel.Watchdog;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.ErrorText;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
+import dev.ferry.engine.text.ErrorText;
 
 import java.io.EOFException;
 import java.io.IOException;

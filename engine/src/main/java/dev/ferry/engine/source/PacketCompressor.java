@@ -1,12 +1,12 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.Compression;
 import dev.ferry.engine.codec.CodecTimer;
 import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
-import dev.ferry.memory.PageViews;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.PageViews;
 
 import java.nio.ByteBuffer;
 

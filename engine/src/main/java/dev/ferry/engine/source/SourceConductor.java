@@ -1,8 +1,10 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.MigrationStats;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.MainChannel;
@@ -10,8 +12,7 @@ import dev.ferry.engine.channel.MainChannelReader;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.channel.Watchdog;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.conductor.Lifecycle;
 import dev.ferry.engine.protocol.CompleteFlyweight;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.MessageFlyweight;
@@ -20,12 +21,11 @@ import dev.ferry.engine.protocol.SetupFlyweight;
 import dev.ferry.engine.protocol.VerifyFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.FlightEvents;
-import dev.ferry.engine.stats.MigrationStats;
 import dev.ferry.engine.verify.BackgroundDigest;
 import dev.ferry.engine.verify.Verification;
-import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.FileIdentity;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SourceConductor implements Runnable {
     private static final System.Logger LOG = System.getLogger(SourceConductor.class.getName());
-    private static final long CLOSE_GRACE_MS = 2_000;
+    private static final long CLOSE_GRACE_MS = Lifecycle.CLOSE_GRACE_MS;
 
     private final SourceConfig config;
     private final GuestMemory memory;
@@ -63,14 +63,12 @@ final class SourceConductor implements Runnable {
     private final List<ChannelSender> senders = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final CompletableFuture<MigrationResult> result = new CompletableFuture<>();
+    private final Lifecycle<SourceState> lifecycle;
     private final RoundScheduler scheduler;
     private final Convergence convergence;
-    private volatile SourceState state = SourceState.CONNECTING;
     private volatile MainChannel main;
     private volatile long failedHandshakeBytes;
     private volatile boolean verified;
-    private volatile FerryException reported;
     private boolean paused;
     private ScheduledFuture<?> deadline;
     private long pausedNs;
@@ -90,11 +88,12 @@ final class SourceConductor implements Runnable {
         counters.channels(config.channels());
         counters.compression(config.compression().cliName());
         counters.totalBytes(memory.totalBytes());
-        counters.status(MigrationStatus.SETUP.ordinal());
+        this.lifecycle = new Lifecycle<>("source", SourceState.CONNECTING, counters, inbox.outcome(), watchdog,
+            this::mainBytes);
     }
 
     CompletableFuture<MigrationResult> result() {
-        return result;
+        return lifecycle.result();
     }
 
     /** What an operator may change while the migration runs. */
@@ -126,26 +125,8 @@ final class SourceConductor implements Runnable {
         }
     }
 
-    /**
-     * The last transition, which must happen whatever came before: an illegal one here is logged as the bug it is,
-     * and the outcome is still published, since a result that never completes would hang the embedder.
-     */
-    private void end(final SourceState outcome) {
-        if (!state.next().contains(outcome)) {
-            LOG.log(System.Logger.Level.ERROR, "illegal final transition {0} -> {1}", state, outcome);
-        }
-        state = outcome;
-        counters.status(outcome.status().ordinal());
-    }
-
     private void transition(final SourceState next) {
-        final SourceState current = state;
-        if (!current.next().contains(next)) {
-            throw new FerryException(ErrorCode.INTERNAL, "illegal source transition " + current + " -> " + next);
-        }
-        LOG.log(System.Logger.Level.DEBUG, "source {0} -> {1}", current, next);
-        state = next;
-        counters.status(next.status().ordinal());
+        lifecycle.transition(next);
     }
 
     private void connectAndSetUp() throws IOException {
@@ -286,31 +267,22 @@ final class SourceConductor implements Runnable {
     /** Runs once, on this thread: decides the outcome, tells the peer, resumes or not, releases everything. */
     private void finish() {
         inbox.drain();
-        final FerryException cause = inbox.failure();
-        final SourceState outcome = outcome(cause);
+        final SourceState outcome = outcome(inbox.failure());
         final MainChannel channel = main;
-        if (null != cause && null != channel && !inbox.failureFromPeer()) {
-            channel.tellFailure(watchdog, CLOSE_GRACE_MS, outcome == SourceState.CANCELLED, cause.code().id(),
-                cause.getMessage());
-        }
-        convergence.lift();
-        if (paused && outcome != SourceState.COMPLETED && outcome != SourceState.UNKNOWN) {
-            config.guest().resume();
-            paused = false;
-        }
-        stopThreads(channel);
-        // The memory is the embedder's, who may unmap it as soon as the result is out: the digest reading it must
-        // have ended first. It stops at its next 1 MiB chunk; a long wait is a starved thread, so keep waiting.
-        while (null != digest && !digest.stop(CLOSE_GRACE_MS * 5)) {
-            LOG.log(System.Logger.Level.ERROR, "the source's digest has not stopped after {0} ms; waiting for it " +
-                "before the result, so that memory is not unmapped under it", CLOSE_GRACE_MS * 5);
-        }
-        counters.end();
-        counters.refresh(mainBytes());
-        reported = cause;
-        end(outcome);
-        result.complete(new MigrationResult(outcome.status(), verified, null == cause ? ErrorCode.NONE : cause.code(),
-            null == cause ? null : cause.getMessage(), stats(), null));
+        lifecycle.finish(outcome, channel, () -> {
+            convergence.lift();
+            if (paused && outcome != SourceState.COMPLETED && outcome != SourceState.UNKNOWN) {
+                config.guest().resume();
+                paused = false;
+            }
+            stopThreads(channel);
+            // The memory is the embedder's, who may unmap it as soon as the result is out: the digest reading it
+            // must have ended first. It stops at its next 1 MiB chunk; a long wait is a starved thread, so wait on.
+            while (null != digest && !digest.stop(CLOSE_GRACE_MS * 5)) {
+                LOG.log(System.Logger.Level.ERROR, "the source's digest has not stopped after {0} ms; waiting for " +
+                    "it before the result, so that memory is not unmapped under it", CLOSE_GRACE_MS * 5);
+            }
+        }, verified, null, convergence.stats());
     }
 
     private SourceState outcome(final FerryException cause) {
@@ -362,9 +334,7 @@ final class SourceConductor implements Runnable {
 
     /** A live snapshot of the statistics; the same counters {@code ferry stat} reads. */
     MigrationStats stats() {
-        final FerryException cause = reported;
-        return counters.snapshot("source", state.status().jsonName(), mainBytes(), verified,
-            null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name(), convergence.stats());
+        return lifecycle.stats(verified, convergence.stats());
     }
 
     /** Each block's backing file, so that a destination on this host can refuse to write onto it (null: anonymous). */

@@ -1,9 +1,9 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.Compression;
-import dev.ferry.engine.api.GuestControl;
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.Compression;
+import dev.ferry.engine.GuestControl;
+import dev.ferry.engine.Secret;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.memory.GuestMemory;
 import org.agrona.concurrent.IdleStrategy;
 

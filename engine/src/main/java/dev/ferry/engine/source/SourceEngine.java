@@ -1,9 +1,9 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.MigrationResult;
+import dev.ferry.engine.MigrationResult;
+import dev.ferry.engine.MigrationStats;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
-import dev.ferry.engine.stats.MigrationStats;
 
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,7 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Message;
-import dev.ferry.engine.error.FerryException;
 
 /** What other threads report to the source's conductor through its inbox; nobody else acts on them. */
 sealed interface SourceEvent {

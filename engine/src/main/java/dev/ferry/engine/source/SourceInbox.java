@@ -1,16 +1,17 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.MainChannelReader;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.ErrorText;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.conductor.Inbox;
+import dev.ferry.engine.conductor.Outcome;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.ProtocolException;
 import dev.ferry.engine.protocol.StatusFlyweight;
+import dev.ferry.engine.text.ErrorText;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -23,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * {@link #drain drains}, so every field but the queue and {@link #needsAttention} belongs to the conductor's thread.
  * <p>
  * A data channel's I/O error is often the echo of a failure the destination is explaining on the main channel at
- * that moment, so it becomes the migration's failure only after {@link #PEER_REASON_GRACE_MS}, unless the
+ * that moment, so it becomes the migration's failure only after {@link Outcome#PEER_REASON_GRACE_MS}, unless the
  * destination's own reason arrives first.
  * <p>
  * The conductor's waits for the destination ({@link #await}) count only time the process ran, and read what arrived
@@ -31,9 +32,6 @@ import java.util.function.BooleanSupplier;
  * may find the destination's answer waiting in its socket, and throwing that answer away discards a good migration.
  */
 final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.FailureCheck {
-    /** How long a channel's I/O error waits for the peer's own explanation on the main channel. */
-    static final long PEER_REASON_GRACE_MS = 500;
-
     /**
      * The longest step between two looks of a wait that counts towards its deadline. The conductor looks every
      * 100 microseconds or so; a longer gap is time the process did not run (stopped, a long GC pause, a starved
@@ -41,15 +39,11 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
      */
     static final long STALL_STEP_MS = 100;
 
-    private final ManyToOneConcurrentLinkedQueue<SourceEvent> queue = new ManyToOneConcurrentLinkedQueue<>();
-    private final SyncBarrier barrier;
+    private final Inbox<SourceEvent> queue = new Inbox<>();
+    private final Outcome outcome;
     private final IdleStrategy idle;
     private final NanoClock clock;
-    private volatile boolean attention;
-    private FerryException failure;
-    private FerryException pendingFailure;
-    private long pendingDeadlineNs;
-    private boolean failureFromPeer;
+    private final Runnable pump = this::drain;
     private boolean peerDiscarded;
     private boolean setupAcked;
     private boolean applied;
@@ -62,9 +56,10 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
 
     /** With {@code clock} for every deadline: a test makes time jump, as it does for a stopped process. */
     SourceInbox(final SyncBarrier barrier, final IdleStrategy idle, final NanoClock clock) {
-        this.barrier = barrier;
         this.idle = idle;
         this.clock = clock;
+        this.outcome = new Outcome(clock);
+        queue.barrier(barrier);
     }
 
     /**
@@ -72,16 +67,17 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
      * flags a running digest to stop, so that the conductor reads it at once wherever it waits.
      */
     void post(final SourceEvent event, final boolean urgent) {
-        queue.offer(event);
-        if (urgent) {
-            attention = true;
-            barrier.terminate();
-        }
+        queue.post(event, urgent);
     }
 
     /** Something urgent was posted: long work (a digest) should stop. */
     boolean needsAttention() {
-        return attention;
+        return queue.needsAttention();
+    }
+
+    /** The failure bookkeeping this inbox feeds. */
+    Outcome outcome() {
+        return outcome;
     }
 
     @Override
@@ -110,7 +106,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             try {
                 apply(event);
             } catch (final ProtocolException ex) {
-                record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " + ex.getMessage()));
+                outcome.record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " + ex.getMessage()));
             }
         }
     }
@@ -123,10 +119,10 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
         } else if (event instanceof SourceEvent.ChannelFailed failed) {
             onChannelFailed(failed.channel(), failed.cause());
         } else if (event instanceof SourceEvent.Failed failed) {
-            record(failed.cause());
+            outcome.record(failed.cause());
         } else if (event instanceof SourceEvent.Cancel cancel) {
             cancelRequested = true;
-            record(new FerryException(ErrorCode.CANCELLED, cancel.reason()));
+            outcome.record(new FerryException(ErrorCode.CANCELLED, cancel.reason()));
         }
     }
 
@@ -136,9 +132,8 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             case MessageFlyweight.SETUP_ACK:
                 status = message.status();
                 if (status.code() != 0) {
-                    failureFromPeer = true;
-                    record(new FerryException(ErrorCode.SETUP_REFUSED, "destination refused the setup: " +
-                        status.text()));
+                    outcome.recordFromPeer(new FerryException(ErrorCode.SETUP_REFUSED, "destination refused the " +
+                        "setup: " + status.text()));
                 }
                 setupAcked = true;
                 break;
@@ -152,13 +147,11 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             case MessageFlyweight.ERROR:
             case MessageFlyweight.CANCEL:
                 status = message.status();
-                failureFromPeer = true;
                 peerDiscarded = true;
-                final ErrorCode code = ErrorCode.of(status.code());
-                record(new FerryException(code, "destination: " + status.text()));
+                outcome.recordFromPeer(new FerryException(ErrorCode.of(status.code()), "destination: " + status.text()));
                 break;
             default:
-                record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: unexpected " +
+                outcome.record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: unexpected " +
                     message.typeName() + " from the destination"));
         }
     }
@@ -168,10 +161,9 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             return;
         }
         if (cause instanceof ProtocolException) {
-            record(new FerryException(ErrorCode.PROTOCOL_VIOLATION, "main channel: " + cause.getMessage()));
+            outcome.record(Outcome.caught(cause));
         } else {
-            failureFromPeer = true;
-            record(new FerryException(ErrorCode.CONTACT_LOST, "lost the main channel: " +
+            outcome.recordFromPeer(new FerryException(ErrorCode.CONTACT_LOST, "lost the main channel: " +
                 (null == cause ? "destination closed the main channel" : cause.getMessage())));
         }
     }
@@ -181,32 +173,15 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
             new FerryException(ErrorCode.CHANNEL_FAILED, "data channel " + channel + " failed: " + ErrorText.of(cause),
                 cause);
         if (!(cause instanceof IOException)) {
-            record(failed);
+            outcome.record(failed);
         } else {
-            pend(failed);
-        }
-    }
-
-    /** {@code cause} becomes the failure after the grace, unless the peer's reason (or another cause) comes first. */
-    private void pend(final FerryException cause) {
-        if (null == pendingFailure) {
-            pendingFailure = cause;
-            pendingDeadlineNs = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
-        }
-    }
-
-    private void record(final FerryException cause) {
-        if (null == failure) {
-            failure = cause;
+            outcome.pend(failed);
         }
     }
 
     /** The migration's failure so far, or null: a channel's I/O error counts once its grace is over. */
     FerryException failure() {
-        if (null == failure && null != pendingFailure && clock.nanoTime() - pendingDeadlineNs >= 0) {
-            failure = pendingFailure;
-        }
-        return failure;
+        return outcome.failure();
     }
 
     @Override
@@ -220,17 +195,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
 
     @Override
     public FerryException awaitCause() {
-        final long deadlineNs = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4 * PEER_REASON_GRACE_MS);
-        idle.reset();
-        while (clock.nanoTime() - deadlineNs < 0) {
-            drain();
-            final FerryException cause = failure();
-            if (null != cause) {
-                return cause;
-            }
-            idle.idle();
-        }
-        return new FerryException(ErrorCode.INTERNAL, "SYNC barrier terminated without a cause");
+        return outcome.awaitCause(pump, idle);
     }
 
     /**
@@ -238,7 +203,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
      * deadline counts only time this process ran: a step longer than {@link #STALL_STEP_MS} between two looks counts
      * as that much, so a source stopped while it waits keeps the time it had left. And if the process was stopped
      * during the wait, the main-channel reader was stopped too and may run after this thread: once the deadline has
-     * passed it still has {@link #PEER_REASON_GRACE_MS} of running time to post what is already in the socket, and
+     * passed it still has {@link Outcome#PEER_REASON_GRACE_MS} of running time to post what is already in the socket, and
      * only then is the destination's silence a {@link ErrorCode#TIMEOUT}. A wait that ran throughout ends at its
      * deadline: its reader had all that time. Without this, a source stopped for 10 s as COMPLETE passed found its
      * deadline expired before its reader had handed over the APPLIED that had been waiting for 9 s, and reported the
@@ -246,7 +211,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
      */
     void await(final BooleanSupplier condition, final long timeoutMs, final String what) {
         final long timeoutNs = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        final long graceNs = TimeUnit.MILLISECONDS.toNanos(PEER_REASON_GRACE_MS);
+        final long graceNs = TimeUnit.MILLISECONDS.toNanos(Outcome.PEER_REASON_GRACE_MS);
         final long maxStepNs = TimeUnit.MILLISECONDS.toNanos(STALL_STEP_MS);
         long lastNs = clock.nanoTime();
         long runningNs = 0;
@@ -278,18 +243,10 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
      */
     void failWith(final Throwable caught) {
         drain();
-        if (null != failure()) {
-            return;
+        if (null == failure() && setupAcked && caught instanceof IOException) {
+            outcome.pend(new FerryException(ErrorCode.CONTACT_LOST, "main channel: " + caught.getMessage()));
         }
-        if (setupAcked && caught instanceof IOException) {
-            pend(new FerryException(ErrorCode.CONTACT_LOST, "main channel: " + caught.getMessage()));
-        }
-        if (null != pendingFailure) {
-            record(awaitCause());
-            return;
-        }
-        record(caught instanceof FerryException ? (FerryException)caught :
-            new FerryException(ErrorCode.INTERNAL, ErrorText.of(caught), caught));
+        outcome.failWith(caught, pump, idle);
     }
 
     boolean setupAcked() {
@@ -301,7 +258,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
     }
 
     boolean failureFromPeer() {
-        return failureFromPeer;
+        return outcome.failureFromPeer();
     }
 
     boolean peerDiscarded() {

@@ -1,6 +1,7 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.MigrationStatus;
+import dev.ferry.engine.conductor.Lifecycle;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -9,7 +10,7 @@ import java.util.Set;
  * The source's states, in order, and the transitions allowed between them. Only the conductor changes state, in
  * one method that checks each transition against {@link #next()}: an illegal one is a bug and fails the migration.
  */
-enum SourceState {
+enum SourceState implements Lifecycle.State<SourceState> {
     CONNECTING(MigrationStatus.SETUP),
     ACTIVE(MigrationStatus.ACTIVE),
     /** The guest is paused; the final round is on its way. */
@@ -28,7 +29,8 @@ enum SourceState {
         this.status = status;
     }
 
-    MigrationStatus status() {
+    @Override
+    public MigrationStatus status() {
         return status;
     }
 
@@ -36,8 +38,8 @@ enum SourceState {
         return ordinal() >= COMPLETED.ordinal();
     }
 
-    /** The states this one may move to. */
-    Set<SourceState> next() {
+    @Override
+    public Set<SourceState> next() {
         final Set<SourceState> ends = EnumSet.of(FAILED, CANCELLED);
         switch (this) {
             case CONNECTING:

@@ -1,5 +1,8 @@
 package dev.ferry.engine.stats;
 
+import dev.ferry.engine.CompressionStats;
+import dev.ferry.engine.ConvergenceStats;
+import dev.ferry.engine.MigrationStats;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 

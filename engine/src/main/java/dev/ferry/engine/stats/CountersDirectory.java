@@ -1,9 +1,9 @@
 package dev.ferry.engine.stats;
 
 import com.sun.security.auth.module.UnixSystem;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.ErrorText;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.text.ErrorText;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

@@ -1,7 +1,7 @@
 package dev.ferry.engine.stats;
 
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;

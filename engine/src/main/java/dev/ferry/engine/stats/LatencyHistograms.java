@@ -1,5 +1,6 @@
 package dev.ferry.engine.stats;
 
+import dev.ferry.engine.MigrationStats;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;

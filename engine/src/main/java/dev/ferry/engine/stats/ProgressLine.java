@@ -1,5 +1,8 @@
 package dev.ferry.engine.stats;
 
+import dev.ferry.engine.MigrationStats;
+import dev.ferry.engine.text.Units;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.ferry.engine.verify;
 
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.ErrorText;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.text.ErrorText;
 import dev.ferry.memory.GuestMemory;
 
 import java.util.List;

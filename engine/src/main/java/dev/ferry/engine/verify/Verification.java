@@ -1,12 +1,12 @@
 package dev.ferry.engine.verify;
 
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.protocol.StatusFlyweight;
-import dev.ferry.memory.Digests;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Digests;
 
 import java.util.List;
 import java.util.concurrent.ThreadFactory;

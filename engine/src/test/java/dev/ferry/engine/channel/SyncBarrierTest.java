@@ -1,7 +1,7 @@
 package dev.ferry.engine.channel;
 
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,8 +1,8 @@
 package dev.ferry.engine.cli;
 
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.internal.Fill;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package dev.ferry.engine.codec;
 
-import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.Compression;
 import dev.ferry.engine.fuzz.Fuzz;
 import dev.ferry.engine.protocol.ProtocolException;
 import org.junit.jupiter.api.Test;

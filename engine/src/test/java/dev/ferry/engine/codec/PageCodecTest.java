@@ -1,9 +1,9 @@
 package dev.ferry.engine.codec;
 
-import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.Compression;
 import dev.ferry.engine.protocol.ProtocolException;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.Fill;
 import io.airlift.compress.zstd.ZstdCompressor;
 import io.airlift.compress.zstd.ZstdDecompressor;
 import org.junit.jupiter.api.AfterEach;

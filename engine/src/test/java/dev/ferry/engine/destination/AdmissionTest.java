@@ -1,12 +1,12 @@
 package dev.ferry.engine.destination;
 
-import dev.ferry.engine.api.MemoryFactory;
-import dev.ferry.engine.api.VerifyMode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.Secret;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
-import dev.ferry.engine.channel.Secret;
 import dev.ferry.engine.channel.Watchdog;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.stats.CounterDescriptor;
 import dev.ferry.engine.stats.Counters;

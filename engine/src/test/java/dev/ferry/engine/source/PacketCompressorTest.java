@@ -1,13 +1,13 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.Compression;
 import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.PageViews;
 import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.PageViews;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

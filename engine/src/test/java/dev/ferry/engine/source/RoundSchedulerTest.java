@@ -1,9 +1,9 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.Compression;
+import dev.ferry.engine.Compression;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.SyncBarrier;
-import dev.ferry.engine.error.FerryException;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;

@@ -1,9 +1,10 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.conductor.Outcome;
 import dev.ferry.engine.protocol.MessageFlyweight;
 import dev.ferry.engine.protocol.StatusFlyweight;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -76,7 +77,7 @@ final class SourceInboxTest {
         final FerryException failure = inbox.failure();
         assertEquals(ErrorCode.CONTACT_LOST, failure.code(), failure.getMessage());
         assertTrue(failure.getMessage().contains("main channel: Broken pipe"), failure.getMessage());
-        assertTrue(System.nanoTime() - startNs >= SourceInbox.PEER_REASON_GRACE_MS * 1_000_000L, "waited the grace");
+        assertTrue(System.nanoTime() - startNs >= Outcome.PEER_REASON_GRACE_MS * 1_000_000L, "waited the grace");
     }
 
     @Test
@@ -191,7 +192,7 @@ final class SourceInboxTest {
         assertTrue(timeout.getMessage().startsWith("no APPLIED from the destination within 5300 ms (not counting 99"),
             timeout.getMessage());
         final long runningMs = script.elapsedMs() - 10_000;
-        assertTrue(runningMs >= 5_300 - SourceInbox.STALL_STEP_MS && runningMs <= 5_300 + SourceInbox.PEER_REASON_GRACE_MS + 2,
+        assertTrue(runningMs >= 5_300 - SourceInbox.STALL_STEP_MS && runningMs <= 5_300 + Outcome.PEER_REASON_GRACE_MS + 2,
             "ran " + runningMs + " ms");
     }
 }

@@ -1,6 +1,6 @@
 package dev.ferry.engine.source;
 
-import dev.ferry.engine.api.MigrationStatus;
+import dev.ferry.engine.MigrationStatus;
 import org.junit.jupiter.api.Test;
 
 import java.util.EnumSet;

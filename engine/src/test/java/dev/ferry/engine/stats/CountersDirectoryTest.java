@@ -1,10 +1,10 @@
 package dev.ferry.engine.stats;
 
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.channel.Secret;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.Secret;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import org.junit.jupiter.api.Test;

@@ -1,13 +1,13 @@
 package dev.ferry.engine.stats;
 
 import dev.ferry.engine.MigrationDestination;
+import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationSource;
-import dev.ferry.engine.api.MigrationResult;
-import dev.ferry.engine.api.MigrationStatus;
-import dev.ferry.engine.channel.Secret;
+import dev.ferry.engine.MigrationStatus;
+import dev.ferry.engine.Secret;
 import dev.ferry.memory.BlockSpec;
-import dev.ferry.memory.Fill;
 import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.internal.Fill;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,9 @@
 package dev.ferry.engine.stats;
 
+import dev.ferry.engine.CompressionStats;
+import dev.ferry.engine.ConvergenceStats;
+import dev.ferry.engine.MigrationStats;
+import dev.ferry.engine.RoundRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

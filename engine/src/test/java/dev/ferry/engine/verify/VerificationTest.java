@@ -1,8 +1,8 @@
 package dev.ferry.engine.verify;
 
-import dev.ferry.engine.api.VerifyMode;
-import dev.ferry.engine.error.ErrorCode;
-import dev.ferry.engine.error.FerryException;
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
