@@ -38,6 +38,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     /** The shared secret, or {@link Secret#insecure()}; required. */
     public C secret(final Secret secret) {
+        mutable();
         this.secret = secret;
         return self();
     }
@@ -48,6 +49,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     /** Whether both sides digest their memory at the end; both sides must agree. Default full. */
     public C verify(final VerifyMode verify) {
+        mutable();
         this.verify = verify;
         return self();
     }
@@ -61,6 +63,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
      * channel to drain); default 60 s.
      */
     public C barrierTimeoutMs(final long barrierTimeoutMs) {
+        mutable();
         this.barrierTimeoutMs = barrierTimeoutMs;
         return self();
     }
@@ -71,6 +74,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     /** Threads digesting memory for verification; default one per core. */
     public C digestThreads(final int digestThreads) {
+        mutable();
         this.digestThreads = digestThreads;
         return self();
     }
@@ -81,6 +85,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     /** Makes every thread of the engine (conductor, agents, readers, watchdog, digest); default: daemon threads. */
     public C threadFactory(final ThreadFactory threadFactory) {
+        mutable();
         this.threadFactory = threadFactory;
         return self();
     }
@@ -91,6 +96,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     /** Makes the idle strategy of each agent and of the conductor's waits; default a short back-off. */
     public C idleStrategy(final Supplier<IdleStrategy> idleStrategy) {
+        mutable();
         this.idleStrategy = idleStrategy;
         return self();
     }
@@ -101,6 +107,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
 
     /** Publish the counters in a file in this directory, for {@code ferry stat}; default: not published. */
     public C countersDirectory(final Path countersDirectory) {
+        mutable();
         this.countersDirectory = countersDirectory;
         return self();
     }
@@ -116,6 +123,7 @@ public abstract class EngineContext<C extends EngineContext<C>> {
      * {@code Secret.insecure()}: TLS alone then authenticates).
      */
     public C tls(final SSLContext tls) {
+        mutable();
         this.tls = tls;
         return self();
     }
@@ -139,6 +147,15 @@ public abstract class EngineContext<C extends EngineContext<C>> {
         Objects.requireNonNull(idleStrategy, "idleStrategy");
         concluded = true;
         return self();
+    }
+
+    /**
+     * Refuses a change once concluded: the engine reads this Context as its configuration for the whole migration
+     * (live changes go through the facade: {@code MigrationSource.downtimeLimit}, {@code maxBandwidth}).
+     */
+    final void mutable() {
+        Contexts.require(!concluded, "this context was concluded: a running migration's settings do not change " +
+            "(a context configures one migration)");
     }
 
     /** The checks of one side's own values. */

@@ -3,14 +3,13 @@ package dev.ferry.engine;
 import dev.ferry.engine.channel.ChannelDecorator;
 import dev.ferry.engine.destination.DestinationConfig;
 import dev.ferry.engine.destination.DestinationEngine;
+import dev.ferry.engine.destination.DestinationHooks;
 import dev.ferry.engine.destination.PageApplyListener;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -28,18 +27,19 @@ import java.util.function.Consumer;
  * On failure the memory it created is closed and discarded (the file deleted) and the result says why.
  * {@link #close()} cancels a migration still running, waits for it to end and removes its counters file.
  */
-public final class MigrationDestination implements AutoCloseable {
+public final class MigrationDestination extends Migration {
     private final DestinationEngine engine;
 
     private MigrationDestination(final DestinationEngine engine) {
+        super(engine);
         this.engine = engine;
     }
 
     /** Validates {@code context}, binds the listening socket and starts accepting. */
     public static MigrationDestination start(final Context context) {
-        final DestinationConfig config = context.conclude().config();
+        final Context config = context.conclude();
         try {
-            return new MigrationDestination(new DestinationEngine(config));
+            return new MigrationDestination(new DestinationEngine(config, config.hooks()));
         } catch (final IOException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot listen on " + context.listen() + ": " +
                 ex.getMessage());
@@ -51,50 +51,13 @@ public final class MigrationDestination implements AutoCloseable {
         return engine.localAddress();
     }
 
-    /**
-     * Completes when the migration ends, whatever the outcome (it is not completed exceptionally). Each call returns
-     * a new copy: completing or cancelling it does not touch the migration (use {@link #cancel()}).
-     */
-    public CompletableFuture<MigrationResult> result() {
-        return engine.result().copy();
-    }
-
-    /**
-     * Writes the latency histograms recorded so far (packet write or apply latency, SYNC barrier latency, bitmap
-     * harvest time; nanoseconds, tagged) to {@code out} as an HdrHistogram {@code .hlog}.
-     */
-    public void writeHistogramLog(final OutputStream out) {
-        engine.writeHistogramLog(out);
-    }
-
-    /** A live snapshot of the statistics (the same counters {@code ferry stat} reads); the final one at the end. */
-    public MigrationStats stats() {
-        return engine.stats();
-    }
-
     /** Connections refused at the handshake so far. */
     public int rejectedConnections() {
         return engine.rejectedConnections();
     }
 
-    /** Cancels at any moment: the source is told, threads end, the memory is discarded. */
-    public void cancel() {
-        cancel("cancelled by the embedder");
-    }
-
-    /** As {@link #cancel()}, with the reason the source and the result will give. */
-    public void cancel(final String reason) {
-        engine.cancel(reason);
-    }
-
-    /** Cancels the migration if it still runs, waits for its threads to end and removes its counters file. */
-    @Override
-    public void close() {
-        engine.close();
-    }
-
     /** Configuration of a destination, Aeron-style: fluent, validated once by {@link #conclude()}. */
-    public static final class Context extends EngineContext<Context> {
+    public static final class Context extends EngineContext<Context> implements DestinationConfig {
         private SocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
         private MemoryFactory memoryFactory = MemoryFactory.anonymous();
         private Consumer<byte[]> deviceStateConsumer;
@@ -104,9 +67,7 @@ public final class MigrationDestination implements AutoCloseable {
         private long verifyTimeoutMs = 300_000;
         private long idleTimeoutMs = 60_000;
         private int maxPendingHandshakes = 16;
-        private PageApplyListener pageApplyListener;
-        private ChannelDecorator channelDecorator;
-        private boolean holdAtSync = true;
+        private DestinationHooks hooks = DestinationHooks.NONE;
 
         /**
          * Where to listen: an {@code InetSocketAddress} (default 127.0.0.1, any free port), or a
@@ -114,6 +75,7 @@ public final class MigrationDestination implements AutoCloseable {
          * destination closes; an existing file is refused, not replaced.
          */
         public Context listen(final SocketAddress listen) {
+            mutable();
             this.listen = listen;
             return this;
         }
@@ -123,6 +85,8 @@ public final class MigrationDestination implements AutoCloseable {
         }
 
         public Context memoryFactory(final MemoryFactory memoryFactory) {
+
+            mutable();
             this.memoryFactory = memoryFactory;
             return this;
         }
@@ -133,6 +97,7 @@ public final class MigrationDestination implements AutoCloseable {
 
         /** Receives the device state before APPLIED is sent (empty array if the source sent none); optional. */
         public Context deviceStateConsumer(final Consumer<byte[]> deviceStateConsumer) {
+            mutable();
             this.deviceStateConsumer = deviceStateConsumer;
             return this;
         }
@@ -143,6 +108,7 @@ public final class MigrationDestination implements AutoCloseable {
 
         /** Where non-fatal events go (a refused stray connection); default standard error. */
         public Context warnings(final Consumer<String> warnings) {
+            mutable();
             this.warnings = warnings;
             return this;
         }
@@ -152,6 +118,8 @@ public final class MigrationDestination implements AutoCloseable {
         }
 
         public Context handshakeTimeoutMs(final long handshakeTimeoutMs) {
+
+            mutable();
             this.handshakeTimeoutMs = handshakeTimeoutMs;
             return this;
         }
@@ -165,6 +133,7 @@ public final class MigrationDestination implements AutoCloseable {
          * a connection that stays silent is cut long before the full handshake deadline frees its slot.
          */
         public Context firstBytesTimeoutMs(final long firstBytesTimeoutMs) {
+            mutable();
             this.firstBytesTimeoutMs = firstBytesTimeoutMs;
             return this;
         }
@@ -175,6 +144,7 @@ public final class MigrationDestination implements AutoCloseable {
 
         /** Longest wait for VERIFY after APPLIED; default 300 s. */
         public Context verifyTimeoutMs(final long verifyTimeoutMs) {
+            mutable();
             this.verifyTimeoutMs = verifyTimeoutMs;
             return this;
         }
@@ -185,6 +155,7 @@ public final class MigrationDestination implements AutoCloseable {
 
         /** Fail when nothing at all arrives from the source for this long (a vanished host); default 60 s. */
         public Context idleTimeoutMs(final long idleTimeoutMs) {
+            mutable();
             this.idleTimeoutMs = idleTimeoutMs;
             return this;
         }
@@ -194,6 +165,8 @@ public final class MigrationDestination implements AutoCloseable {
         }
 
         public Context maxPendingHandshakes(final int maxPendingHandshakes) {
+
+            mutable();
             this.maxPendingHandshakes = maxPendingHandshakes;
             return this;
         }
@@ -202,19 +175,17 @@ public final class MigrationDestination implements AutoCloseable {
             return maxPendingHandshakes;
         }
 
-        /** Test and tracing hook, told of every normal page applied; optional. */
-        public Context pageApplyListener(final PageApplyListener pageApplyListener) {
-            this.pageApplyListener = pageApplyListener;
+        /** Test hook, not API: told of every normal page applied. */
+        Context pageApplyListener(final PageApplyListener pageApplyListener) {
+            mutable();
+            hooks = hooks.pageApplyListener(pageApplyListener);
             return this;
-        }
-
-        public PageApplyListener pageApplyListener() {
-            return pageApplyListener;
         }
 
         /** Test hook, not API: wraps each data channel's input (to delay, fragment or cut it). */
         Context channelDecorator(final ChannelDecorator channelDecorator) {
-            this.channelDecorator = channelDecorator;
+            mutable();
+            hooks = hooks.channelDecorator(channelDecorator);
             return this;
         }
 
@@ -224,8 +195,14 @@ public final class MigrationDestination implements AutoCloseable {
          * ordering test can fail.
          */
         Context holdAtSync(final boolean hold) {
-            this.holdAtSync = hold;
+            mutable();
+            hooks = hooks.holdAtSync(hold);
             return this;
+        }
+
+        /** The test hooks set on this Context: handed to the engine beside it, not inside it. */
+        DestinationHooks hooks() {
+            return hooks;
         }
 
         @Override
@@ -237,13 +214,6 @@ public final class MigrationDestination implements AutoCloseable {
                 "timeouts must be positive");
             Contexts.require(maxPendingHandshakes >= 1,
                 "max pending handshakes " + maxPendingHandshakes + " must be >= 1");
-        }
-
-        DestinationConfig config() {
-            return new DestinationConfig(listen, memoryFactory, secret(), tls(), verify(), deviceStateConsumer, warnings,
-                handshakeTimeoutMs, firstBytesTimeoutMs, barrierTimeoutMs(), verifyTimeoutMs, idleTimeoutMs, digestThreads(),
-                maxPendingHandshakes, pageApplyListener, threadFactory(), idleStrategy(), countersDirectory(),
-                channelDecorator, holdAtSync);
         }
     }
 }

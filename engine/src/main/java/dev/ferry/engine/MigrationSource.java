@@ -6,11 +6,9 @@ import dev.ferry.engine.source.SourceConfig;
 import dev.ferry.engine.source.SourceEngine;
 import dev.ferry.memory.GuestMemory;
 
-import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -31,51 +29,17 @@ import java.util.function.Supplier;
  * copies are the worst outcome. {@link #close()} cancels a migration still running, waits for it to end and removes
  * its counters file.
  */
-public final class MigrationSource implements AutoCloseable {
+public final class MigrationSource extends Migration {
     private final SourceEngine engine;
 
     private MigrationSource(final SourceEngine engine) {
+        super(engine);
         this.engine = engine;
     }
 
     /** Validates {@code context} and starts the migration on its own thread. */
     public static MigrationSource start(final Context context) {
-        return new MigrationSource(new SourceEngine(context.conclude().config()));
-    }
-
-    /**
-     * Completes when the migration ends, whatever the outcome (it is not completed exceptionally). Each call returns
-     * a new copy: completing or cancelling it does not touch the migration (use {@link #cancel()}).
-     */
-    public CompletableFuture<MigrationResult> result() {
-        return engine.result().copy();
-    }
-
-    /**
-     * Writes the latency histograms recorded so far (packet write or apply latency, SYNC barrier latency, bitmap
-     * harvest time; nanoseconds, tagged) to {@code out} as an HdrHistogram {@code .hlog}.
-     */
-    public void writeHistogramLog(final OutputStream out) {
-        engine.writeHistogramLog(out);
-    }
-
-    /** A live snapshot of the statistics (the same counters {@code ferry stat} reads); the final one at the end. */
-    public MigrationStats stats() {
-        return engine.stats();
-    }
-
-    /**
-     * Cancels at any moment: the destination is told and threads end. Before APPLIED the guest resumes; after it
-     * (the destination holds every page) the outcome is {@code unknown} and the guest stays paused unless the
-     * destination answers that it discarded its copy.
-     */
-    public void cancel() {
-        cancel("cancelled by the embedder");
-    }
-
-    /** As {@link #cancel()}, with the reason the destination and the result will give. */
-    public void cancel(final String reason) {
-        engine.cancel(reason);
+        return new MigrationSource(new SourceEngine(context.conclude()));
     }
 
     /** Changes the downtime limit of the running migration from its next round on. */
@@ -96,14 +60,8 @@ public final class MigrationSource implements AutoCloseable {
         engine.forceSwitchover();
     }
 
-    /** Cancels the migration if it still runs, waits for its threads to end and removes its counters file. */
-    @Override
-    public void close() {
-        engine.close();
-    }
-
     /** Configuration of a source, Aeron-style: fluent, validated once by {@link #conclude()}. */
-    public static final class Context extends EngineContext<Context> {
+    public static final class Context extends EngineContext<Context> implements SourceConfig {
         private SocketAddress destination;
         private GuestMemory memory;
         private GuestControl guestControl = GuestControl.NONE;
@@ -127,6 +85,7 @@ public final class MigrationSource implements AutoCloseable {
          * migration between two processes of one host (an in-place upgrade).
          */
         public Context destination(final SocketAddress destination) {
+            mutable();
             this.destination = destination;
             return this;
         }
@@ -136,6 +95,8 @@ public final class MigrationSource implements AutoCloseable {
         }
 
         public Context memory(final GuestMemory memory) {
+
+            mutable();
             this.memory = memory;
             return this;
         }
@@ -145,6 +106,8 @@ public final class MigrationSource implements AutoCloseable {
         }
 
         public Context guestControl(final GuestControl guestControl) {
+
+            mutable();
             this.guestControl = guestControl;
             return this;
         }
@@ -155,6 +118,7 @@ public final class MigrationSource implements AutoCloseable {
 
         /** Data channels, 1..{@value dev.ferry.engine.protocol.Protocol#MAX_CHANNELS}; default 2. */
         public Context channels(final int channels) {
+            mutable();
             this.channels = channels;
             return this;
         }
@@ -168,6 +132,7 @@ public final class MigrationSource implements AutoCloseable {
          * stop-and-copy; 0 (the default) is no limit.
          */
         public Context maxRounds(final int maxRounds) {
+            mutable();
             this.maxRounds = maxRounds;
             return this;
         }
@@ -181,6 +146,7 @@ public final class MigrationSource implements AutoCloseable {
          * {@link #maxRounds(int)} rounds.
          */
         public Context switchoverDirtyBytes(final long switchoverDirtyBytes) {
+            mutable();
             this.switchoverDirtyBytes = switchoverDirtyBytes;
             return this;
         }
@@ -195,6 +161,7 @@ public final class MigrationSource implements AutoCloseable {
          * rule off (tests that need a fixed number of rounds).
          */
         public Context downtimeLimitMs(final long downtimeLimitMs) {
+            mutable();
             this.downtimeLimitMs = downtimeLimitMs;
             return this;
         }
@@ -208,6 +175,7 @@ public final class MigrationSource implements AutoCloseable {
          * through {@link GuestControl#throttle(int)}, as much as the measured rates call for, corrected each round.
          */
         public Context autoConverge(final boolean autoConverge) {
+            mutable();
             this.autoConverge = autoConverge;
             return this;
         }
@@ -218,6 +186,7 @@ public final class MigrationSource implements AutoCloseable {
 
         /** Cap across all data channels, bytes per second; 0 (the default) is unlimited. */
         public Context maxBandwidthBytesPerSec(final long maxBandwidthBytesPerSec) {
+            mutable();
             this.maxBandwidthBytesPerSec = maxBandwidthBytesPerSec;
             return this;
         }
@@ -231,6 +200,7 @@ public final class MigrationSource implements AutoCloseable {
          * network, not the CPU, is the bottleneck: docs/benchmarks.md has the figures.
          */
         public Context compression(final Compression compression) {
+            mutable();
             this.compression = compression;
             return this;
         }
@@ -244,6 +214,7 @@ public final class MigrationSource implements AutoCloseable {
          * is faster and compresses less; docs/benchmarks.md measures zstd at 1 and -3.
          */
         public Context compressionLevel(final Integer compressionLevel) {
+            mutable();
             this.compressionLevel = compressionLevel;
             return this;
         }
@@ -252,7 +223,9 @@ public final class MigrationSource implements AutoCloseable {
             return compressionLevel;
         }
 
-        private int level() {
+        /** The codec's level: the one given, or the codec's default. */
+        @Override
+        public int effectiveCompressionLevel() {
             return null == compressionLevel ? compression.defaultLevel() : compressionLevel;
         }
 
@@ -261,6 +234,7 @@ public final class MigrationSource implements AutoCloseable {
          * unthrottled; default 10 minutes.
          */
         public Context timeoutMs(final long timeoutMs) {
+            mutable();
             this.timeoutMs = timeoutMs;
             return this;
         }
@@ -271,6 +245,7 @@ public final class MigrationSource implements AutoCloseable {
 
         /** Supplies the device state, called once with the guest paused after the final FLUSH; optional. */
         public Context deviceState(final Supplier<byte[]> deviceState) {
+            mutable();
             this.deviceState = deviceState;
             return this;
         }
@@ -281,6 +256,7 @@ public final class MigrationSource implements AutoCloseable {
 
         /** Packets in flight per channel (a power of two); default 64. */
         public Context queueCapacity(final int queueCapacity) {
+            mutable();
             this.queueCapacity = queueCapacity;
             return this;
         }
@@ -290,6 +266,8 @@ public final class MigrationSource implements AutoCloseable {
         }
 
         public Context connectTimeoutMs(final long connectTimeoutMs) {
+
+            mutable();
             this.connectTimeoutMs = connectTimeoutMs;
             return this;
         }
@@ -304,6 +282,7 @@ public final class MigrationSource implements AutoCloseable {
          * guest is paused meanwhile.
          */
         public Context appliedTimeoutMs(final long appliedTimeoutMs) {
+            mutable();
             this.appliedTimeoutMs = appliedTimeoutMs;
             return this;
         }
@@ -314,6 +293,7 @@ public final class MigrationSource implements AutoCloseable {
 
         /** Longest wait for RESULT after VERIFY; default 300 s. */
         public Context resultTimeoutMs(final long resultTimeoutMs) {
+            mutable();
             this.resultTimeoutMs = resultTimeoutMs;
             return this;
         }
@@ -342,18 +322,11 @@ public final class MigrationSource implements AutoCloseable {
             Objects.requireNonNull(compression, "compression");
             require(null == compressionLevel || compression != Compression.NONE,
                 "compression level " + compressionLevel + " needs a codec (--compress zstd or zlib)");
-            require(compression.acceptsLevel(level()), "compression level " + compressionLevel + " must be " +
+            require(compression.acceptsLevel(effectiveCompressionLevel()), "compression level " + compressionLevel + " must be " +
                 compression.levels() + " for " + compression.cliName());
             if (compression != Compression.NONE) {
-                PageCodec.create(compression, level()).close();
+                PageCodec.create(compression, effectiveCompressionLevel()).close();
             }
-        }
-
-        SourceConfig config() {
-            return new SourceConfig(destination, memory, guestControl, channels, secret(), tls(), verify(), compression,
-                level(), maxRounds, switchoverDirtyBytes, downtimeLimitMs, autoConverge, maxBandwidthBytesPerSec,
-                timeoutMs, deviceState, queueCapacity, connectTimeoutMs, barrierTimeoutMs(), appliedTimeoutMs, resultTimeoutMs,
-                digestThreads(), threadFactory(), idleStrategy(), countersDirectory());
         }
 
         private static void require(final boolean condition, final String message) {

@@ -10,6 +10,8 @@ import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import dev.ferry.engine.channel.ChannelDecorator;
+import dev.ferry.engine.destination.DestinationHooks;
+import dev.ferry.engine.destination.PageApplyListener;
 import dev.ferry.engine.protocol.UpwardReach;
 import dev.ferry.engine.source.SourceEngine;
 import org.junit.jupiter.api.Test;
@@ -40,7 +42,7 @@ final class ArchitectureTest {
 
     /** The classes of the API package that start or prepare migrations, and so stand above the engines. */
     private static final Set<String> ENTRY_POINTS =
-        Set.of("MigrationSource", "MigrationDestination", "EngineContext", "Contexts", "ColdStart", "TlsFiles");
+        Set.of("Migration", "MigrationSource", "MigrationDestination", "EngineContext", "Contexts", "ColdStart", "TlsFiles");
 
     private static final DescribedPredicate<JavaClass> ENTRY_POINT =
         DescribedPredicate.describe("an entry point of dev.ferry.engine", type ->
@@ -141,12 +143,13 @@ final class ArchitectureTest {
 
     @Test
     void theTestHooksAreNotPublicApi() {
-        for (final Class<?> type : List.of(MigrationSource.class, MigrationSource.Context.class,
+        final List<Class<?>> hookTypes = List.of(ChannelDecorator.class, PageApplyListener.class, DestinationHooks.class);
+        for (final Class<?> type : List.of(Migration.class, MigrationSource.class, MigrationSource.Context.class,
             MigrationDestination.class, MigrationDestination.Context.class)) {
             for (final Method method : type.getMethods()) {
-                final boolean hook = method.getName().equals("holdAtSync") ||
-                    method.getName().equals("channelDecorator") || method.getReturnType() == ChannelDecorator.class ||
-                    Arrays.asList(method.getParameterTypes()).contains(ChannelDecorator.class);
+                final boolean hook = List.of("holdAtSync", "channelDecorator", "pageApplyListener", "hooks")
+                    .contains(method.getName()) || hookTypes.contains(method.getReturnType()) ||
+                    Arrays.stream(method.getParameterTypes()).anyMatch(hookTypes::contains);
                 assertFalse(hook, "public API mentions a test hook: " + method);
             }
         }

@@ -20,7 +20,7 @@ final class CommonOptions {
     @Option(names = "--stats-json", paramLabel = "OUT", description = "Write the final statistics as JSON to OUT.")
     Path statsJson;
 
-    @Option(names = "--verify", paramLabel = "full|none", defaultValue = "full",
+    @Option(names = "--verify", paramLabel = "full|none",
         description = "Compare digests of both sides' memory after APPLIED (default: ${DEFAULT-VALUE}).")
     String verify;
 

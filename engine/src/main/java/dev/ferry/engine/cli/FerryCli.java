@@ -62,6 +62,7 @@ public final class FerryCli implements Runnable {
     /** Runs the CLI and returns the exit code (for tests and embedding). */
     public static int run(final PrintWriter out, final PrintWriter err, final String... args) {
         final CommandLine commandLine = new CommandLine(new FerryCli());
+        commandLine.setDefaultValueProvider(new ContextDefaults()); // after the subcommands: it reaches them all
         commandLine.setOut(out).setErr(err);
         commandLine.setParameterExceptionHandler((ex, arguments) -> {
             err.println("ferry: " + usageMessage(ex));

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** Source-side options shared by {@code send} and {@code demo}: channels, rounds, the synthetic workload. */
 final class MigrationOptions {
-    @Option(names = "--channels", paramLabel = "N", defaultValue = "2",
+    @Option(names = "--channels", paramLabel = "N",
         description = "Data channels (default: ${DEFAULT-VALUE}).")
     int channels;
 
@@ -27,29 +27,29 @@ final class MigrationOptions {
         description = "Workload writer threads (default: ${DEFAULT-VALUE}).")
     int writers;
 
-    @Option(names = "--max-rounds", paramLabel = "N", defaultValue = "0",
+    @Option(names = "--max-rounds", paramLabel = "N",
         description = "Most rounds, the final one included; reaching it switches over whatever the downtime "
             + "(default: 0, no limit; 1 is stop-and-copy).")
     int maxRounds;
 
-    @Option(names = "--downtime-limit", paramLabel = "DURATION", defaultValue = "300ms",
+    @Option(names = "--downtime-limit", paramLabel = "DURATION",
         converter = Converters.DurationMs.class,
         description = "Switch over once the dirty set fits this downtime at the measured bandwidth (default: "
             + "${DEFAULT-VALUE}).")
     long downtimeLimitMs;
 
-    @Option(names = "--auto-converge", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--auto-converge", negatable = true, fallbackValue = "true",
         description = "Throttle a guest that dirties memory faster than the channels send it (default: on; "
             + "--no-auto-converge turns it off).")
     boolean autoConverge;
 
-    @Option(names = "--max-bandwidth", paramLabel = "SIZE/s", defaultValue = "unlimited",
+    @Option(names = "--max-bandwidth", paramLabel = "SIZE/s",
         converter = Converters.Rate.class,
         description = "Cap across all data channels, e.g. 20m/s (default: ${DEFAULT-VALUE}); the paused final round "
             + "runs uncapped.")
     long maxBandwidth;
 
-    @Option(names = "--compress", paramLabel = "none|zstd|zlib", defaultValue = "none",
+    @Option(names = "--compress", paramLabel = "none|zstd|zlib",
         converter = Converters.Codec.class,
         description = "Compress normal pages on the data channels; pays only on a link slower than the CPU "
             + "(default: ${DEFAULT-VALUE}, zero copy). The receiver needs no flag.")
@@ -60,21 +60,21 @@ final class MigrationOptions {
             + "compresses less.")
     Integer compressLevel;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = Converters.DurationMs.class,
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.DurationMs.class,
         description = "Fail the migration if it has not converged and switched over by then; the guest runs on "
             + "(default: ${DEFAULT-VALUE}).")
     long timeoutMs;
 
-    @Option(names = "--switchover-dirty", paramLabel = "SIZE", defaultValue = "16m", converter = Converters.Size.class,
+    @Option(names = "--switchover-dirty", paramLabel = "SIZE", converter = Converters.Size.class,
         description = "Switch over once at most this much is dirty after a round (default: ${DEFAULT-VALUE}).")
     long switchoverDirtyBytes;
 
-    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(names = "--connect-timeout", paramLabel = "DURATION",
         converter = Converters.DurationMs.class,
         description = "Longest wait to connect and authenticate each connection (default: ${DEFAULT-VALUE}).")
     long connectTimeoutMs;
 
-    @Option(names = "--barrier-timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(names = "--barrier-timeout", paramLabel = "DURATION",
         converter = Converters.DurationMs.class,
         description = "Longest wait for every channel to write its SYNC, or for a stalled channel (default: "
             + "${DEFAULT-VALUE}).")

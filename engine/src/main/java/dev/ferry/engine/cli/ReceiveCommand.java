@@ -63,12 +63,12 @@ final class ReceiveCommand implements Callable<Integer> {
         + "(outside the migration's timer), so no page faults in during the migration.")
     boolean prefault;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(names = "--idle-timeout", paramLabel = "DURATION",
         converter = Converters.DurationMs.class,
         description = "Fail when nothing arrives from the source for this long (default: ${DEFAULT-VALUE}).")
     long idleTimeoutMs;
 
-    @Option(names = "--barrier-timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(names = "--barrier-timeout", paramLabel = "DURATION",
         converter = Converters.DurationMs.class,
         description = "Longest wait at the SYNC/FLUSH barrier (default: ${DEFAULT-VALUE}).")
     long barrierTimeoutMs;

@@ -1,22 +1,53 @@
 package dev.ferry.engine.conductor;
 
+import dev.ferry.engine.channel.MainChannelReader;
+import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.agrona.concurrent.NanoClock;
 
 /**
- * A conductor's inbox: any thread {@link #post posts}, only the conductor {@link #poll polls}. An urgent post (a
+ * A conductor's inbox, the skeleton of both sides' ({@code SourceInbox}, {@code DestinationInbox}): any thread
+ * {@link #post posts}, only the conductor {@link #poll polls} and keeps the {@link #outcome}. An urgent post (a
  * failure, a cancel) also terminates the round barrier, so that a conductor waiting there reads it at once, and
  * raises {@link #needsAttention}, which long work (a digest, a receiver between packets) checks to stop early.
+ * <p>
+ * It is also the main-channel reader's handler: every message from the peer becomes the side's event
+ * ({@link #peerMessage}), a failure ({@link #isFailure}) urgently; the reader stops after a failure or the side's
+ * last message ({@link #isLast}).
  *
  * @param <E> the side's events
  */
-public final class Inbox<E> {
+public abstract class Inbox<E> implements MainChannelReader.Handler {
     private final ManyToOneConcurrentLinkedQueue<E> queue = new ManyToOneConcurrentLinkedQueue<>();
+    private final Outcome outcome;
     private volatile SyncBarrier barrier;
     private volatile boolean attention;
 
+    /** With {@code clock} for the outcome's grace: a test makes time jump, as it does for a stopped process. */
+    protected Inbox(final NanoClock clock) {
+        this.outcome = new Outcome(clock);
+    }
+
+    /** The event for a message from the peer. */
+    protected abstract E peerMessage(Message message);
+
+    /** The event for the main channel's end: {@code cause} is null at a clean end of stream. */
+    protected abstract E mainLost(Exception cause);
+
+    /** Whether {@code message} says the peer failed: posted urgently, and the reader stops. */
+    protected abstract boolean isFailure(Message message);
+
+    /** Whether {@code message} is the last the peer sends: the reader stops after it. */
+    protected abstract boolean isLast(Message message);
+
+    /** The failure bookkeeping, first cause wins (the conductor only). */
+    public final Outcome outcome() {
+        return outcome;
+    }
+
     /** The barrier urgent posts terminate; one posted before it was set terminates it here. */
-    public void barrier(final SyncBarrier barrier) {
+    public final void barrier(final SyncBarrier barrier) {
         this.barrier = barrier;
         if (attention) {
             barrier.terminate();
@@ -24,7 +55,7 @@ public final class Inbox<E> {
     }
 
     /** Posts {@code event} from any thread; {@code urgent} ends the barrier's waits and asks long work to stop. */
-    public void post(final E event, final boolean urgent) {
+    public final void post(final E event, final boolean urgent) {
         queue.offer(event);
         if (urgent) {
             attention = true;
@@ -36,12 +67,29 @@ public final class Inbox<E> {
     }
 
     /** Something urgent was posted. */
-    public boolean needsAttention() {
+    public final boolean needsAttention() {
         return attention;
     }
 
     /** The next event, or null when none waits (the conductor only). */
-    public E poll() {
+    public final E poll() {
         return queue.poll();
+    }
+
+    @Override
+    public final boolean onMessage(final Message message) {
+        final boolean failure = isFailure(message);
+        post(peerMessage(message), failure);
+        return failure || isLast(message);
+    }
+
+    @Override
+    public final void onEndOfStream() {
+        post(mainLost(null), true);
+    }
+
+    @Override
+    public final void onError(final Exception cause) {
+        post(mainLost(cause), true);
     }
 }

@@ -94,11 +94,11 @@ public final class Outcome {
     }
 
     /**
-     * What the conductor itself caught, unless the inbox explains it: the first cause wins, and a pending one is
-     * waited for (reading the inbox with {@code pump}) rather than beaten by what was caught.
+     * What the conductor itself caught, unless a failure is known already: the first cause wins, and a pending one is
+     * waited for (reading the inbox with {@code pump}) rather than beaten by what was caught. Events not yet read do
+     * not come first: a side that reads its inbox before (the source drains it) decides so itself.
      */
     public void failWith(final Throwable caught, final Runnable pump, final IdleStrategy idle) {
-        pump.run();
         if (null != failure()) {
             return;
         }

@@ -43,6 +43,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
     private static final long CLOSE_GRACE_MS = Lifecycle.CLOSE_GRACE_MS;
 
     private final DestinationConfig config;
+    private final DestinationHooks hooks;
     private final Counters counters;
     private final Watchdog watchdog;
     private final IdleStrategy idle;
@@ -63,12 +64,14 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
     private byte[] deviceState = new byte[0];
     private long appliedNs;
 
-    DestinationConductor(final DestinationConfig config, final Counters counters, final Watchdog watchdog) {
+    DestinationConductor(final DestinationConfig config, final DestinationHooks hooks, final Counters counters,
+        final Watchdog watchdog) {
         this.config = config;
+        this.hooks = hooks;
         this.counters = counters;
         this.watchdog = watchdog;
         this.idle = config.idleStrategy().get();
-        this.receivers = new ReceiverGroup(config, this, counters);
+        this.receivers = new ReceiverGroup(hooks, this, counters);
         this.placement = new GuestPlacement(config.memoryFactory(), config.warnings());
         this.lifecycle = new Lifecycle<>("destination", DestinationState.LISTENING, counters, failures, watchdog,
             this::mainBytes);
@@ -165,7 +168,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
         session = created;
         created.publish(counters, admission.channelCount());
         final SyncBarrier barrier = new SyncBarrier(admission.channelCount(), config.barrierTimeoutMs());
-        hold = new RoundHold(barrier, config.holdAtSync(), counters);
+        hold = hooks.holdAtSync() ? RoundHold.holding(barrier, counters) : RoundHold.notHolding(barrier, counters);
         inbox.barrier(barrier);
         admission.sessionReady();
         main.sendStatus(MessageFlyweight.SETUP_ACK, 0, config.verify().ordinal(), "ready");
@@ -189,13 +192,13 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
         }
     }
 
-    /** Handles one event; true when the migration is over. */
-    private boolean onEvent(final DestinationEvent event) {
+    /** Handles one event; true when the migration is over (a unit test steps the conductor through these). */
+    boolean onEvent(final DestinationEvent event) {
         if (event instanceof DestinationEvent.PeerMessage message) {
             return onMessage(message.message());
         }
         if (event instanceof DestinationEvent.MainLost lost) {
-            failures.record(DestinationInbox.mainLost(lost.cause()));
+            failures.record(DestinationInbox.mainLostCause(lost.cause()));
         } else if (event instanceof DestinationEvent.ChannelLost lost) {
             inbox.channelLost(lost.channel(), lost.reason());
         } else if (event instanceof DestinationEvent.Failed failed) {
@@ -333,7 +336,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
     }
 
     /** Runs once: tells the source why if it does not know, ends every thread, keeps or discards the memory. */
-    private void finish() {
+    void finish() {
         finished = true;
         final FerryException cause = failures.failure();
         final DestinationState outcome = null == cause ? DestinationState.COMPLETED :

@@ -3,6 +3,7 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationStats;
 import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.conductor.MigrationEngine;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeoutException;
  * live figure ({@link #stats()} and {@link #rejectedConnections()} read under the same lock, and from the final
  * result once there is one).
  */
-public final class DestinationEngine implements AutoCloseable {
+public final class DestinationEngine implements MigrationEngine {
     private static final long CLOSE_WAIT_MS = 30_000;
 
     private final Counters counters;
@@ -36,15 +37,15 @@ public final class DestinationEngine implements AutoCloseable {
     private final DestinationConductor conductor;
     private final Admission admission;
 
-    /** Binds {@code config.listen()} and starts; throws if the address cannot be bound. */
-    public DestinationEngine(final DestinationConfig config) throws IOException {
+    /** Binds {@code config.listen()} and starts, with the tests' {@code hooks}; throws if it cannot bind. */
+    public DestinationEngine(final DestinationConfig config, final DestinationHooks hooks) throws IOException {
         final int capacity = Counters.capacity(Protocol.MAX_CHANNELS);
         this.counters = new Counters(null == config.countersDirectory() ?
             CountersFile.inMemory("destination", capacity) :
             CountersFile.create(config.countersDirectory(), "destination", capacity));
         this.rejected = counters.rejectedConnections();
         final Watchdog watchdog = new Watchdog(config.threadFactory());
-        this.conductor = new DestinationConductor(config, counters, watchdog);
+        this.conductor = new DestinationConductor(config, hooks, counters, watchdog);
         try {
             this.admission = new Admission(config, watchdog, conductor, rejected);
         } catch (final IOException ex) {
@@ -62,6 +63,7 @@ public final class DestinationEngine implements AutoCloseable {
         return admission.localAddress();
     }
 
+    @Override
     public CompletableFuture<MigrationResult> result() {
         return conductor.result();
     }
@@ -78,6 +80,7 @@ public final class DestinationEngine implements AutoCloseable {
     }
 
     /** A live snapshot, or the final one once the migration ended. */
+    @Override
     public MigrationStats stats() {
         final MigrationResult done = conductor.result().getNow(null);
         if (null != done) {
@@ -88,10 +91,12 @@ public final class DestinationEngine implements AutoCloseable {
         }
     }
 
+    @Override
     public void cancel(final String reason) {
         conductor.cancel(reason);
     }
 
+    @Override
     public void writeHistogramLog(final OutputStream out) {
         counters.latency().writeLog(out);
     }

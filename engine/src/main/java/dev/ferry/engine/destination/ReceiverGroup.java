@@ -11,13 +11,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * them all before guest memory is closed.
  */
 final class ReceiverGroup {
-    private final DestinationConfig config;
+    private final DestinationHooks hooks;
     private final ReceiverHost conductor;
     private final Counters counters;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
-    ReceiverGroup(final DestinationConfig config, final ReceiverHost conductor, final Counters counters) {
-        this.config = config;
+    ReceiverGroup(final DestinationHooks hooks, final ReceiverHost conductor, final Counters counters) {
+        this.hooks = hooks;
         this.conductor = conductor;
         this.counters = counters;
     }
@@ -25,14 +25,14 @@ final class ReceiverGroup {
     /** Serves data channel {@code index} of {@code session} on this thread until it ends. */
     void serve(final Connection connection, final int index, final SessionSetup session) {
         threads.add(Thread.currentThread());
-        if (null != config.channelDecorator()) {
-            connection.decorateInput(config.channelDecorator().decorate(index, connection.socket()));
+        if (null != hooks.channelDecorator()) {
+            connection.decorateInput(hooks.channelDecorator().decorate(index, connection.socket()));
         }
         if (conductor.isFinished() || null == session) {
             connection.close();
             return;
         }
-        new ChannelReceiver(conductor, index, connection, session, counters, config.pageApplyListener()).run();
+        new ChannelReceiver(conductor, index, connection, session, counters, hooks.pageApplyListener()).run();
     }
 
     /** Waits up to {@code timeoutMs} in all for every receiver but the caller; true if all ended. */

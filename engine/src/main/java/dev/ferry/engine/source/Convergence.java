@@ -54,7 +54,7 @@ final class Convergence {
         FlightEvents.loadClassesIfOn(); // a first use of an event class must not fall inside the downtime
         this.policy = new ConvergencePolicy(config.switchoverDirtyBytes(), config.maxRounds(), config.autoConverge());
         this.limiter = new BandwidthLimiter(config.maxBandwidthBytesPerSec());
-        this.guest = config.guest();
+        this.guest = config.guestControl();
         this.counters = counters;
         this.pageSize = config.memory().pageSizeBytes();
         this.downtimeLimitCounter = counters.allocate(CounterDescriptor.DOWNTIME_LIMIT_MS);

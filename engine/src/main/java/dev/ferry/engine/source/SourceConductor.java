@@ -96,6 +96,11 @@ final class SourceConductor implements Runnable {
         return lifecycle.result();
     }
 
+    /** What other threads post to (a unit test posts the events a migration would). */
+    SourceInbox inbox() {
+        return inbox;
+    }
+
     /** What an operator may change while the migration runs. */
     Convergence convergence() {
         return convergence;
@@ -125,7 +130,8 @@ final class SourceConductor implements Runnable {
         }
     }
 
-    private void transition(final SourceState next) {
+    /** Moves to {@code next}, checked (a step of {@link #run}; a unit test walks the states with it). */
+    void transition(final SourceState next) {
         lifecycle.transition(next);
     }
 
@@ -150,7 +156,7 @@ final class SourceConductor implements Runnable {
         final List<Connection> data = dialer.dataChannels(sessionId);
         for (int i = 0; i < data.size(); i++) {
             senders.add(new ChannelSender(i, data.get(i), memory, config.queueCapacity(), barrier, counters,
-                convergence.limiter(), config.compression(), config.compressionLevel(), (index, cause) -> {
+                convergence.limiter(), config.compression(), config.effectiveCompressionLevel(), (index, cause) -> {
                     FlightEvents.channelFailure("source", index, cause);
                     inbox.post(new SourceEvent.ChannelFailed(index, cause), true);
                 }));
@@ -230,10 +236,11 @@ final class SourceConductor implements Runnable {
         });
     }
 
-    private void pause(final ConvergencePolicy.Reason reason, final int finalRound) {
+    /** Pauses the guest for the final round (a step of {@link #run}; a unit test calls it alone). */
+    void pause(final ConvergencePolicy.Reason reason, final int finalRound) {
         convergence.switchingOver(reason, finalRound);
         pausedNs = System.nanoTime();
-        config.guest().pause();
+        config.guestControl().pause();
         paused = true;
         transition(SourceState.SWITCHOVER);
     }
@@ -265,14 +272,14 @@ final class SourceConductor implements Runnable {
     }
 
     /** Runs once, on this thread: decides the outcome, tells the peer, resumes or not, releases everything. */
-    private void finish() {
+    void finish() {
         inbox.drain();
         final SourceState outcome = outcome(inbox.failure());
         final MainChannel channel = main;
         lifecycle.finish(outcome, channel, () -> {
             convergence.lift();
             if (paused && outcome != SourceState.COMPLETED && outcome != SourceState.UNKNOWN) {
-                config.guest().resume();
+                config.guestControl().resume();
                 paused = false;
             }
             stopThreads(channel);

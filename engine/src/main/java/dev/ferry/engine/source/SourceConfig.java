@@ -14,59 +14,81 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
- * Everything the source engine needs, validated: made by {@code MigrationSource.Context.conclude()}, so the engine
- * never sees the public API's types and the packages depend one way.
- *
- * @param destination          where the destination listens: a TCP address or a Unix-domain socket.
- * @param memory               the guest's memory.
- * @param guest                pauses, resumes and throttles the guest.
- * @param channels             data channels.
- * @param secret               the shared secret.
- * @param tls                  mutual TLS on every connection, or null.
- * @param verify               whether both sides digest their memory at the end.
- * @param compression          how normal pages are compressed on the data channels.
- * @param compressionLevel     the codec's level.
- * @param maxRounds            most rounds, the final one included; 0 for no limit.
- * @param switchoverDirtyBytes switch over once at most this much is dirty after a round (-1: never by this rule).
- * @param downtimeLimitMs      switch over once the dirty set fits this downtime at the measured bandwidth.
- * @param autoConverge         throttle a guest that dirties faster than the channels send.
- * @param maxBandwidthBytesPerSec the cap across all data channels, 0 for none.
- * @param timeoutMs            the migration fails if it has not switched over and been applied by then.
- * @param deviceState          supplies the device state once paused, or null.
- * @param queueCapacity        packets in flight per channel.
- * @param connectTimeoutMs     longest wait to connect and authenticate a connection.
- * @param barrierTimeoutMs     longest wait for every channel to write its SYNC, or for a free packet.
- * @param appliedTimeoutMs     longest wait for SETUP-ACK and for APPLIED.
- * @param resultTimeoutMs      longest wait for RESULT.
- * @param digestThreads        threads digesting memory for verification.
- * @param threadFactory        makes every thread of the engine.
- * @param idleStrategy         makes the idle strategy of each sender and of the conductor's waits.
- * @param countersDirectory    where the counters file goes, or null to keep counters in memory.
+ * The source engine's read-only view of a concluded {@code MigrationSource.Context}, which implements it: each
+ * option has one name, the Context's, and one default, the Context's; the engine reads it through this view and
+ * never through the API's setters, and nothing here is a test hook.
  */
-public record SourceConfig(
-    SocketAddress destination,
-    GuestMemory memory,
-    GuestControl guest,
-    int channels,
-    Secret secret,
-    SSLContext tls,
-    VerifyMode verify,
-    Compression compression,
-    int compressionLevel,
-    int maxRounds,
-    long switchoverDirtyBytes,
-    long downtimeLimitMs,
-    boolean autoConverge,
-    long maxBandwidthBytesPerSec,
-    long timeoutMs,
-    Supplier<byte[]> deviceState,
-    int queueCapacity,
-    long connectTimeoutMs,
-    long barrierTimeoutMs,
-    long appliedTimeoutMs,
-    long resultTimeoutMs,
-    int digestThreads,
-    ThreadFactory threadFactory,
-    Supplier<IdleStrategy> idleStrategy,
-    Path countersDirectory) {
+public interface SourceConfig {
+    /** Where the destination listens: a TCP address or a Unix-domain socket. */
+    SocketAddress destination();
+
+    GuestMemory memory();
+
+    /** Pauses, resumes and throttles the guest. */
+    GuestControl guestControl();
+
+    /** Data channels. */
+    int channels();
+
+    Secret secret();
+
+    /** Mutual TLS on every connection, or null. */
+    SSLContext tls();
+
+    /** Whether both sides digest their memory at the end. */
+    VerifyMode verify();
+
+    /** How normal pages are compressed on the data channels. */
+    Compression compression();
+
+    /** The codec's level: the one given, or the codec's default. */
+    int effectiveCompressionLevel();
+
+    /** Most rounds, the final one included; 0 for no limit. */
+    int maxRounds();
+
+    /** Switch over once at most this much is dirty after a round (-1: never by this rule). */
+    long switchoverDirtyBytes();
+
+    /** Switch over once the dirty set fits this downtime at the measured bandwidth. */
+    long downtimeLimitMs();
+
+    /** Throttle a guest that dirties faster than the channels send. */
+    boolean autoConverge();
+
+    /** The cap across all data channels, 0 for none. */
+    long maxBandwidthBytesPerSec();
+
+    /** The migration fails if it has not switched over and been applied by then. */
+    long timeoutMs();
+
+    /** Supplies the device state once paused, or null. */
+    Supplier<byte[]> deviceState();
+
+    /** Packets in flight per channel. */
+    int queueCapacity();
+
+    /** Longest wait to connect and authenticate a connection. */
+    long connectTimeoutMs();
+
+    /** Longest wait for every channel to write its SYNC, or for a free packet. */
+    long barrierTimeoutMs();
+
+    /** Longest wait for SETUP-ACK and for APPLIED. */
+    long appliedTimeoutMs();
+
+    /** Longest wait for RESULT. */
+    long resultTimeoutMs();
+
+    /** Threads digesting memory for verification. */
+    int digestThreads();
+
+    /** Makes every thread of the engine. */
+    ThreadFactory threadFactory();
+
+    /** Makes the idle strategy of each sender and of the conductor's waits. */
+    Supplier<IdleStrategy> idleStrategy();
+
+    /** Where the counters file goes, or null to keep counters in memory. */
+    Path countersDirectory();
 }

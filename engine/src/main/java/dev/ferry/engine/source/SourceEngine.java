@@ -2,6 +2,7 @@ package dev.ferry.engine.source;
 
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationStats;
+import dev.ferry.engine.conductor.MigrationEngine;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
 
@@ -13,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * names a directory), starts the {@link SourceConductor} on a thread of the configured factory, and closes what the
  * conductor leaves behind. The migration itself is the conductor's.
  */
-public final class SourceEngine implements AutoCloseable {
+public final class SourceEngine implements MigrationEngine {
     private static final long CLOSE_WAIT_MS = 30_000;
 
     private final Counters counters;
@@ -31,16 +32,19 @@ public final class SourceEngine implements AutoCloseable {
         thread.start();
     }
 
+    @Override
     public CompletableFuture<MigrationResult> result() {
         return conductor.result();
     }
 
     /** A live snapshot, or the final one once the migration ended. */
+    @Override
     public MigrationStats stats() {
         final MigrationStats last = finalStats;
         return null != last ? last : conductor.stats();
     }
 
+    @Override
     public void cancel(final String reason) {
         conductor.cancel(reason);
     }
@@ -57,6 +61,7 @@ public final class SourceEngine implements AutoCloseable {
         conductor.convergence().force();
     }
 
+    @Override
     public void writeHistogramLog(final OutputStream out) {
         counters.latency().writeLog(out);
     }

@@ -2,7 +2,6 @@ package dev.ferry.engine.source;
 
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
-import dev.ferry.engine.channel.MainChannelReader;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
 import dev.ferry.engine.conductor.Inbox;
@@ -31,7 +30,7 @@ import java.util.function.BooleanSupplier;
  * before they decide that the destination did not answer: a source stopped (SIGSTOP, a long pause) past its deadline
  * may find the destination's answer waiting in its socket, and throwing that answer away discards a good migration.
  */
-final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.FailureCheck {
+final class SourceInbox extends Inbox<SourceEvent> implements RoundScheduler.FailureCheck {
     /**
      * The longest step between two looks of a wait that counts towards its deadline. The conductor looks every
      * 100 microseconds or so; a longer gap is time the process did not run (stopped, a long GC pause, a starved
@@ -39,8 +38,7 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
      */
     static final long STALL_STEP_MS = 100;
 
-    private final Inbox<SourceEvent> queue = new Inbox<>();
-    private final Outcome outcome;
+    private final Outcome outcome = outcome();
     private final IdleStrategy idle;
     private final NanoClock clock;
     private final Runnable pump = this::drain;
@@ -56,53 +54,40 @@ final class SourceInbox implements MainChannelReader.Handler, RoundScheduler.Fai
 
     /** With {@code clock} for every deadline: a test makes time jump, as it does for a stopped process. */
     SourceInbox(final SyncBarrier barrier, final IdleStrategy idle, final NanoClock clock) {
+        super(clock);
         this.idle = idle;
         this.clock = clock;
-        this.outcome = new Outcome(clock);
-        queue.barrier(barrier);
-    }
-
-    /**
-     * Posts {@code event} from any thread. An urgent one (a failure, a cancel) also terminates the barrier and
-     * flags a running digest to stop, so that the conductor reads it at once wherever it waits.
-     */
-    void post(final SourceEvent event, final boolean urgent) {
-        queue.post(event, urgent);
-    }
-
-    /** Something urgent was posted: long work (a digest) should stop. */
-    boolean needsAttention() {
-        return queue.needsAttention();
-    }
-
-    /** The failure bookkeeping this inbox feeds. */
-    Outcome outcome() {
-        return outcome;
+        barrier(barrier);
     }
 
     @Override
-    public boolean onMessage(final Message message) {
+    protected SourceEvent peerMessage(final Message message) {
+        return new SourceEvent.PeerMessage(message);
+    }
+
+    @Override
+    protected SourceEvent mainLost(final Exception cause) {
+        return new SourceEvent.MainLost(cause);
+    }
+
+    /** ERROR, CANCEL, or a refusing SETUP-ACK. */
+    @Override
+    protected boolean isFailure(final Message message) {
         final int type = message.type();
-        final boolean failure = type == MessageFlyweight.ERROR || type == MessageFlyweight.CANCEL ||
+        return type == MessageFlyweight.ERROR || type == MessageFlyweight.CANCEL ||
             type == MessageFlyweight.SETUP_ACK && message.status().code() != 0;
-        post(new SourceEvent.PeerMessage(message), failure);
-        return failure || type == MessageFlyweight.RESULT;
     }
 
+    /** RESULT: the destination sends nothing after it. */
     @Override
-    public void onEndOfStream() {
-        post(new SourceEvent.MainLost(null), true);
-    }
-
-    @Override
-    public void onError(final Exception cause) {
-        post(new SourceEvent.MainLost(cause), true);
+    protected boolean isLast(final Message message) {
+        return message.type() == MessageFlyweight.RESULT;
     }
 
     /** Applies every event posted so far (conductor only). */
     void drain() {
         SourceEvent event;
-        while (null != (event = queue.poll())) {
+        while (null != (event = poll())) {
             try {
                 apply(event);
             } catch (final ProtocolException ex) {

@@ -5,6 +5,7 @@ import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationStatus;
 import dev.ferry.engine.Secret;
 import dev.ferry.engine.TestCertificates;
+import dev.ferry.engine.TestHooks;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.internal.Fill;
@@ -69,8 +70,8 @@ final class CliOutcomeTest {
         final CountDownLatch firstPage = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final Path log = dir.resolve("send-" + attempt + ".log");
-        try (MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
-            .secret(Secret.fromFile(secret)).pageApplyListener((channel, block, page) -> {
+        try (MigrationDestination destination = MigrationDestination.start(TestHooks.pageApplyListener(
+            new MigrationDestination.Context().secret(Secret.fromFile(secret)), (channel, block, page) -> {
                 firstPage.countDown();
                 awaitQuietly(release);
             }))) {

@@ -1,9 +1,8 @@
 package dev.ferry.engine.destination;
 
 import dev.ferry.engine.FerryException;
-import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.Secret;
-import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.channel.Watchdog;
@@ -54,9 +53,10 @@ final class AdmissionTest {
     }
 
     private Admission admission(final AtomicCounter rejected) throws Exception {
-        final DestinationConfig config = new DestinationConfig(new InetSocketAddress("127.0.0.1", 0),
-            MemoryFactory.anonymous(), SECRET, null, VerifyMode.FULL, null, warnings::add, 5_000, 1_000, 5_000, 5_000, 5_000,
-            1, 4, null, Thread::new, () -> new BackoffIdleStrategy(), null, null, true);
+        final DestinationConfig config = new MigrationDestination.Context().listen(new InetSocketAddress("127.0.0.1", 0))
+            .secret(SECRET).warnings(warnings::add).handshakeTimeoutMs(5_000).firstBytesTimeoutMs(1_000)
+            .digestThreads(1).maxPendingHandshakes(4).threadFactory(Thread::new)
+            .idleStrategy(BackoffIdleStrategy::new).conclude();
         return new Admission(config, watchdog, new Admission.Host() {
             @Override
             public void serveMain(final Connection connection) {
