@@ -34,6 +34,7 @@ final class BandwidthLimiter {
             throw new IllegalArgumentException("bandwidth cap " + cap + " must be >= 0");
         }
         bytesPerSecond = cap;
+        nextFreeNs.set(Long.MIN_VALUE); // reservations at the old rate no longer hold anyone back
     }
 
     long bytesPerSecond() {
@@ -78,10 +79,12 @@ final class BandwidthLimiter {
 
     /**
      * Reserves {@code bytes} and waits until the link is at most {@link #QUEUE_NS} behind their turn; returns early
-     * when the cap is lifted or {@code running} turns false.
+     * when the cap is lifted or changed (an operator's live change takes effect at once, not after the packets
+     * reserved at the old rate) or {@code running} turns false.
      */
     void acquire(final long bytes, final BooleanSupplier running) {
-        if (bytesPerSecond == 0 || uncapped) {
+        final long cap = bytesPerSecond;
+        if (cap == 0 || uncapped) {
             return; // the common case: no clock read on the packet path
         }
         final long startNs = System.nanoTime();
@@ -91,7 +94,8 @@ final class BandwidthLimiter {
         }
         final long deadlineNs = startNs + waitNs;
         long leftNs;
-        while ((leftNs = deadlineNs - System.nanoTime()) > 0 && !uncapped && running.getAsBoolean()) {
+        while ((leftNs = deadlineNs - System.nanoTime()) > 0 && !uncapped && cap == bytesPerSecond &&
+            running.getAsBoolean()) {
             LockSupport.parkNanos(Math.min(leftNs, MAX_PARK_NS));
         }
     }

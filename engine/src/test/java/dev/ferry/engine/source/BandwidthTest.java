@@ -1,11 +1,19 @@
 package dev.ferry.engine.source;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The bandwidth meter and the cap's timeline, with the clock passed in: no sleeping, no timing assertions. */
+/**
+ * The bandwidth meter and the cap's timeline, with the clock passed in (no timing assertions); one test waits on a
+ * real sender, bounded by 1,000 s against 20.
+ */
 final class BandwidthTest {
     private static final long MS = 1_000_000L;
 
@@ -24,6 +32,33 @@ final class BandwidthTest {
             meter.sample(5_000 * MS + t * 20 * MS, 1_000_000_000L + t * 2_000_000L);
         }
         assertEquals(100_000_000L, meter.bytesPerSecond(), "after a second of 100 MB/s the old rate is forgotten");
+    }
+
+    @Test
+    void aNewCapStartsAFreshTimeline() {
+        final BandwidthLimiter limiter = new BandwidthLimiter(1_000_000);
+        limiter.reserve(10_000_000, 0);
+        assertEquals(10_000 * MS, limiter.reserve(1_000, 0), "10 MB at 1 MB/s: the next packet is 10 s out");
+        limiter.bytesPerSecond(100_000_000);
+        assertEquals(0, limiter.reserve(1_000, 0), "reservations at the old rate hold nobody back");
+    }
+
+    /** A sender waiting its turn at the old rate goes as soon as the operator changes the cap. */
+    @Test
+    @Timeout(30)
+    void aWaitingSenderGoesWhenTheCapChanges() throws Exception {
+        final BandwidthLimiter limiter = new BandwidthLimiter(1_000);
+        limiter.reserve(1_000_000, System.nanoTime()); // the link is 1,000 s behind
+        final CountDownLatch done = new CountDownLatch(1);
+        final Thread sender = new Thread(() -> {
+            limiter.acquire(1_000, () -> true);
+            done.countDown();
+        });
+        sender.start();
+        assertFalse(done.await(100, TimeUnit.MILLISECONDS), "it waits its turn");
+        limiter.bytesPerSecond(0);
+        assertTrue(done.await(20, TimeUnit.SECONDS), "and goes once the cap is lifted, not 1,000 s later");
+        sender.join();
     }
 
     @Test
