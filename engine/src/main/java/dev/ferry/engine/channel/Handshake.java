@@ -35,8 +35,8 @@ public final class Handshake {
 
     /**
      * Does a throwaway handshake computation, so that what the first real one needs is loaded and initialized: the
-     * JCE provider behind HMAC-SHA256 and a seeded {@link SecureRandom}, 60 to 150 ms in a cold JVM (see
-     * {@link dev.ferry.engine.ColdStart}). A failure here is left for the real handshake to report.
+     * JCE provider behind HMAC-SHA256 and a seeded {@link SecureRandom} (see {@link dev.ferry.engine.ColdStart}). A
+     * failure here is left for the real handshake to report.
      */
     public static void prepare() {
         try {

@@ -216,9 +216,8 @@ final class ChannelSender implements Agent {
 
     /*
      * The per-page loops live in methods of their own, called once a packet: sendData itself then has no loop for the
-     * JIT to replace on the stack, and C2 no longer compiles it during a migration (it was four C2 compilations of the
-     * whole method, on-stack replacements of its loops and recompilations, 1.5 s of a compiler thread during a 2 GiB
-     * migration on 2 cores, measured with -XX:+LogCompilation).
+     * JIT to replace on the stack, so the compiler does not recompile it over and over during a migration
+     * (docs/benchmarks.md, "Measurements behind the code").
      */
 
     /**

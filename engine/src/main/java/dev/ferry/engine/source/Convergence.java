@@ -139,9 +139,9 @@ final class Convergence {
     /**
      * What a round costs besides moving its bytes: its duration less its bytes at the best bandwidth seen so far
      * (the sliding window lags behind when rounds get short), the smallest of the last {@link #OVERHEAD_ROUNDS}
-     * rounds (the final round pays it too: pause, harvest, barrier, COMPLETE, APPLIED). Without it a 50 ms limit was
-     * planned as 48 ms of bytes and paid as 75 ms; with the window's bandwidth instead of the best, short rounds
-     * showed no overhead at all (planned 9 ms, paid 67).
+     * rounds (the final round pays it too: pause, harvest, barrier, COMPLETE, APPLIED). Planning with bytes alone,
+     * or with the window's bandwidth, underestimates short final rounds (docs/benchmarks.md, "Measurements behind
+     * the code").
      */
     private long overheadMs(final long roundNs, final long bytesSent, final long bandwidth) {
         peakBandwidth = Math.max(peakBandwidth, bandwidth);

@@ -190,9 +190,9 @@ final class SourceInbox extends Inbox<SourceEvent> implements RoundScheduler.Fai
      * during the wait, the main-channel reader was stopped too and may run after this thread: once the deadline has
      * passed it still has {@link Outcome#PEER_REASON_GRACE_MS} of running time to post what is already in the socket, and
      * only then is the destination's silence a {@link ErrorCode#TIMEOUT}. A wait that ran throughout ends at its
-     * deadline: its reader had all that time. Without this, a source stopped for 10 s as COMPLETE passed found its
-     * deadline expired before its reader had handed over the APPLIED that had been waiting for 9 s, and reported the
-     * outcome unknown while the destination held a verified copy.
+     * deadline: its reader had all that time. So a source stopped as COMPLETE passes still reads the APPLIED waiting
+     * in its socket, rather than reporting the outcome unknown while the destination holds a verified copy
+     * (SourceInboxTest, CliOutcomeTest).
      */
     void await(final BooleanSupplier condition, final long timeoutMs, final String what) {
         final long timeoutNs = TimeUnit.MILLISECONDS.toNanos(timeoutMs);

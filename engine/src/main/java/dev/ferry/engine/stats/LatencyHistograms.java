@@ -24,9 +24,9 @@ public final class LatencyHistograms {
     /** Longest latency a histogram tracks; longer values are recorded as this. */
     private static final long HIGHEST_TRACKABLE_NS = TimeUnit.MINUTES.toNanos(10);
     /**
-     * Two significant digits (1% resolution). Three made each histogram 245 KB, and closing a round's interval
-     * (three copies, adds and resets) cost the conductor milliseconds and a young GC of 19 ms in the middle of
-     * short rounds (JFR, 512 MiB hot set); at two each is 33 KB.
+     * Two significant digits (1% resolution): each histogram is 33 KB, small enough that closing a round's interval
+     * (three copies, adds and resets) costs the conductor no young GC mid-round (docs/benchmarks.md, "Measurements
+     * behind the code").
      */
     private static final int SIGNIFICANT_DIGITS = 2;
 
