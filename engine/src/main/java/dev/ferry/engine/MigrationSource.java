@@ -42,14 +42,32 @@ public final class MigrationSource extends Migration {
         return new MigrationSource(new SourceEngine(context.conclude()));
     }
 
-    /** Changes the downtime limit of the running migration from its next round on. */
-    public void downtimeLimit(final Duration limit) {
-        engine.downtimeLimitMs(limit.toMillis());
+    /**
+     * Changes the downtime limit of the running migration from its next round on: the live form of
+     * {@link Context#downtimeLimitMs(long)}, with the same name (and the same as the counter and JSON key
+     * {@code downtime-limit-ms}).
+     */
+    public void downtimeLimitMs(final long limitMs) {
+        engine.downtimeLimitMs(limitMs);
     }
 
-    /** Changes the bandwidth cap of the running migration, bytes per second across all channels; 0 lifts it. */
+    /** As {@link #downtimeLimitMs(long)}, with a {@link Duration}. */
+    public void downtimeLimit(final Duration limit) {
+        downtimeLimitMs(limit.toMillis());
+    }
+
+    /**
+     * Changes the bandwidth cap of the running migration, bytes per second across all channels; 0 lifts it. The live
+     * form of {@link Context#maxBandwidthBytesPerSec(long)}, with the same name (and the counter and JSON key
+     * {@code max-bandwidth-bytes-per-sec}); waiting senders go at once at the new rate.
+     */
+    public void maxBandwidthBytesPerSec(final long bytesPerSec) {
+        engine.maxBandwidth(bytesPerSec);
+    }
+
+    /** The name {@link #maxBandwidthBytesPerSec(long)} had before: kept, and the same method. */
     public void maxBandwidth(final long bytesPerSecond) {
-        engine.maxBandwidth(bytesPerSecond);
+        maxBandwidthBytesPerSec(bytesPerSecond);
     }
 
     /**

@@ -31,8 +31,12 @@ final class LiveControlTest {
                 assertThrows(FerryException.class, () -> context.channels(4), "a started Context is frozen");
                 Thread.sleep(200);
                 assertFalse(migration.result().isDone(), "the cap holds the migration back");
-                migration.downtimeLimit(Duration.ofMillis(1234));
-                migration.maxBandwidth(0);
+                migration.downtimeLimit(Duration.ofMillis(999));
+                assertEquals(999, migration.stats().convergence().downtimeLimitMs());
+                migration.downtimeLimitMs(1234);
+                migration.maxBandwidth(32 << 10);
+                assertEquals(32 << 10, migration.stats().convergence().maxBandwidthBytesPerSec());
+                migration.maxBandwidthBytesPerSec(0);
                 assertEquals(1234, migration.stats().convergence().downtimeLimitMs());
                 assertEquals(0, migration.stats().convergence().maxBandwidthBytesPerSec());
                 // Each sender had reserved its next 1 MiB packet 16 s ahead at the old rate: lifting the cap must

@@ -28,7 +28,7 @@ final class ContextDefaults implements IDefaultValueProvider {
         Map.entry("--auto-converge", source -> Boolean.toString(SOURCE.autoConverge())),
         Map.entry("--max-bandwidth", source -> 0 == SOURCE.maxBandwidthBytesPerSec() ? "unlimited" :
             size(SOURCE.maxBandwidthBytesPerSec()) + "/s"),
-        Map.entry("--compress", source -> SOURCE.compression().cliName()),
+        Map.entry("--compression", source -> SOURCE.compression().cliName()),
         Map.entry("--timeout", source -> duration(SOURCE.timeoutMs())),
         Map.entry("--switchover-dirty", source -> size(SOURCE.switchoverDirtyBytes())),
         Map.entry("--connect-timeout", source -> duration(SOURCE.connectTimeoutMs())),

@@ -49,13 +49,13 @@ final class MigrationOptions {
             + "runs uncapped.")
     long maxBandwidth;
 
-    @Option(names = "--compress", paramLabel = "none|zstd|zlib",
+    @Option(names = {"--compress", "--compression"}, paramLabel = "none|zstd|zlib",
         converter = Converters.Codec.class,
         description = "Compress normal pages on the data channels; pays only on a link slower than the CPU "
             + "(default: ${DEFAULT-VALUE}, zero copy). The receiver needs no flag.")
     Compression compress;
 
-    @Option(names = "--compress-level", paramLabel = "N",
+    @Option(names = {"--compress-level", "--compression-level"}, paramLabel = "N",
         description = "The codec's level: zstd -7..19, zlib 1..9 (default: 1 for both); lower is faster and "
             + "compresses less.")
     Integer compressLevel;
