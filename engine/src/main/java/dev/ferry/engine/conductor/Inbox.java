@@ -6,6 +6,8 @@ import dev.ferry.engine.channel.SyncBarrier;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.NanoClock;
 
+import java.util.function.Function;
+
 /**
  * A conductor's inbox, the skeleton of both sides' ({@code SourceInbox}, {@code DestinationInbox}): any thread
  * {@link #post posts}, only the conductor {@link #poll polls} and keeps the {@link #outcome}. An urgent post (a
@@ -13,7 +15,7 @@ import org.agrona.concurrent.NanoClock;
  * raises {@link #needsAttention}, which long work (a digest, a receiver between packets) checks to stop early.
  * <p>
  * It is also the main-channel reader's handler: every message from the peer becomes the side's event
- * ({@link #peerMessage}), a failure ({@link #isFailure}) urgently; the reader stops after a failure or the side's
+ * (made by the side's factory), a failure ({@link #isFailure}) urgently; the reader stops after a failure or the side's
  * last message ({@link #isLast}).
  *
  * @param <E> the side's events
@@ -21,19 +23,20 @@ import org.agrona.concurrent.NanoClock;
 public abstract class Inbox<E> implements MainChannelReader.Handler {
     private final ManyToOneConcurrentLinkedQueue<E> queue = new ManyToOneConcurrentLinkedQueue<>();
     private final Outcome outcome;
+    private final Function<Message, E> peerMessage;
+    private final Function<Exception, E> mainLost;
     private volatile SyncBarrier barrier;
     private volatile boolean attention;
 
-    /** With {@code clock} for the outcome's grace: a test makes time jump, as it does for a stopped process. */
-    protected Inbox(final NanoClock clock) {
+    /**
+     * With {@code clock} for the outcome's grace (a test makes time jump, as it does for a stopped process), and the
+     * side's events for a message from the peer and for the main channel's end (its cause null at a clean end).
+     */
+    protected Inbox(final NanoClock clock, final Function<Message, E> peerMessage, final Function<Exception, E> mainLost) {
         this.outcome = new Outcome(clock);
+        this.peerMessage = peerMessage;
+        this.mainLost = mainLost;
     }
-
-    /** The event for a message from the peer. */
-    protected abstract E peerMessage(Message message);
-
-    /** The event for the main channel's end: {@code cause} is null at a clean end of stream. */
-    protected abstract E mainLost(Exception cause);
 
     /** Whether {@code message} says the peer failed: posted urgently, and the reader stops. */
     protected abstract boolean isFailure(Message message);
@@ -79,17 +82,17 @@ public abstract class Inbox<E> implements MainChannelReader.Handler {
     @Override
     public final boolean onMessage(final Message message) {
         final boolean failure = isFailure(message);
-        post(peerMessage(message), failure);
+        post(peerMessage.apply(message), failure);
         return failure || isLast(message);
     }
 
     @Override
     public final void onEndOfStream() {
-        post(mainLost(null), true);
+        post(mainLost.apply(null), true);
     }
 
     @Override
     public final void onError(final Exception cause) {
-        post(mainLost(cause), true);
+        post(mainLost.apply(cause), true);
     }
 }

@@ -25,17 +25,7 @@ final class DestinationInbox extends Inbox<DestinationEvent> {
 
     /** With {@code clock} for the grace: a test makes time jump, as it does for a stopped process. */
     DestinationInbox(final NanoClock clock) {
-        super(clock);
-    }
-
-    @Override
-    protected DestinationEvent peerMessage(final Message message) {
-        return new DestinationEvent.PeerMessage(message);
-    }
-
-    @Override
-    protected DestinationEvent mainLost(final Exception cause) {
-        return new DestinationEvent.MainLost(cause);
+        super(clock, DestinationEvent.PeerMessage::new, DestinationEvent.MainLost::new);
     }
 
     @Override

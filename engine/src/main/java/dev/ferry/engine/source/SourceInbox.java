@@ -54,20 +54,10 @@ final class SourceInbox extends Inbox<SourceEvent> implements RoundScheduler.Fai
 
     /** With {@code clock} for every deadline: a test makes time jump, as it does for a stopped process. */
     SourceInbox(final SyncBarrier barrier, final IdleStrategy idle, final NanoClock clock) {
-        super(clock);
+        super(clock, SourceEvent.PeerMessage::new, SourceEvent.MainLost::new);
         this.idle = idle;
         this.clock = clock;
         barrier(barrier);
-    }
-
-    @Override
-    protected SourceEvent peerMessage(final Message message) {
-        return new SourceEvent.PeerMessage(message);
-    }
-
-    @Override
-    protected SourceEvent mainLost(final Exception cause) {
-        return new SourceEvent.MainLost(cause);
     }
 
     /** ERROR, CANCEL, or a refusing SETUP-ACK. */

@@ -4,6 +4,7 @@ import dev.ferry.engine.Compression;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.channel.TestMessages;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
@@ -18,10 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,11 +51,9 @@ final class ChannelReceiverTest {
         memory = GuestMemory.of(RamBlock.anonymous(0, "ram", 16 * PAGE, PAGE));
         counters = new Counters(CountersFile.inMemory("destination", Counters.capacity(1)));
         counters.channels(1);
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            source = SocketChannel.open(server.getLocalAddress());
-            connection = new Connection(server.accept(), "data channel 0");
-        }
+        final SocketChannel[] pair = TestMessages.loopbackPair();
+        source = pair[0];
+        connection = new Connection(pair[1], "data channel 0");
     }
 
     @AfterEach

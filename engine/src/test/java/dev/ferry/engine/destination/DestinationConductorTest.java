@@ -6,14 +6,12 @@ import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationStatus;
 import dev.ferry.engine.Secret;
-import dev.ferry.engine.channel.Message;
+import dev.ferry.engine.channel.TestMessages;
 import dev.ferry.engine.channel.Watchdog;
 import dev.ferry.engine.protocol.MessageFlyweight;
-import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.engine.stats.CounterDescriptor;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,7 +72,7 @@ final class DestinationConductorTest {
     @Test
     void aLostDataChannelYieldsToTheSourcesReason() {
         conductor.onEvent(new DestinationEvent.ChannelLost(1, "failed: connection reset"));
-        conductor.onEvent(new DestinationEvent.PeerMessage(status(MessageFlyweight.CANCEL, ErrorCode.CANCELLED.id(),
+        conductor.onEvent(new DestinationEvent.PeerMessage(TestMessages.status(MessageFlyweight.CANCEL, ErrorCode.CANCELLED.id(),
             "cancelled by the embedder")));
         final MigrationResult result = finish();
         assertEquals(MigrationStatus.CANCELLED, result.status());
@@ -104,8 +102,4 @@ final class DestinationConductorTest {
         return conductor.result().join();
     }
 
-    private static Message status(final int type, final int code, final String text) {
-        final UnsafeBuffer body = new UnsafeBuffer(new byte[256]);
-        return new Message(type, body, new StatusFlyweight().wrap(body, 0, body.capacity()).encode(code, 0, text));
-    }
 }

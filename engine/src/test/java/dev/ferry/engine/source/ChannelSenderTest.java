@@ -3,6 +3,7 @@ package dev.ferry.engine.source;
 import dev.ferry.engine.Compression;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.SyncBarrier;
+import dev.ferry.engine.channel.TestMessages;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
@@ -17,10 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,13 +52,10 @@ final class ChannelSenderTest {
         counters = new Counters(CountersFile.inMemory("source", Counters.capacity(1)));
         counters.channels(1);
         barrier = new SyncBarrier(1, 1_000);
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            final Connection connection = new Connection(SocketChannel.open(server.getLocalAddress()), "data channel 0");
-            destination = server.accept();
-            sender = new ChannelSender(0, connection, memory, 8, barrier, counters, new BandwidthLimiter(0),
-                Compression.NONE, 0, (channel, cause) -> failures.add(channel + ": " + cause.getMessage()));
-        }
+        final SocketChannel[] pair = TestMessages.loopbackPair();
+        destination = pair[1];
+        sender = new ChannelSender(0, new Connection(pair[0], "data channel 0"), memory, 8, barrier, counters,
+            new BandwidthLimiter(0), Compression.NONE, 0, (channel, cause) -> failures.add(channel + ": " + cause.getMessage()));
         sender.onStart();
     }
 

@@ -7,14 +7,12 @@ import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.MigrationStatus;
 import dev.ferry.engine.Secret;
-import dev.ferry.engine.channel.Message;
+import dev.ferry.engine.channel.TestMessages;
 import dev.ferry.engine.protocol.MessageFlyweight;
-import dev.ferry.engine.protocol.StatusFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -97,7 +95,7 @@ final class SourceConductorTest {
     @Test
     void theDestinationDiscardingItsCopyAfterAppliedFailsTheMigrationAndResumesTheGuest() {
         walkToApplied();
-        conductor.inbox().post(new SourceEvent.PeerMessage(status(MessageFlyweight.ERROR, ErrorCode.MEMORY.id(),
+        conductor.inbox().post(new SourceEvent.PeerMessage(TestMessages.status(MessageFlyweight.ERROR, ErrorCode.MEMORY.id(),
             "cannot place the guest")), true);
         final MigrationResult result = finish();
         assertEquals(MigrationStatus.FAILED, result.status());
@@ -109,7 +107,7 @@ final class SourceConductorTest {
     private void walkToApplied() {
         conductor.pause(ConvergencePolicy.Reason.DOWNTIME_LIMIT, 2);
         conductor.transition(SourceState.COMPLETING);
-        conductor.inbox().post(new SourceEvent.PeerMessage(status(MessageFlyweight.APPLIED, 0, "")), false);
+        conductor.inbox().post(new SourceEvent.PeerMessage(TestMessages.status(MessageFlyweight.APPLIED, 0, "")), false);
     }
 
     private MigrationResult finish() {
@@ -117,8 +115,4 @@ final class SourceConductorTest {
         return conductor.result().join();
     }
 
-    private static Message status(final int type, final int code, final String text) {
-        final UnsafeBuffer body = new UnsafeBuffer(new byte[256]);
-        return new Message(type, body, new StatusFlyweight().wrap(body, 0, body.capacity()).encode(code, 0, text));
-    }
 }

@@ -4,9 +4,9 @@ import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.channel.SyncBarrier;
+import dev.ferry.engine.channel.TestMessages;
 import dev.ferry.engine.conductor.Outcome;
 import dev.ferry.engine.protocol.MessageFlyweight;
-import dev.ferry.engine.protocol.StatusFlyweight;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -36,14 +36,9 @@ final class SourceInboxTest {
     private final SourceInbox inbox = new SourceInbox(new SyncBarrier(1, 10_000),
         new BackoffIdleStrategy(1, 1, 1_000, 100_000));
 
-    private static Message status(final int type, final int code, final String text) {
-        final UnsafeBuffer body = new UnsafeBuffer(new byte[256]);
-        final int length = new StatusFlyweight().wrap(body, 0, body.capacity()).encode(code, 0, text);
-        return new Message(type, body, length);
-    }
 
     private void setupAcked() {
-        inbox.onMessage(status(MessageFlyweight.SETUP_ACK, 0, ""));
+        inbox.onMessage(TestMessages.status(MessageFlyweight.SETUP_ACK, 0, ""));
         inbox.drain();
         assertTrue(inbox.setupAcked());
     }
@@ -57,7 +52,7 @@ final class SourceInboxTest {
             } catch (final InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
-            inbox.onMessage(status(MessageFlyweight.ERROR, ErrorCode.MEMORY.id(),
+            inbox.onMessage(TestMessages.status(MessageFlyweight.ERROR, ErrorCode.MEMORY.id(),
                 "memory file /mnt/full/guest.ram ran out of space"));
         });
         reader.start();
