@@ -5,7 +5,8 @@
  */
 module dev.ferry.engine {
     requires transitive dev.ferry.memory;
-    requires org.agrona;
+    requires transitive org.agrona;
+    requires jdk.unsupported;
     requires org.jctools.core;
     requires HdrHistogram;
     requires com.github.luben.zstd_jni;

@@ -3,7 +3,8 @@
  * {@code dev.ferry.memory.internal} are for the engine alone.
  */
 module dev.ferry.memory {
-    requires org.agrona;
+    requires transitive org.agrona;
+    requires jdk.unsupported;
     requires com.sun.jna;
     requires java.management;
 

@@ -10,6 +10,7 @@ import dev.ferry.memory.internal.MemoryFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * How the destination gets the guest's memory for the source's SETUP, and throws it away after a failure. The
@@ -64,6 +65,15 @@ public interface MemoryFactory {
     /** As {@link #file(Path, boolean)}, refusing an existing {@code path}. */
     static MemoryFactory file(final Path path) {
         return file(path, false);
+    }
+
+    /**
+     * Each guest into a file named as the guest in {@code directory}, as {@link #file(Path, boolean)} makes it (a
+     * partial file beside it, renamed into place once verified): what a destination receiving several guests uses.
+     * The name is checked again here ({@link GuestName}), so no name reaches the file system unchecked.
+     */
+    static Function<String, MemoryFactory> inDirectory(final Path directory, final boolean overwrite) {
+        return name -> file(directory.resolve(GuestName.require(name)), overwrite);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The receiving side of a migration: listens, authenticates the source's connections, creates the guest's memory
@@ -60,6 +61,7 @@ public final class MigrationDestination extends Migration {
     public static final class Context extends EngineContext<Context> implements DestinationConfig {
         private SocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
         private MemoryFactory memoryFactory = MemoryFactory.anonymous();
+        private Function<String, MemoryFactory> memoryFor;
         private Consumer<byte[]> deviceStateConsumer;
         private Consumer<String> warnings = message -> System.err.println("ferry: warning: " + message);
         private long handshakeTimeoutMs = 10_000;
@@ -93,6 +95,23 @@ public final class MigrationDestination extends Migration {
 
         public MemoryFactory memoryFactory() {
             return memoryFactory;
+        }
+
+        /**
+         * Decides, by the name the source gives its guest, where the guest goes: the factory for that guest, or null
+         * to refuse it (the source is told that this destination takes no guest of that name). Default: every guest
+         * to {@link #memoryFactory()}. {@link MemoryFactory#inDirectory} puts each in a file of its name.
+         */
+        public Context memoryFor(final Function<String, MemoryFactory> memoryFor) {
+            mutable();
+            this.memoryFor = memoryFor;
+            return this;
+        }
+
+        @Override
+        public Function<String, MemoryFactory> memoryFor() {
+            final MemoryFactory fixed = memoryFactory;
+            return null != memoryFor ? memoryFor : name -> fixed;
         }
 
         /** Receives the device state before APPLIED is sent (empty array if the source sent none); optional. */

@@ -81,6 +81,7 @@ public final class MigrationSource extends Migration {
     /** Configuration of a source, Aeron-style: fluent, validated once by {@link #conclude()}. */
     public static final class Context extends EngineContext<Context> implements SourceConfig {
         private SocketAddress destination;
+        private String name = "guest";
         private GuestMemory memory;
         private GuestControl guestControl = GuestControl.NONE;
         private int channels = 2;
@@ -110,6 +111,21 @@ public final class MigrationSource extends Migration {
 
         public SocketAddress destination() {
             return destination;
+        }
+
+        /**
+         * The guest's name, which the destination places it by (by default a file of that name in its directory);
+         * {@link GuestName}'s rules; default "guest".
+         */
+        public Context name(final String name) {
+            mutable();
+            this.name = name;
+            return this;
+        }
+
+        @Override
+        public String name() {
+            return name;
         }
 
         public Context memory(final GuestMemory memory) {
@@ -322,6 +338,7 @@ public final class MigrationSource extends Migration {
 
         @Override
         void concludeSide() {
+            GuestName.require(name);
             require(null != destination, "destination address is not set");
             require(null != memory, "guest memory is not set");
             Objects.requireNonNull(guestControl, "guestControl");
@@ -339,7 +356,7 @@ public final class MigrationSource extends Migration {
             require(connectTimeoutMs > 0 && appliedTimeoutMs > 0 && resultTimeoutMs > 0, "timeouts must be positive");
             Objects.requireNonNull(compression, "compression");
             require(null == compressionLevel || compression != Compression.NONE,
-                "compression level " + compressionLevel + " needs a codec (--compress zstd or zlib)");
+                "compression level " + compressionLevel + " needs a codec (--compress, or --compression, zstd or zlib)");
             require(compression.acceptsLevel(effectiveCompressionLevel()), "compression level " + compressionLevel + " must be " +
                 compression.levels() + " for " + compression.cliName());
             if (compression != Compression.NONE) {

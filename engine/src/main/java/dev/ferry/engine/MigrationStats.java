@@ -73,15 +73,6 @@ public record MigrationStats(
     public record Percentiles(long p50, long p99, long p999, long max) {
         public static final Percentiles NONE = new Percentiles(0, 0, 0, 0);
 
-        public static Percentiles of(final org.HdrHistogram.Histogram histogramNs) {
-            if (histogramNs.getTotalCount() == 0) {
-                return NONE;
-            }
-            return new Percentiles(histogramNs.getValueAtPercentile(50) / 1000,
-                histogramNs.getValueAtPercentile(99) / 1000, histogramNs.getValueAtPercentile(99.9) / 1000,
-                histogramNs.getMaxValue() / 1000);
-        }
-
         String toReport() {
             return p50 + "/" + p99 + "/" + p999 + "/" + max;
         }

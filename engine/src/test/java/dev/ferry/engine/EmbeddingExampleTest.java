@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
@@ -64,6 +65,40 @@ final class EmbeddingExampleTest {
         }
     }
 
+    /**
+     * An embedder's module runs a migration on the module path, with the JVM options docs/design.md gives for it:
+     * Agrona reaches into {@code jdk.internal.misc}, so the module path needs {@code --add-opens} to {@code org.agrona}
+     * (the class path's {@code ALL-UNNAMED} does not reach a named module).
+     */
+    @Test
+    void anEmbedderRunsAMigrationOnTheModulePath() throws Exception {
+        final String main = "package example;\n\n" +
+            "import dev.ferry.engine.*;\nimport dev.ferry.memory.*;\nimport java.util.List;\n\n" +
+            "public final class Main {\n" +
+            "    public static void main(final String[] args) throws Exception {\n" +
+            "        try (GuestMemory ram = GuestMemory.anonymous(List.of(new BlockSpec(0, \"ram\", 1 << 20)), 4096);\n" +
+            "             MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()\n" +
+            "                 .secret(Secret.insecure()));\n" +
+            "             MigrationSource source = MigrationSource.start(new MigrationSource.Context()\n" +
+            "                 .destination(destination.localAddress()).memory(ram).secret(Secret.insecure()))) {\n" +
+            "            final MigrationResult sent = source.result().get();\n" +
+            "            final MigrationResult received = destination.result().get();\n" +
+            "            received.memory().close();\n" +
+            "            System.out.println(sent.status() + \" \" + sent.verified() + \" \" + received.status());\n" +
+            "        }\n" +
+            "    }\n" +
+            "}\n";
+        assertEquals("", compile(main));
+        final Process run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-opens", "java.base/jdk.internal.misc=org.agrona", "--module-path",
+            dir.resolve("out") + File.pathSeparator + modulePath(), "-m", "example/example.Main")
+            .redirectErrorStream(true).start();
+        final String output = new String(run.getInputStream().readAllBytes());
+        assertTrue(run.waitFor(60, TimeUnit.SECONDS), output);
+        assertEquals(0, run.exitValue(), output);
+        assertTrue(output.contains("COMPLETED true COMPLETED"), output);
+    }
+
     /** picocli and netty reach ferry.jar (the shade takes optional dependencies) but no embedder's build. */
     @Test
     void theCliAndNettyAreNotGivenToEmbedders() throws Exception {
@@ -90,7 +125,8 @@ final class EmbeddingExampleTest {
     private String compile(final String source) throws IOException {
         final Path sources = Files.createDirectories(dir.resolve("src/example"));
         Files.writeString(dir.resolve("src/module-info.java"), "module example {\n    requires dev.ferry.engine;\n}\n");
-        final Path file = Files.writeString(sources.resolve("Embedding.java"), source);
+        final Path file = Files.writeString(sources.resolve(source.contains("class Main") ? "Main.java" :
+            "Embedding.java"), source);
         final JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         final StringWriter errors = new StringWriter();
         final List<String> options = List.of("--release", "17", "-Xlint:none", "-d", dir.resolve("out").toString(),

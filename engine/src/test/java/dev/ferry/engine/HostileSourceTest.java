@@ -77,7 +77,11 @@ final class HostileSourceTest {
             buffer.putShort(at + SetupFlyweight.BLOCK_NAME_LENGTH_OFFSET, (short)name.length, Protocol.BYTE_ORDER);
             buffer.putLong(at + SetupFlyweight.BLOCK_LENGTH_OFFSET, blockLength, Protocol.BYTE_ORDER);
             buffer.putBytes(at + SetupFlyweight.BLOCK_NAME_OFFSET, name);
-            return SetupFlyweight.BLOCKS_OFFSET + SetupFlyweight.BLOCK_NAME_OFFSET + name.length;
+            final int guestAt = at + SetupFlyweight.BLOCK_NAME_OFFSET + name.length;
+            final byte[] guest = "hostile".getBytes(StandardCharsets.US_ASCII);
+            buffer.putShort(guestAt, (short)guest.length, Protocol.BYTE_ORDER);
+            buffer.putBytes(guestAt + SetupFlyweight.GUEST_NAME_LENGTH_LENGTH, guest);
+            return guestAt + SetupFlyweight.GUEST_NAME_LENGTH_LENGTH + guest.length - offset;
         });
     }
 

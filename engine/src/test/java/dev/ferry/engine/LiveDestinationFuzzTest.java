@@ -77,7 +77,7 @@ final class LiveDestinationFuzzTest {
                 final MainChannel main = new MainChannel(mainConnection);
                 main.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
                     .encode(Guests.PAGE, CHANNELS, VerifyMode.NONE.ordinal(), 0,
-                        List.of(new BlockSpec(0, "pc.ram", (long)PAGES * Guests.PAGE))));
+                        List.of(new BlockSpec(0, "pc.ram", (long)PAGES * Guests.PAGE)), "fuzzed"));
                 if (main.receive() != MessageFlyweight.SETUP_ACK) {
                     return destination.result().get(30, TimeUnit.SECONDS);
                 }

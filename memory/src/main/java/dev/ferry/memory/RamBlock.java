@@ -1,6 +1,5 @@
 package dev.ferry.memory;
 
-import dev.ferry.memory.internal.FileIdentity;
 import dev.ferry.memory.internal.MemoryFiles;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;

@@ -23,9 +23,12 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 @Command(name = "receive", mixinStandardHelpOptions = true,
@@ -45,10 +48,17 @@ final class ReceiveCommand implements Callable<Integer> {
         description = "Address to listen on, or a Unix-domain socket to create (owner-only, removed at the end).")
     SocketAddress listen;
 
-    @Option(names = "--memory-file", required = true, paramLabel = "PATH",
+    @Option(names = "--memory-file", paramLabel = "PATH",
         description = "Where the guest lands, sized from the source's SETUP: written to PATH.PID.partial beside it "
-            + "and renamed onto PATH only once verified; an existing PATH is refused unless --overwrite.")
+            + "and renamed onto PATH only once verified; an existing PATH is refused unless --overwrite. Give this "
+            + "or --data-dir.")
     Path memoryFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+        description = "Receive the guest into DIR/NAME, NAME being what the source gave with send --name (letters, "
+            + "digits, '.', '-', '_'); written to DIR/NAME.PID.partial and renamed once verified. Give this or "
+            + "--memory-file.")
+    Path dataDir;
 
     @Option(names = "--overwrite", description = "Let a verified guest replace an existing --memory-file (a failed "
         + "migration leaves it as it was).")
@@ -102,15 +112,16 @@ final class ReceiveCommand implements Callable<Integer> {
     public Integer call() {
         ColdStart.prepareInBackground();
         final PrintWriter err = spec.commandLine().getErr();
-        final Path directory = memoryFile.toAbsolutePath().getParent();
-        if (null == directory || !Files.isDirectory(directory)) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " +
-                memoryFile + ": directory " + directory + " does not exist");
-        }
+        checkWhere();
         common.checkOutputs();
         final SSLContext tls = secret.tls();
         final Secret key = secret.secret("receive", err, null != tls);
-        final MemoryFactory factory = memoryFactory(err);
+        final MemoryFactory factory = null == dataDir ? memoryFactory(err) : MemoryFactory.anonymous();
+        final AtomicReference<String> guest = new AtomicReference<>();
+        final Function<String, MemoryFactory> where = null == dataDir ? name -> factory : name -> {
+            guest.set(name);
+            return MemoryFactory.inDirectory(dataDir, overwrite).apply(name);
+        };
         final MigrationDestination destination;
         try {
             destination = MigrationDestination.start(new MigrationDestination.Context()
@@ -118,6 +129,7 @@ final class ReceiveCommand implements Callable<Integer> {
                 .idleTimeoutMs(idleTimeoutMs)
                 .barrierTimeoutMs(barrierTimeoutMs)
                 .memoryFactory(factory)
+                .memoryFor(where)
                 .secret(key)
                 .tls(tls)
                 .verify(common.verifyMode())
@@ -132,7 +144,8 @@ final class ReceiveCommand implements Callable<Integer> {
              Interrupts interrupts = Interrupts.cancelOnShutdown(destination::cancel, destination.result(),
                  interrupted -> common.report(interrupted, err, destination::writeHistogramLog), destination::close)) {
             // Said only once Ctrl-C and SIGTERM cancel cleanly: whoever waits for this line may stop us at once.
-            err.println("ferry: listening on " + describe(destination.localAddress()) + ", memory file " + memoryFile);
+            err.println("ferry: listening on " + describe(destination.localAddress()) + (null == dataDir ?
+                ", memory file " + memoryFile : ", guests into " + dataDir + "/NAME"));
             err.flush();
             try (ProgressLine progress = new ProgressLine(destination::stats, err, ProgressLine.isTerminal())) {
                 result = destination.result().join();
@@ -142,9 +155,36 @@ final class ReceiveCommand implements Callable<Integer> {
         if (null != memory) {
             memory.blocks().forEach(RamBlock::force);
             memory.close();
+            if (null != dataDir) {
+                err.println("ferry: received guest " + guest.get() + " into " + dataDir.resolve(guest.get()));
+            }
         }
         common.report(result, err, destination::writeHistogramLog);
         return common.exitCode(result);
+    }
+
+    /** Exactly one of --memory-file and --data-dir, in a directory that exists (a link to one is refused). */
+    private void checkWhere() {
+        if ((null == memoryFile) == (null == dataDir)) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "give --memory-file PATH (where the guest lands) or " +
+                "--data-dir DIR (each guest into DIR/NAME), one of them");
+        }
+        if (null != dataDir) {
+            if (null != ramBytes || prefault) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "--ram and --prefault make one memory file now, " +
+                    "before any guest is named: use them with --memory-file, not --data-dir");
+            }
+            if (!Files.isDirectory(dataDir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "--data-dir " + dataDir + " is not a directory" +
+                    (Files.isSymbolicLink(dataDir) ? " (a link: links are not followed)" : ""));
+            }
+            return;
+        }
+        final Path directory = memoryFile.toAbsolutePath().getParent();
+        if (null == directory || !Files.isDirectory(directory)) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " +
+                memoryFile + ": directory " + directory + " does not exist");
+        }
     }
 
     /** {@code HOST:PORT} of a TCP address, {@code unix:PATH} of a Unix-domain socket. */

@@ -4,6 +4,7 @@ import dev.ferry.engine.ColdStart;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
 import dev.ferry.engine.GuestControl;
+import dev.ferry.engine.GuestName;
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.MigrationStatus;
@@ -55,6 +56,22 @@ final class SendCommand implements Callable<Integer> {
         description = "Existing file holding the guest's memory; its size is the RAM size.")
     Path memoryFile;
 
+    @Option(names = "--name", paramLabel = "NAME",
+        description = "The guest's name, which a receive --data-dir places it by: 1 to 64 letters, digits, '.', '-' "
+            + "or '_', not starting with '.' (default: the memory file's name).")
+    String name;
+
+    /** --name, or the memory file's name; either must be a valid guest name. */
+    private String guestName() {
+        final String given = null != name ? name : String.valueOf(memoryFile.getFileName());
+        final String problem = GuestName.problem(given);
+        if (null != problem) {
+            throw new FerryException(ErrorCode.CONFIGURATION, null != name ? "--name: " + problem :
+                "the memory file's name cannot name the guest (" + problem + "): give --name NAME");
+        }
+        return given;
+    }
+
     @Override
     public Integer call() {
         ColdStart.prepareInBackground();
@@ -77,6 +94,7 @@ final class SendCommand implements Callable<Integer> {
         final SSLContext tls = secret.tls();
         final MigrationSource.Context context = new MigrationSource.Context()
             .destination(connect)
+            .name(guestName())
             .tls(tls)
             .secret(secret.secret("send", err, null != tls))
             .verify(common.verifyMode())

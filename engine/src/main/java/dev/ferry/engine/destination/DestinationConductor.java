@@ -166,6 +166,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
             throw refusal;
         }
         session = created;
+        placement.use(created.factory());
         created.publish(counters, admission.channelCount());
         final SyncBarrier barrier = new SyncBarrier(admission.channelCount(), config.barrierTimeoutMs());
         hold = hooks.holdAtSync() ? RoundHold.holding(barrier, counters) : RoundHold.notHolding(barrier, counters);

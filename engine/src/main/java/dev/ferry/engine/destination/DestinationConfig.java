@@ -9,6 +9,7 @@ import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -21,8 +22,11 @@ public interface DestinationConfig {
     /** Where to listen. */
     SocketAddress listen();
 
-    /** Creates the guest's memory from SETUP and discards it after a failure. */
+    /** Creates the guest's memory from SETUP and discards it after a failure, unless {@link #memoryFor} says else. */
     MemoryFactory memoryFactory();
+
+    /** The factory for the guest of each name, or null for a guest this destination does not take. */
+    Function<String, MemoryFactory> memoryFor();
 
     Secret secret();
 

@@ -15,13 +15,18 @@ import java.util.function.Consumer;
  * verified, and the source, which never heard RESULT, leaves its own copy paused as an unknown outcome.
  */
 final class GuestPlacement {
-    private final MemoryFactory factory;
     private final Consumer<String> warnings;
+    private volatile MemoryFactory factory;
     private volatile boolean committed;
 
     GuestPlacement(final MemoryFactory factory, final Consumer<String> warnings) {
         this.factory = factory;
         this.warnings = warnings;
+    }
+
+    /** At SETUP: the factory chosen for the guest's name, which places or discards what it made. */
+    void use(final MemoryFactory chosen) {
+        this.factory = chosen;
     }
 
     /** On the conductor, once verified: puts {@code memory} in place. */

@@ -3,6 +3,7 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.Compression;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.channel.Message;
 import dev.ferry.engine.codec.PageCodec;
@@ -13,10 +14,10 @@ import dev.ferry.engine.protocol.SetupFlyweight;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.DirtyBitmap;
+import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.internal.FileIdentity;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,12 +28,15 @@ import java.util.List;
  * guest's memory (its space reserved, so a full file system is a clear refusal, never a SIGBUS later) with a
  * written-pages bitmap per block. A refusal travels back in SETUP-ACK before the migration fails.
  *
+ * @param name        the guest's name, as the source gave it.
+ * @param factory     the factory that made the memory, chosen by the name: it places or discards it at the end.
  * @param memory      the guest's memory.
  * @param writtenById per block id, the pages a data packet wrote.
  * @param zeroed      the memory held only zeros when created: a zero page needs writing only where a packet wrote.
  * @param compression the codec the source announced.
  */
-record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroed, Compression compression) {
+record SessionSetup(String name, MemoryFactory factory, GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroed,
+    Compression compression) {
     /** Why a SETUP was refused: the text goes back to the source in SETUP-ACK. */
     static final class Refusal extends FerryException {
         private static final long serialVersionUID = 1L;
@@ -67,6 +71,7 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroe
         ProtocolException.check(null != compression, "SETUP compression", setup.compression(),
             "0 (none), 1 (zstd) or 2 (zlib)");
         final List<BlockSpec> specs = setup.blocks(pageSize);
+        final String name = setup.guestName();
         final VerifyMode sourceVerify = VerifyMode.values()[verifyOrdinal];
         if (sourceVerify != config.verify()) {
             throw new Refusal("verify mode mismatch: the source says " + sourceVerify.name().toLowerCase() +
@@ -79,14 +84,15 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroe
                 throw new Refusal(ex.getMessage());
             }
         }
+        final MemoryFactory factory = factoryFor(config, name);
         final List<FileIdentity> sourceFiles = sameHost(setup) ? setup.files() : List.of();
-        final Path target = config.memoryFactory().target();
+        final Path target = factory.target();
         if (null != target) {
             refuseSameFile(sourceFiles, FileIdentity.of(target), target);
         }
         final GuestMemory created;
         try {
-            created = config.memoryFactory().create(specs, pageSize);
+            created = factory.create(specs, pageSize);
         } catch (final MemoryException ex) {
             throw new Refusal("cannot create guest memory: " + ex.getMessage());
         }
@@ -94,7 +100,7 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroe
             try {
                 refuseSameFile(sourceFiles, block.fileIdentity(), block.path());
             } catch (final Refusal ex) {
-                config.memoryFactory().discard(created);
+                factory.discard(created);
                 throw ex;
             }
         }
@@ -102,7 +108,21 @@ record SessionSetup(GuestMemory memory, DirtyBitmap[] writtenById, boolean zeroe
         for (final RamBlock block : created.blocks()) {
             written[block.id()] = new DirtyBitmap(block.pageCount());
         }
-        return new SessionSetup(created, written, config.memoryFactory().createsZeroedMemory(), compression);
+        return new SessionSetup(name, factory, created, written, factory.createsZeroedMemory(), compression);
+    }
+
+    /** The embedder's factory for the guest {@code name}; a refusal when there is none, or it cannot be made. */
+    private static MemoryFactory factoryFor(final DestinationConfig config, final String name) {
+        final MemoryFactory factory;
+        try {
+            factory = config.memoryFor().apply(name);
+        } catch (final MemoryException | FerryException ex) {
+            throw new Refusal("cannot take guest '" + name + "': " + ex.getMessage());
+        }
+        if (null == factory) {
+            throw new Refusal("this destination takes no guest named '" + name + "'");
+        }
+        return factory;
     }
 
     private static boolean sameHost(final SetupFlyweight setup) {

@@ -7,7 +7,7 @@ public final class Protocol {
     /** Every field on the wire is little-endian. */
     public static final ByteOrder BYTE_ORDER = ByteOrder.LITTLE_ENDIAN;
     /** The protocol version this build speaks; a peer speaking another is refused with both numbers named. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** Handshake magic: ASCII "FRRY" read little-endian. */
     public static final int HANDSHAKE_MAGIC = 0x59525246;
     /** Data packet magic: ASCII "FRYD" read little-endian. */

@@ -1,9 +1,10 @@
 package dev.ferry.engine.protocol;
 
+import dev.ferry.engine.GuestName;
 import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.internal.FileIdentity;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -42,6 +43,10 @@ import java.util.List;
  *  +---------------------------------------------------------------+
  *  |                      name, UTF-8                        ...   | 28
  *  +---------------------------------------------------------------+
+ *  then the guest's name (version 4 on), which the destination places the guest by:
+ *  +-------------------------------+-------------------------------+
+ *  |     guest name length         |  guest name, ASCII (GuestName's rules) ...
+ *  +-------------------------------+-------------------------------+
  * </pre>
  * Decoding checks every field (page size, block ids, name lengths and encoding, lengths and their sum) and names the
  * first bad one in a {@link ProtocolException}; nothing is created from a SETUP before it decodes whole. The host id
@@ -64,23 +69,31 @@ public final class SetupFlyweight {
     public static final int BLOCK_DEVICE_OFFSET = 12;
     public static final int BLOCK_INODE_OFFSET = 20;
     public static final int BLOCK_NAME_OFFSET = 28;
+    /** The guest name's length field, after the block table. */
+    public static final int GUEST_NAME_LENGTH_LENGTH = 2;
 
     private MutableDirectBuffer buffer;
     private int offset;
     private int length;
+    private int guestNameAt;
 
     /** Wraps a body of {@code length} bytes at {@code offset}; for encoding, {@code length} is the room. */
     public SetupFlyweight wrap(final MutableDirectBuffer buffer, final int offset, final int length) {
         this.buffer = buffer;
         this.offset = offset;
         this.length = length;
+        this.guestNameAt = 0;
         return this;
     }
 
-    /** Writes the fixed part and every block, with no host id and no file identities; returns the body's length. */
+    /**
+     * Writes the fixed part, every block and the guest's name, with no host id and no file identities; returns the
+     * body's length.
+     */
     public int encode(final int pageSizeBytes, final int channels, final int verifyMode, final int compression,
-        final List<BlockSpec> blocks) {
-        return encode(pageSizeBytes, channels, verifyMode, compression, blocks, new byte[HOST_ID_LENGTH], List.of());
+        final List<BlockSpec> blocks, final String guestName) {
+        return encode(pageSizeBytes, channels, verifyMode, compression, blocks, new byte[HOST_ID_LENGTH], List.of(),
+            guestName);
     }
 
     /**
@@ -89,9 +102,10 @@ public final class SetupFlyweight {
      * @param hostId 16 bytes naming the source's host ({@link FileIdentity#hostId()}).
      * @param files  the backing file of each block, in the order of {@code blocks} (null, or a shorter list, for
      *               anonymous memory).
+     * @param guestName the guest's name ({@link GuestName}'s rules).
      */
     public int encode(final int pageSizeBytes, final int channels, final int verifyMode, final int compression,
-        final List<BlockSpec> blocks, final byte[] hostId, final List<FileIdentity> files) {
+        final List<BlockSpec> blocks, final byte[] hostId, final List<FileIdentity> files, final String guestName) {
         buffer.putInt(offset + PAGE_SIZE_OFFSET, pageSizeBytes, Protocol.BYTE_ORDER);
         buffer.putShort(offset + CHANNEL_COUNT_OFFSET, (short)channels, Protocol.BYTE_ORDER);
         buffer.putShort(offset + BLOCK_COUNT_OFFSET, (short)blocks.size(), Protocol.BYTE_ORDER);
@@ -111,7 +125,10 @@ public final class SetupFlyweight {
             buffer.putBytes(at + BLOCK_NAME_OFFSET, name);
             at += BLOCK_NAME_OFFSET + name.length;
         }
-        return at - offset;
+        final byte[] guest = guestName.getBytes(StandardCharsets.US_ASCII);
+        buffer.putShort(at, (short)guest.length, Protocol.BYTE_ORDER);
+        buffer.putBytes(at + GUEST_NAME_LENGTH_LENGTH, guest);
+        return at + GUEST_NAME_LENGTH_LENGTH + guest.length - offset;
     }
 
     public int pageSize() {
@@ -187,8 +204,31 @@ public final class SetupFlyweight {
             specs.add(spec);
             at += BLOCK_NAME_OFFSET + (buffer.getShort(offset + at + BLOCK_NAME_LENGTH_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF);
         }
-        ProtocolException.check(at == length, "SETUP length", length, at + " for " + count + " blocks");
+        ProtocolException.check(at + GUEST_NAME_LENGTH_LENGTH <= length, "SETUP length", length,
+            "room for the guest name after " + count + " blocks");
+        final int nameLength = buffer.getShort(offset + at, Protocol.BYTE_ORDER) & 0xFFFF;
+        ProtocolException.check(at + GUEST_NAME_LENGTH_LENGTH + nameLength == length, "SETUP length", length,
+            (at + GUEST_NAME_LENGTH_LENGTH + nameLength) + " for " + count + " blocks and a guest name of " + nameLength +
+            " bytes");
+        guestNameAt = at;
         return specs;
+    }
+
+    /**
+     * The guest's name, checked by {@link GuestName}'s rules (the destination turns it into a file name); call after
+     * {@link #blocks(int)} has checked the table and the body's length.
+     */
+    public String guestName() {
+        ProtocolException.check(guestNameAt > 0, "SETUP guest name", 0, "a block table decoded first");
+        final int nameLength = buffer.getShort(offset + guestNameAt, Protocol.BYTE_ORDER) & 0xFFFF;
+        final byte[] bytes = new byte[nameLength];
+        buffer.getBytes(offset + guestNameAt + GUEST_NAME_LENGTH_LENGTH, bytes);
+        final String name = new String(bytes, StandardCharsets.ISO_8859_1); // byte for byte: GuestName refuses >= 0x7F
+        final String problem = GuestName.problem(name);
+        if (null != problem) {
+            throw new ProtocolException("invalid guest name in SETUP: " + problem);
+        }
+        return name;
     }
 
     private BlockSpec block(final int at, final int index, final int pageSizeBytes) {

@@ -33,8 +33,12 @@ final class BandwidthLimiter {
         if (cap < 0) {
             throw new IllegalArgumentException("bandwidth cap " + cap + " must be >= 0");
         }
+        final long old = bytesPerSecond;
         bytesPerSecond = cap;
-        nextFreeNs.set(Long.MIN_VALUE); // reservations at the old rate no longer hold anyone back
+        if (cap == 0 || old != 0 && cap > old) {
+            nextFreeNs.set(Long.MIN_VALUE); // raised or lifted: reservations at the old, slower rate hold nobody back
+        }
+        // The same cap again, or a lower one, keeps the timeline: what was booked still counts.
     }
 
     long bytesPerSecond() {
@@ -79,8 +83,8 @@ final class BandwidthLimiter {
 
     /**
      * Reserves {@code bytes} and waits until the link is at most {@link #QUEUE_NS} behind their turn; returns early
-     * when the cap is lifted or changed (an operator's live change takes effect at once, not after the packets
-     * reserved at the old rate) or {@code running} turns false.
+     * when the cap is lifted or raised (an operator's live change takes effect at once, not after the packets
+     * reserved at the old rate) or {@code running} turns false. A lowered cap lets the wait run its course.
      */
     void acquire(final long bytes, final BooleanSupplier running) {
         final long cap = bytesPerSecond;
@@ -94,9 +98,15 @@ final class BandwidthLimiter {
         }
         final long deadlineNs = startNs + waitNs;
         long leftNs;
-        while ((leftNs = deadlineNs - System.nanoTime()) > 0 && !uncapped && cap == bytesPerSecond &&
+        while ((leftNs = deadlineNs - System.nanoTime()) > 0 && !uncapped && !raisedFrom(cap) &&
             running.getAsBoolean()) {
             LockSupport.parkNanos(Math.min(leftNs, MAX_PARK_NS));
         }
+    }
+
+    /** The cap was lifted, or raised above {@code cap}, since a wait began at {@code cap}. */
+    private boolean raisedFrom(final long cap) {
+        final long now = bytesPerSecond;
+        return now == 0 || now > cap;
     }
 }

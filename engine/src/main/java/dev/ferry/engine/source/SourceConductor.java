@@ -23,9 +23,9 @@ import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.FlightEvents;
 import dev.ferry.engine.verify.BackgroundDigest;
 import dev.ferry.engine.verify.Verification;
+import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.internal.FileIdentity;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
@@ -151,7 +151,7 @@ final class SourceConductor implements Runnable {
         startThread(new MainChannelReader(channel, inbox), "ferry-main-reader");
         channel.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
-                config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles()));
+                config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles(), config.name()));
         inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
         final List<Connection> data = dialer.dataChannels(sessionId);
         for (int i = 0; i < data.size(); i++) {

@@ -22,6 +22,9 @@ public interface SourceConfig {
     /** Where the destination listens: a TCP address or a Unix-domain socket. */
     SocketAddress destination();
 
+    /** The guest's name, which the destination places it by. */
+    String name();
+
     GuestMemory memory();
 
     /** Pauses, resumes and throttles the guest. */

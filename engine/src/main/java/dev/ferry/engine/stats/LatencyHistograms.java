@@ -92,15 +92,15 @@ public final class LatencyHistograms {
     }
 
     public synchronized MigrationStats.Percentiles packetLatency() {
-        return MigrationStats.Percentiles.of(packet.drain());
+        return percentiles(packet.drain());
     }
 
     public synchronized MigrationStats.Percentiles barrierLatency() {
-        return MigrationStats.Percentiles.of(barrier.drain());
+        return percentiles(barrier.drain());
     }
 
     public synchronized MigrationStats.Percentiles bitmapSync() {
-        return MigrationStats.Percentiles.of(bitmapSync.drain());
+        return percentiles(bitmapSync.drain());
     }
 
     /**
@@ -141,5 +141,15 @@ public final class LatencyHistograms {
         for (final Histogram interval : all) {
             writer.outputIntervalHistogram(interval);
         }
+    }
+
+    /** The four points of a histogram of nanoseconds, in microseconds; {@link MigrationStats.Percentiles#NONE} if empty. */
+    static MigrationStats.Percentiles percentiles(final Histogram histogramNs) {
+        if (histogramNs.getTotalCount() == 0) {
+            return MigrationStats.Percentiles.NONE;
+        }
+        return new MigrationStats.Percentiles(histogramNs.getValueAtPercentile(50) / 1000,
+            histogramNs.getValueAtPercentile(99) / 1000, histogramNs.getValueAtPercentile(99.9) / 1000,
+            histogramNs.getMaxValue() / 1000);
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.Compression;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.TestMessages;
 import dev.ferry.engine.protocol.PacketHeaderFlyweight;
@@ -128,8 +129,9 @@ final class ChannelReceiverTest {
     private ChannelReceiver receiver() {
         final DirtyBitmap[] written = new DirtyBitmap[Protocol.MAX_BLOCKS];
         written[0] = new DirtyBitmap(16);
-        return new ChannelReceiver(host, 0, connection, new SessionSetup(memory, written, false, Compression.NONE),
-            counters, null);
+        final SessionSetup session = new SessionSetup("guest", MemoryFactory.anonymous(), memory, written, false,
+            Compression.NONE);
+        return new ChannelReceiver(host, 0, connection, session, counters, null);
     }
 
     private ByteBuffer packet(final int round, final int blockId, final long[] offsets, final byte[]... pages) {

@@ -1,5 +1,6 @@
 package dev.ferry.engine.protocol;
 
+import dev.ferry.engine.GuestName;
 import dev.ferry.engine.fuzz.Fuzz;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.MemoryException;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -27,7 +29,8 @@ final class DecoderFuzzTest {
     private static UnsafeBuffer mutatedSetup(final List<Integer> mutations, final int cut) {
         final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_BODY));
         final int length = new SetupFlyweight().wrap(buffer, 0, MAX_BODY).encode(4096, 2, 0, 0, List.of(
-            new BlockSpec(0, "pc.ram", 64L << 20), new BlockSpec(7, "vga.vram", 1L << 20), new BlockSpec(3, "rom", 8192)));
+            new BlockSpec(0, "pc.ram", 64L << 20), new BlockSpec(7, "vga.vram", 1L << 20), new BlockSpec(3, "rom", 8192)),
+            "guest-1");
         for (final int mutation : mutations) {
             buffer.putByte(Math.floorMod(mutation >> 8, length), (byte)mutation);
         }
@@ -57,6 +60,8 @@ final class DecoderFuzzTest {
             setup.channelCount();
             setup.verifyMode();
             final List<BlockSpec> blocks = setup.blocks(pageSize);
+            final String name = setup.guestName();
+            assertNull(GuestName.problem(name), name);
             long total = 0;
             for (final BlockSpec block : blocks) {
                 assertTrue(block.lengthBytes() > 0 && block.lengthBytes() % pageSize == 0, block.toString());

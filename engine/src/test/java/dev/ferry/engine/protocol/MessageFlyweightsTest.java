@@ -4,6 +4,7 @@ import dev.ferry.memory.BlockSpec;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,20 +19,48 @@ final class MessageFlyweightsTest {
     @Test
     void setupRoundTrips() {
         final List<BlockSpec> blocks = List.of(new BlockSpec(0, "pc.ram", 1L << 30), new BlockSpec(7, "vga.vram", 8192));
-        final int length = new SetupFlyweight().wrap(buffer, 16, 4000).encode(4096, 3, 1, 2, blocks);
+        final int length = new SetupFlyweight().wrap(buffer, 16, 4000).encode(4096, 3, 1, 2, blocks, "web-01.vm");
         final SetupFlyweight setup = new SetupFlyweight().wrap(buffer, 16, length);
         assertEquals(4096, setup.pageSize());
         assertEquals(3, setup.channelCount());
         assertEquals(1, setup.verifyMode());
         assertEquals(2, setup.compression());
         assertEquals(blocks, setup.blocks(4096));
+        assertEquals("web-01.vm", setup.guestName());
+    }
+
+    /** The name becomes a file name on the destination: nothing but GuestName's characters gets through. */
+    @Test
+    void setupRefusesAGuestNameThatCouldEscapeItsDirectory() {
+        final List<BlockSpec> blocks = List.of(new BlockSpec(0, "ram", 4096));
+        final int length = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0, 0, blocks, "abcdef");
+        final int nameAt = length - 6;
+        for (final String bad : List.of("../etc", "a/b/c!", "..", "a\\b!!", ".hide")) {
+            final byte[] bytes = bad.getBytes(StandardCharsets.ISO_8859_1);
+            final int badLength = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0, 0, blocks, bad);
+            final ProtocolException refused = assertThrows(ProtocolException.class, () -> {
+                final SetupFlyweight setup = new SetupFlyweight().wrap(buffer, 0, badLength);
+                setup.blocks(4096);
+                setup.guestName();
+            }, bad);
+            assertTrue(refused.getMessage().startsWith("invalid guest name in SETUP: the guest name"), refused.getMessage());
+            assertEquals(nameAt + bytes.length, badLength);
+        }
+        new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0, 0, blocks, "abcdef");
+        buffer.putByte(nameAt, (byte)0xC3);
+        final ProtocolException binary = assertThrows(ProtocolException.class, () -> {
+            final SetupFlyweight setup = new SetupFlyweight().wrap(buffer, 0, length);
+            setup.blocks(4096);
+            setup.guestName();
+        });
+        assertTrue(binary.getMessage().contains("U+00C3"), binary.getMessage());
     }
 
     @Test
     void setupRefusesLengthsWhoseSumOverflows() {
         final long huge = (Long.MAX_VALUE / 2 + 1) & ~4095L;
         final int length = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0, 0,
-            List.of(new BlockSpec(0, "a", huge), new BlockSpec(1, "b", huge)));
+            List.of(new BlockSpec(0, "a", huge), new BlockSpec(1, "b", huge)), "guest");
         final ProtocolException ex = assertThrows(ProtocolException.class,
             () -> new SetupFlyweight().wrap(buffer, 0, length).blocks(4096));
         assertTrue(ex.getMessage().contains("SETUP total length of block 1"), ex.getMessage());
@@ -40,7 +69,7 @@ final class MessageFlyweightsTest {
     @Test
     void setupRefusesANameThatIsNotUtf8AndTrailingBytes() {
         final int length = new SetupFlyweight().wrap(buffer, 0, 4096).encode(4096, 1, 0, 0,
-            List.of(new BlockSpec(0, "ram", 4096)));
+            List.of(new BlockSpec(0, "ram", 4096)), "guest");
         buffer.putByte(SetupFlyweight.BLOCKS_OFFSET + SetupFlyweight.BLOCK_NAME_OFFSET, (byte)0xC3);
         final ProtocolException utf8 = assertThrows(ProtocolException.class,
             () -> new SetupFlyweight().wrap(buffer, 0, length).blocks(4096));

@@ -35,12 +35,28 @@ final class BandwidthTest {
     }
 
     @Test
-    void aNewCapStartsAFreshTimeline() {
+    void aRaisedCapStartsAFreshTimelineAndTheSameOrALowerOneKeepsIt() {
         final BandwidthLimiter limiter = new BandwidthLimiter(1_000_000);
         limiter.reserve(10_000_000, 0);
         assertEquals(10_000 * MS, limiter.reserve(1_000, 0), "10 MB at 1 MB/s: the next packet is 10 s out");
+        limiter.bytesPerSecond(1_000_000);
+        assertEquals(10_001 * MS, limiter.reserve(1_000, 0), "the same cap again keeps what was booked");
+        limiter.bytesPerSecond(500_000);
+        assertEquals(10_002 * MS, limiter.reserve(500, 0), "a lower cap keeps it too, and charges at its rate");
         limiter.bytesPerSecond(100_000_000);
-        assertEquals(0, limiter.reserve(1_000, 0), "reservations at the old rate hold nobody back");
+        assertEquals(0, limiter.reserve(1_000, 0), "a higher one: reservations at the old rate hold nobody back");
+    }
+
+    /** An orchestrator that re-applies the cap every tick must not lift it by doing so. */
+    @Test
+    void reapplyingTheCapKeepsTheRate() {
+        final BandwidthLimiter limiter = new BandwidthLimiter(1_000_000);
+        long lastWaitNs = 0;
+        for (int i = 0; i < 100; i++) {
+            limiter.bytesPerSecond(1_000_000);
+            lastWaitNs = limiter.reserve(100_000, 0);
+        }
+        assertEquals(9_900 * MS, lastWaitNs, "100 packets of 100 KB at 1 MB/s: the last one waits 9.9 s");
     }
 
     /** A sender waiting its turn at the old rate goes as soon as the operator changes the cap. */

@@ -1,6 +1,7 @@
 package dev.ferry.memory.internal;
 
 import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.FileIdentity;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MappedFile;
 import dev.ferry.memory.MemoryException;

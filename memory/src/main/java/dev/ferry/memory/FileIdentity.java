@@ -1,4 +1,4 @@
-package dev.ferry.memory.internal;
+package dev.ferry.memory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,76 @@
+package dev.ferry.engine.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code send --name} and {@code receive --data-dir}: a guest lands as its name, and bad names stop at the door. */
+final class CliGuestNameTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(120)
+    void aGuestSentByNameLandsInTheDataDirectoryAsThatName() throws Exception {
+        final Path secret = CliTest.secretFile(dir);
+        final Path source = dir.resolve("vm-7.ram");
+        final byte[] content = new byte[1 << 20];
+        new java.util.Random(7).nextBytes(content);
+        Files.write(source, content);
+        final Path guests = Files.createDirectory(dir.resolve("guests"));
+        final int port = CliTest.freePort();
+        final Path receiveLog = dir.resolve("receive.log");
+        final Process receiver = CliTest.process(receiveLog, "receive", "--listen", "127.0.0.1:" + port,
+            "--data-dir", guests.toString(), "--secret-file", secret.toString());
+        try {
+            CliTest.awaitLine(receiveLog, "listening on", receiver);
+            final CliTest.Run send = CliTest.inProcess("send", "--connect", "127.0.0.1:" + port, "--memory-file",
+                source.toString(), "--channels", "2", "--secret-file", secret.toString());
+            assertEquals(0, send.exitCode(), send.err());
+            assertTrue(receiver.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
+        } finally {
+            receiver.destroyForcibly();
+        }
+        assertArrayEquals(content, Files.readAllBytes(guests.resolve("vm-7.ram")), "named by the memory file");
+        assertTrue(Files.readString(receiveLog).contains("received guest vm-7.ram into " + guests.resolve("vm-7.ram")),
+            Files.readString(receiveLog));
+    }
+
+    @Test
+    void badNamesAndBadPlacesAreUsageErrorsThatSayWhy() throws Exception {
+        final Path secret = CliTest.secretFile(dir);
+        final Path source = Files.write(dir.resolve("guest.ram"), new byte[4096]);
+        final CliTest.Run escaping = CliTest.inProcess("send", "--connect", "127.0.0.1:9", "--memory-file",
+            source.toString(), "--name", "../../etc/passwd", "--secret-file", secret.toString());
+        assertEquals(2, escaping.exitCode(), escaping.err());
+        assertTrue(escaping.err().contains("--name: the guest name '../../etc/passwd' starts with '.'"), escaping.err());
+        final Path spaced = Files.write(dir.resolve("my guest.ram"), new byte[4096]);
+        final CliTest.Run defaulted = CliTest.inProcess("send", "--connect", "127.0.0.1:9", "--memory-file",
+            spaced.toString(), "--secret-file", secret.toString());
+        assertEquals(2, defaulted.exitCode(), defaulted.err());
+        assertTrue(defaulted.err().contains("the memory file's name cannot name the guest"), defaulted.err());
+        assertTrue(defaulted.err().contains("give --name NAME"), defaulted.err());
+        final CliTest.Run both = CliTest.inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file",
+            dir.resolve("x.ram").toString(), "--data-dir", dir.toString(), "--secret-file", secret.toString());
+        assertEquals(2, both.exitCode(), both.err());
+        assertTrue(both.err().contains("give --memory-file PATH"), both.err());
+        final Path link = Files.createSymbolicLink(dir.resolve("link"), dir);
+        final CliTest.Run linked = CliTest.inProcess("receive", "--listen", "127.0.0.1:0", "--data-dir",
+            link.toString(), "--secret-file", secret.toString());
+        assertEquals(2, linked.exitCode(), linked.err());
+        assertTrue(linked.err().contains("is not a directory (a link: links are not followed)"), linked.err());
+        for (final CliTest.Run run : new CliTest.Run[] {escaping, defaulted, both, linked}) {
+            assertFalse(run.err().contains("Exception") || run.err().contains("java."), run.err());
+        }
+    }
+}
