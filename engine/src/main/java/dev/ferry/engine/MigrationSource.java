@@ -42,11 +42,7 @@ public final class MigrationSource extends Migration {
         return new MigrationSource(new SourceEngine(context.conclude()));
     }
 
-    /**
-     * Changes the downtime limit of the running migration from its next round on: the live form of
-     * {@link Context#downtimeLimitMs(long)}, with the same name (and the same as the counter and JSON key
-     * {@code downtime-limit-ms}).
-     */
+    /** Changes the downtime limit from the next round on: {@link Context#downtimeLimitMs(long)}, live. */
     public void downtimeLimitMs(final long limitMs) {
         engine.downtimeLimitMs(limitMs);
     }
@@ -57,9 +53,8 @@ public final class MigrationSource extends Migration {
     }
 
     /**
-     * Changes the bandwidth cap of the running migration, bytes per second across all channels; 0 lifts it. The live
-     * form of {@link Context#maxBandwidthBytesPerSec(long)}, with the same name (and the counter and JSON key
-     * {@code max-bandwidth-bytes-per-sec}); waiting senders go at once at the new rate.
+     * Changes the bandwidth cap, bytes per second across all channels (0 lifts it): the live form of
+     * {@link Context#maxBandwidthBytesPerSec(long)}; waiting senders go at once if it is raised.
      */
     public void maxBandwidthBytesPerSec(final long bytesPerSec) {
         engine.maxBandwidth(bytesPerSec);
@@ -82,6 +77,8 @@ public final class MigrationSource extends Migration {
     public static final class Context extends EngineContext<Context> implements SourceConfig {
         private SocketAddress destination;
         private String name = "guest";
+        private BandwidthBudget bandwidthBudget;
+        private int bandwidthWeight = 1;
         private GuestMemory memory;
         private GuestControl guestControl = GuestControl.NONE;
         private int channels = 2;
@@ -230,6 +227,33 @@ public final class MigrationSource extends Migration {
         }
 
         /**
+         * A bandwidth cap this migration shares with the others given the same budget, each getting a share by
+         * its weight; its own {@link #maxBandwidthBytesPerSec(long)} still applies when lower. Default: none.
+         */
+        public Context bandwidthBudget(final BandwidthBudget bandwidthBudget) {
+            mutable();
+            this.bandwidthBudget = bandwidthBudget;
+            return this;
+        }
+
+        @Override
+        public BandwidthBudget bandwidthBudget() {
+            return bandwidthBudget;
+        }
+
+        /** This migration's weight in its budget's shares, 1..1000; default 1 (an equal share). */
+        public Context bandwidthWeight(final int bandwidthWeight) {
+            mutable();
+            this.bandwidthWeight = bandwidthWeight;
+            return this;
+        }
+
+        @Override
+        public int bandwidthWeight() {
+            return bandwidthWeight;
+        }
+
+        /**
          * How normal pages travel (default {@link Compression#NONE}: zero copy). Compression pays only when the
          * network, not the CPU, is the bottleneck: docs/benchmarks.md has the figures.
          */
@@ -339,6 +363,8 @@ public final class MigrationSource extends Migration {
         @Override
         void concludeSide() {
             GuestName.require(name);
+            require(bandwidthWeight >= 1 && bandwidthWeight <= 1000, "bandwidth weight " + bandwidthWeight +
+                " must be 1..1000");
             require(null != destination, "destination address is not set");
             require(null != memory, "guest memory is not set");
             Objects.requireNonNull(guestControl, "guestControl");

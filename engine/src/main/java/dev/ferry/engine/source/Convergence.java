@@ -34,6 +34,8 @@ final class Convergence {
     private final ConvergencePolicy policy;
     private final BandwidthMeter meter = new BandwidthMeter();
     private final BandwidthLimiter limiter;
+    private long ownCapBytesPerSec;
+    private long shareBytesPerSec;
     private final GuestControl guest;
     private final Counters counters;
     private final AtomicCounter downtimeLimitCounter;
@@ -82,9 +84,27 @@ final class Convergence {
     }
 
     /** Changes the bandwidth cap across all channels, bytes per second, 0 for unlimited; any thread. */
-    void maxBandwidth(final long bytesPerSecond) {
-        limiter.bytesPerSecond(bytesPerSecond);
-        maxBandwidthCounter.setRelease(bytesPerSecond);
+    synchronized void maxBandwidth(final long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("bandwidth cap " + bytesPerSecond + " must be >= 0");
+        }
+        ownCapBytesPerSec = bytesPerSecond;
+        applyCap();
+    }
+
+    /** This migration's share of a bandwidth budget it runs with (0: unlimited); the lower of it and its own cap rules. */
+    synchronized void budgetShare(final long bytesPerSecond) {
+        shareBytesPerSec = bytesPerSecond;
+        applyCap();
+    }
+
+    /** The cap the limiter enforces and the counter shows: the lower of the migration's own and its share (0: none). */
+    private void applyCap() {
+        final long own = ownCapBytesPerSec;
+        final long share = shareBytesPerSec;
+        final long cap = 0 == own ? share : 0 == share ? own : Math.min(own, share);
+        limiter.bytesPerSecond(cap);
+        maxBandwidthCounter.setRelease(cap);
     }
 
     /** Switch over at the end of the current round, which ends early; any thread. */

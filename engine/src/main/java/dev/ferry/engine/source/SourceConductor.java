@@ -66,6 +66,7 @@ final class SourceConductor implements Runnable {
     private final Lifecycle<SourceState> lifecycle;
     private final RoundScheduler scheduler;
     private final Convergence convergence;
+    private final AutoCloseable budgetShare;
     private volatile MainChannel main;
     private volatile long failedHandshakeBytes;
     private volatile boolean verified;
@@ -85,6 +86,9 @@ final class SourceConductor implements Runnable {
         this.dialer = new Dialer(config, watchdog, inbox);
         this.scheduler = new RoundScheduler(memory, senders, barrier, counters, idle, inbox);
         this.convergence = new Convergence(config, counters);
+        // Joined before the first packet, left at the end whichever way (before the result): the others' shares grow.
+        this.budgetShare = null == config.bandwidthBudget() ? null :
+            config.bandwidthBudget().join(config.bandwidthWeight(), convergence::budgetShare);
         counters.channels(config.channels());
         counters.compression(config.compression().cliName());
         counters.totalBytes(memory.totalBytes());
@@ -277,6 +281,7 @@ final class SourceConductor implements Runnable {
         final SourceState outcome = outcome(inbox.failure());
         final MainChannel channel = main;
         lifecycle.finish(outcome, channel, () -> {
+            leaveBudget();
             convergence.lift();
             if (paused && outcome != SourceState.COMPLETED && outcome != SourceState.UNKNOWN) {
                 config.guestControl().resume();
@@ -290,6 +295,16 @@ final class SourceConductor implements Runnable {
                     "it before the result, so that memory is not unmapped under it", CLOSE_GRACE_MS * 5);
             }
         }, verified, null, convergence.stats());
+    }
+
+    private void leaveBudget() {
+        if (null != budgetShare) {
+            try {
+                budgetShare.close();
+            } catch (final Exception impossible) { // the budget's handle throws nothing
+                throw new IllegalStateException(impossible);
+            }
+        }
     }
 
     private SourceState outcome(final FerryException cause) {

@@ -1,5 +1,6 @@
 package dev.ferry.engine.source;
 
+import dev.ferry.engine.BandwidthBudget;
 import dev.ferry.engine.Compression;
 import dev.ferry.engine.GuestControl;
 import dev.ferry.engine.Secret;
@@ -61,6 +62,12 @@ public interface SourceConfig {
 
     /** The cap across all data channels, 0 for none. */
     long maxBandwidthBytesPerSec();
+
+    /** A cap shared with other migrations, or null. */
+    BandwidthBudget bandwidthBudget();
+
+    /** This migration's weight in its share of {@link #bandwidthBudget()}. */
+    int bandwidthWeight();
 
     /** The migration fails if it has not switched over and been applied by then. */
     long timeoutMs();

@@ -27,6 +27,7 @@ public final class SourceEngine implements MigrationEngine {
             CountersFile.create(config.countersDirectory(), "source", capacity));
         this.conductor = new SourceConductor(config, counters);
         conductor.result().thenAccept(result -> finalStats = result.stats());
+
         final Thread thread = config.threadFactory().newThread(conductor);
         thread.setName("ferry-source-conductor");
         thread.start();
