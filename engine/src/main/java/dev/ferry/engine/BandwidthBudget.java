@@ -10,6 +10,10 @@ import java.util.function.LongConsumer;
  * migration gets a share in proportion to its weight, recomputed whenever one starts or ends or the budget changes.
  * A migration's own cap ({@code maxBandwidthBytesPerSec}) still applies when it is lower than its share, and its
  * convergence plans with what it may use. 0 is unlimited. Thread-safe.
+ * <p>
+ * It is a budget for the transfer, not a hard cap on the link: a migration's paused final round runs uncapped
+ * (every millisecond is downtime), and a migration holds its share from its start to its end, also while it sets
+ * up and verifies.
  */
 public final class BandwidthBudget {
     private final List<Share> shares = new ArrayList<>();
@@ -41,7 +45,8 @@ public final class BandwidthBudget {
 
     /**
      * Joins the budget with {@code weight} (1..1000): {@code onShare} is told the participant's share in bytes per
-     * second now (0: unlimited) and again whenever it changes, under this budget's lock, so it must be quick. The
+     * second now (0: unlimited) and again whenever it changes, under this budget's lock, so it must be quick and
+     * take no lock a thread may hold while it calls this budget. The
      * source engine joins for each migration and leaves when it ends; an embedder may share the budget with traffic
      * of its own the same way. Closing the handle leaves.
      */
@@ -68,8 +73,13 @@ public final class BandwidthBudget {
             totalWeight += share.weight;
         }
         for (final Share share : shares) {
-            share.onShare.accept(0 == bytesPerSec ? 0 : Math.max(1, bytesPerSec * share.weight / totalWeight));
+            share.onShare.accept(0 == bytesPerSec ? 0 : Math.max(1, part(bytesPerSec, share.weight, totalWeight)));
         }
+    }
+
+    /** {@code whole * weight / totalWeight} without overflow, whatever {@code whole} (weight <= totalWeight). */
+    static long part(final long whole, final int weight, final long totalWeight) {
+        return whole / totalWeight * weight + whole % totalWeight * weight / totalWeight;
     }
 
     private static final class Share {

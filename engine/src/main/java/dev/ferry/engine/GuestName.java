@@ -4,14 +4,16 @@ package dev.ferry.engine;
  * The name a source gives its guest, which the destination uses to decide whether it wants the guest and where its
  * memory goes (by default a file of that name in a directory). A name is data that becomes a file name on another
  * host, so it is checked on both sides: 1 to {@link #MAX_LENGTH} characters, each an ASCII letter, a digit, '.',
- * '-' or '_', not starting with '.' (so never "." or "..", never a hidden file); never a path separator.
+ * '-' or '_', not starting with '.' (so never "." or "..", never a hidden file) nor ending in ".partial" (never the
+ * name of another guest's file being received); never a path separator.
  */
 public final class GuestName {
     /** The longest name, in characters (each one byte: names are ASCII). */
     public static final int MAX_LENGTH = 64;
 
+    private static final String PARTIAL = ".partial";
     private static final String RULE = "a guest name is 1 to " + MAX_LENGTH + " ASCII letters, digits, '.', '-' " +
-        "or '_', not starting with '.'";
+        "or '_', not starting with '.' nor ending in '" + PARTIAL + "'";
 
     private GuestName() {
     }
@@ -35,6 +37,10 @@ public final class GuestName {
         }
         if (name.charAt(0) == '.') {
             return "the guest name '" + printable(name) + "' starts with '.': " + RULE;
+        }
+        if (name.endsWith(PARTIAL)) {
+            return "the guest name '" + printable(name) + "' ends in '" + PARTIAL + "', as a destination's file being " +
+                "received does: " + RULE;
         }
         for (int i = 0; i < name.length(); i++) {
             final char c = name.charAt(i);

@@ -4,6 +4,7 @@ import dev.ferry.memory.GuestMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,7 +38,24 @@ final class BandwidthBudgetTest {
         second.close();
         assertEquals(0, budget.participants());
         assertThrows(FerryException.class, () -> budget.bytesPerSec(-1));
+        assertEquals(Long.MAX_VALUE / 3 * 2 + Long.MAX_VALUE % 3 * 2 / 3, BandwidthBudget.part(Long.MAX_VALUE, 2, 3),
+            "a budget written as Long.MAX_VALUE does not overflow into a share of 1 B/s");
+        assertEquals(750, BandwidthBudget.part(1_000, 3, 4));
         assertThrows(FerryException.class, () -> budget.join(0, a::set));
+    }
+
+    /** A migration whose thread could not even start never joined the budget: nobody else's share shrinks. */
+    @Test
+    void aMigrationThatNeverRanHoldsNoShare() {
+        final BandwidthBudget budget = new BandwidthBudget(1 << 20);
+        try (GuestMemory memory = Guests.anonymous(Guests.SPECS)) {
+            assertThrows(IllegalStateException.class, () -> MigrationSource.start(new MigrationSource.Context()
+                .destination(new InetSocketAddress("127.0.0.1", 9)).memory(memory).secret(Guests.SECRET)
+                .bandwidthBudget(budget).threadFactory(runnable -> {
+                    throw new IllegalStateException("no threads here");
+                })));
+        }
+        assertEquals(0, budget.participants());
     }
 
     /**
@@ -59,6 +77,10 @@ final class BandwidthBudgetTest {
              MigrationSource heavy = MigrationSource.start(new MigrationSource.Context().destination(second.localAddress())
                  .memory(two).secret(Guests.SECRET).bandwidthBudget(budget).bandwidthWeight(3)
                  .maxBandwidthBytesPerSec(1 << 30))) {
+            final long joinDeadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (budget.participants() < 2 && System.nanoTime() - joinDeadlineNs < 0) {
+                Thread.sleep(1); // each joins on its conductor's thread, before its first packet
+            }
             assertEquals(2, budget.participants());
             assertEquals(32 << 10, light.stats().convergence().maxBandwidthBytesPerSec());
             assertEquals(96 << 10, heavy.stats().convergence().maxBandwidthBytesPerSec(), "its own cap is higher");

@@ -40,6 +40,7 @@ final class GuestNameTest {
         assertProblem("a b", "' ' at 1");
         assertProblem("caf\u00e9", "U+00E9 at 3");
         assertProblem("bell\u0007", "'bell?' has the character U+0007");
+        assertProblem("vm1.4242.partial", "ends in '.partial'");
         assertEquals(ErrorCode.CONFIGURATION,
             assertThrows(FerryException.class, () -> GuestName.require("../etc")).code());
     }

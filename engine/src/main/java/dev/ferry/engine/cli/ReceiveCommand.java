@@ -3,10 +3,12 @@ package dev.ferry.engine.cli;
 import dev.ferry.engine.ColdStart;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
+import dev.ferry.engine.GuestName;
 import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.Secret;
+import dev.ferry.engine.stats.CountersDirectory;
 import dev.ferry.engine.stats.ProgressLine;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
@@ -56,12 +58,13 @@ final class ReceiveCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR",
         description = "Receive the guest into DIR/NAME, NAME being what the source gave with send --name (letters, "
-            + "digits, '.', '-', '_'); written to DIR/NAME.PID.partial and renamed once verified. Give this or "
-            + "--memory-file.")
+            + "digits, '.', '-', '_'); written to DIR/NAME.PID.partial and renamed once verified. DIR must be this "
+            + "user's and writable by no one else. An existing DIR/NAME is refused at SETUP unless --overwrite, which "
+            + "then lets any source replace any guest file in DIR by naming it. Give this or --memory-file.")
     Path dataDir;
 
-    @Option(names = "--overwrite", description = "Let a verified guest replace an existing --memory-file (a failed "
-        + "migration leaves it as it was).")
+    @Option(names = "--overwrite", description = "Let a verified guest replace an existing --memory-file, or an "
+        + "existing DIR/NAME with --data-dir (a failed migration leaves it as it was).")
     boolean overwrite;
 
     @Option(names = "--ram", paramLabel = "SIZE", converter = Converters.Size.class,
@@ -119,7 +122,10 @@ final class ReceiveCommand implements Callable<Integer> {
         final MemoryFactory factory = null == dataDir ? memoryFactory(err) : MemoryFactory.anonymous();
         final AtomicReference<String> guest = new AtomicReference<>();
         final Function<String, MemoryFactory> where = null == dataDir ? name -> factory : name -> {
-            guest.set(name);
+            guest.set(GuestName.require(name));
+            for (final Path stale : MemoryFiles.removeStalePartials(dataDir.resolve(name))) {
+                err.println("ferry: removed " + stale + ", left by a destination that is no longer running");
+            }
             return MemoryFactory.inDirectory(dataDir, overwrite).apply(name);
         };
         final MigrationDestination destination;
@@ -174,9 +180,11 @@ final class ReceiveCommand implements Callable<Integer> {
                 throw new FerryException(ErrorCode.CONFIGURATION, "--ram and --prefault make one memory file now, " +
                     "before any guest is named: use them with --memory-file, not --data-dir");
             }
-            if (!Files.isDirectory(dataDir, LinkOption.NOFOLLOW_LINKS)) {
-                throw new FerryException(ErrorCode.CONFIGURATION, "--data-dir " + dataDir + " is not a directory" +
-                    (Files.isSymbolicLink(dataDir) ? " (a link: links are not followed)" : ""));
+            final String refusal = Files.exists(dataDir, LinkOption.NOFOLLOW_LINKS) ?
+                CountersDirectory.refusal(dataDir) : "it does not exist";
+            if (null != refusal) {
+                // Another user who may write there could swap a guest's partial file before it is put in place.
+                throw new FerryException(ErrorCode.CONFIGURATION, "--data-dir " + dataDir + " refused: " + refusal);
             }
             return;
         }

@@ -117,7 +117,9 @@ record SessionSetup(String name, MemoryFactory factory, GuestMemory memory, Dirt
         try {
             factory = config.memoryFor().apply(name);
         } catch (final MemoryException | FerryException ex) {
-            throw new Refusal("cannot take guest '" + name + "': " + ex.getMessage());
+            // The source hears the name only: the reason names this host's paths, which are this side's to read.
+            config.warnings().accept("refused guest '" + name + "': " + ex.getMessage());
+            throw new Refusal("this destination cannot take guest '" + name + "' (its log says why)");
         }
         if (null == factory) {
             throw new Refusal("this destination takes no guest named '" + name + "'");

@@ -207,9 +207,8 @@ public final class SetupFlyweight {
         ProtocolException.check(at + GUEST_NAME_LENGTH_LENGTH <= length, "SETUP length", length,
             "room for the guest name after " + count + " blocks");
         final int nameLength = buffer.getShort(offset + at, Protocol.BYTE_ORDER) & 0xFFFF;
-        ProtocolException.check(at + GUEST_NAME_LENGTH_LENGTH + nameLength == length, "SETUP length", length,
-            (at + GUEST_NAME_LENGTH_LENGTH + nameLength) + " for " + count + " blocks and a guest name of " + nameLength +
-            " bytes");
+        ProtocolException.check(at + GUEST_NAME_LENGTH_LENGTH + nameLength == length, "SETUP guest name length",
+            nameLength, (length - at - GUEST_NAME_LENGTH_LENGTH) + ", the rest of the body");
         guestNameAt = at;
         return specs;
     }

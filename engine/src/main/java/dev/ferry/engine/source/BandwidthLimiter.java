@@ -1,28 +1,31 @@
 package dev.ferry.engine.source;
 
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
  * The bandwidth cap across all data channels together ({@code --max-bandwidth}): before writing a packet, its
- * sender reserves the packet's bytes on one shared timeline, the link's, and waits until the link is at most
- * {@link #QUEUE_NS} behind its slot, as a sender on a real link runs ahead of the wire by its socket buffer. The
- * timeline never lends credit for idle time, so across any span the channels write at most the cap, plus
+ * sender books the packet's bytes on the link (a backlog that drains at the cap), and waits until the link is at
+ * most {@link #QUEUE_NS} behind its turn, as a sender on a real link runs ahead of the wire by its socket buffer. The
+ * backlog never lends credit for idle time, so across any span the channels write at most the cap, plus
  * {@value #QUEUE_NS} ns of it, plus one packet each. The queue is what keeps the link busy while every sender is
  * busy elsewhere: without it (the first version) a sender could not write ahead of its slot, so whenever all senders
  * were compressing at once the link stood idle and that time was lost (a 200 MB/s cap moved compressed packets at
  * 142 MB/s, docs/benchmarks.md). The cap may change while the migration runs; 0 is unlimited, and {@link #uncap}
- * lifts it for the paused final round. Allocation-free; any number of senders.
+ * lifts it for the paused final round. Allocation-free; any number of senders (a capped sender takes this object's
+ * lock once a packet: a capped link is the slow part).
  */
 final class BandwidthLimiter {
     /** How far behind a sender's slot the link may be when it writes: 20 ms, a 4 MB socket buffer at 200 MB/s. */
     static final long QUEUE_NS = 20_000_000L;
     private static final long MAX_PARK_NS = 1_000_000L;
 
-    private final AtomicLong nextFreeNs = new AtomicLong(Long.MIN_VALUE);
     private volatile long bytesPerSecond;
     private volatile boolean uncapped;
+    /** Bytes booked on the link and not yet drained from it, as of {@link #asOfNs}; guarded by this. */
+    private long backlogBytes;
+    private long asOfNs;
+    private boolean started;
 
     BandwidthLimiter(final long bytesPerSecond) {
         bytesPerSecond(bytesPerSecond);
@@ -30,15 +33,28 @@ final class BandwidthLimiter {
 
     /** The cap, bytes per second; 0 is unlimited. */
     void bytesPerSecond(final long cap) {
+        bytesPerSecond(cap, System.nanoTime());
+    }
+
+    /**
+     * The cap from {@code nowNs} on. The link's backlog is kept in bytes: what was booked drains at the old rate up
+     * to now and at the new one from now, so a raised cap shortens every wait at once, a lower or the same one keeps
+     * what was booked, and a cap switched up and down (or re-applied, or shares moving as migrations come and go)
+     * never lets more through than its highest value. Lifted (0): no backlog.
+     */
+    synchronized void bytesPerSecond(final long cap, final long nowNs) {
         if (cap < 0) {
             throw new IllegalArgumentException("bandwidth cap " + cap + " must be >= 0");
         }
         final long old = bytesPerSecond;
-        bytesPerSecond = cap;
-        if (cap == 0 || old != 0 && cap > old) {
-            nextFreeNs.set(Long.MIN_VALUE); // raised or lifted: reservations at the old, slower rate hold nobody back
+        if (old != 0) {
+            drain(old, nowNs);
         }
-        // The same cap again, or a lower one, keeps the timeline: what was booked still counts.
+        bytesPerSecond = cap;
+        if (cap == 0) {
+            backlogBytes = 0;
+            started = false;
+        }
     }
 
     long bytesPerSecond() {
@@ -55,21 +71,31 @@ final class BandwidthLimiter {
     }
 
     /**
-     * Reserves {@code bytes} on the timeline at {@code nowNs}; returns how long the caller must wait before
-     * writing them (0: write now).
+     * Reserves {@code bytes} on the link at {@code nowNs}; returns how long the caller must wait before writing
+     * them (0: write now): the time the link needs to drain what was booked before them.
      */
-    long reserve(final long bytes, final long nowNs) {
+    synchronized long reserve(final long bytes, final long nowNs) {
         final long cap = bytesPerSecond;
         if (cap == 0 || uncapped) {
             return 0;
         }
-        final long costNs = (long)(bytes * 1e9 / cap);
-        while (true) {
-            final long free = nextFreeNs.get();
-            final long start = free == Long.MIN_VALUE || free - nowNs < 0 ? nowNs : free;
-            if (nextFreeNs.compareAndSet(free, start + costNs)) {
-                return start - nowNs;
-            }
+        drain(cap, nowNs);
+        final long waitNs = (long)(backlogBytes * 1e9 / cap);
+        backlogBytes += bytes;
+        return waitNs;
+    }
+
+    /** Takes from the backlog what the link drained at {@code cap} since the last look; no credit for idle time. */
+    private void drain(final long cap, final long nowNs) {
+        if (!started) {
+            started = true;
+            asOfNs = nowNs;
+            return;
+        }
+        final long elapsedNs = nowNs - asOfNs;
+        if (elapsedNs > 0) {
+            backlogBytes = Math.max(0, backlogBytes - (long)(elapsedNs * (cap / 1e9)));
+            asOfNs = nowNs;
         }
     }
 
@@ -83,8 +109,9 @@ final class BandwidthLimiter {
 
     /**
      * Reserves {@code bytes} and waits until the link is at most {@link #QUEUE_NS} behind their turn; returns early
-     * when the cap is lifted or raised (an operator's live change takes effect at once, not after the packets
-     * reserved at the old rate) or {@code running} turns false. A lowered cap lets the wait run its course.
+     * when the cap is lifted or {@code running} turns false. A raised cap shortens the wait left in proportion (an
+     * operator's live change takes effect at once, not after the packets reserved at the old rate); a lowered one
+     * lets it run its course.
      */
     void acquire(final long bytes, final BooleanSupplier running) {
         final long cap = bytesPerSecond;
@@ -96,17 +123,20 @@ final class BandwidthLimiter {
         if (waitNs <= 0) {
             return;
         }
-        final long deadlineNs = startNs + waitNs;
+        long deadlineNs = startNs + waitNs;
+        long waitCap = cap;
         long leftNs;
-        while ((leftNs = deadlineNs - System.nanoTime()) > 0 && !uncapped && !raisedFrom(cap) &&
-            running.getAsBoolean()) {
+        while ((leftNs = deadlineNs - System.nanoTime()) > 0 && !uncapped && running.getAsBoolean()) {
+            final long now = bytesPerSecond;
+            if (now == 0) {
+                return;
+            }
+            if (now > waitCap) {
+                deadlineNs = deadlineNs - leftNs + (long)(leftNs * ((double)waitCap / now));
+                waitCap = now;
+                continue;
+            }
             LockSupport.parkNanos(Math.min(leftNs, MAX_PARK_NS));
         }
-    }
-
-    /** The cap was lifted, or raised above {@code cap}, since a wait began at {@code cap}. */
-    private boolean raisedFrom(final long cap) {
-        final long now = bytesPerSecond;
-        return now == 0 || now > cap;
     }
 }

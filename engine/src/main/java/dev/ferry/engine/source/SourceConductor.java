@@ -66,7 +66,7 @@ final class SourceConductor implements Runnable {
     private final Lifecycle<SourceState> lifecycle;
     private final RoundScheduler scheduler;
     private final Convergence convergence;
-    private final AutoCloseable budgetShare;
+    private AutoCloseable budgetShare;
     private volatile MainChannel main;
     private volatile long failedHandshakeBytes;
     private volatile boolean verified;
@@ -86,9 +86,7 @@ final class SourceConductor implements Runnable {
         this.dialer = new Dialer(config, watchdog, inbox);
         this.scheduler = new RoundScheduler(memory, senders, barrier, counters, idle, inbox);
         this.convergence = new Convergence(config, counters);
-        // Joined before the first packet, left at the end whichever way (before the result): the others' shares grow.
-        this.budgetShare = null == config.bandwidthBudget() ? null :
-            config.bandwidthBudget().join(config.bandwidthWeight(), convergence::budgetShare);
+
         counters.channels(config.channels());
         counters.compression(config.compression().cliName());
         counters.totalBytes(memory.totalBytes());
@@ -118,6 +116,11 @@ final class SourceConductor implements Runnable {
     @Override
     public void run() {
         try {
+            // Joined on this thread before the first packet, left in finish() whichever way (before the result):
+            // a migration whose thread never started never joined.
+            if (null != config.bandwidthBudget()) {
+                budgetShare = config.bandwidthBudget().join(config.bandwidthWeight(), convergence::budgetShare);
+            }
             deadline = watchdog.after(config.timeoutMs(), () -> inbox.post(new SourceEvent.Failed(
                 convergence.notConverged(config.timeoutMs())), true));
             watchdog.every(Convergence.SAMPLE_PERIOD_MS, convergence::sample);

@@ -81,8 +81,11 @@ public final class CountersDirectory {
         return directory;
     }
 
-    /** Why {@code directory} must not hold counters files, or null if it may; never follows a link. */
-    static String refusal(final Path directory) {
+    /**
+     * Why {@code directory} must not hold files this process makes for itself (counters, received guests), or null
+     * if it may: a link, not a directory, another user's, or writable by its group or others. Never follows a link.
+     */
+    public static String refusal(final Path directory) {
         final Map<String, Object> attributes;
         try {
             attributes = Files.readAttributes(directory, UNIX_VIEW + ":mode,uid,owner,isDirectory,isSymbolicLink",

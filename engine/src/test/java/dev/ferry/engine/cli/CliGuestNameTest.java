@@ -68,8 +68,14 @@ final class CliGuestNameTest {
         final CliTest.Run linked = CliTest.inProcess("receive", "--listen", "127.0.0.1:0", "--data-dir",
             link.toString(), "--secret-file", secret.toString());
         assertEquals(2, linked.exitCode(), linked.err());
-        assertTrue(linked.err().contains("is not a directory (a link: links are not followed)"), linked.err());
-        for (final CliTest.Run run : new CliTest.Run[] {escaping, defaulted, both, linked}) {
+        assertTrue(linked.err().contains("refused: it is a symbolic link"), linked.err());
+        final Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        final CliTest.Run shared = CliTest.inProcess("receive", "--listen", "127.0.0.1:0", "--data-dir",
+            open.toString(), "--secret-file", secret.toString());
+        assertEquals(2, shared.exitCode(), shared.err());
+        assertTrue(shared.err().contains("refused: it is writable by its group or by others"), shared.err());
+        for (final CliTest.Run run : new CliTest.Run[] {escaping, defaulted, both, linked, shared}) {
             assertFalse(run.err().contains("Exception") || run.err().contains("java."), run.err());
         }
     }

@@ -77,7 +77,7 @@ final class MessageFlyweightsTest {
         buffer.putByte(SetupFlyweight.BLOCKS_OFFSET + SetupFlyweight.BLOCK_NAME_OFFSET, (byte)'r');
         final ProtocolException trailing = assertThrows(ProtocolException.class,
             () -> new SetupFlyweight().wrap(buffer, 0, length + 1).blocks(4096));
-        assertTrue(trailing.getMessage().contains("SETUP length"), trailing.getMessage());
+        assertTrue(trailing.getMessage().contains("SETUP guest name length"), trailing.getMessage());
     }
 
     @Test
