@@ -77,7 +77,7 @@ public final class BandwidthBudget {
         }
     }
 
-    /** {@code whole * weight / totalWeight} without overflow, whatever {@code whole} (weight <= totalWeight). */
+    /** {@code whole * weight / totalWeight} without overflow, whatever {@code whole} (weight at most totalWeight). */
     static long part(final long whole, final int weight, final long totalWeight) {
         return whole / totalWeight * weight + whole % totalWeight * weight / totalWeight;
     }
