@@ -38,6 +38,7 @@ import java.util.Locale;
  * @param convergence            what only the source knows about convergence; null on the destination.
  * @param rejectedConnections    destination: connections refused at the handshake (-1 on the source).
  * @param compression            the codec and what it achieved.
+ * @param guest                  the guest's name, as the source gave it (null on a destination before SETUP).
  */
 public record MigrationStats(
     String role,
@@ -67,7 +68,8 @@ public record MigrationStats(
     String errorCode,
     ConvergenceStats convergence,
     long rejectedConnections,
-    CompressionStats compression) {
+    CompressionStats compression,
+    String guest) {
 
     /** Four points of a latency distribution, microseconds. */
     public record Percentiles(long p50, long p99, long p999, long max) {
@@ -95,6 +97,7 @@ public record MigrationStats(
     public String toJson() {
         final StringBuilder json = new StringBuilder(1024).append("{\n");
         field(json, "role", quote(role));
+        field(json, "guest", null == guest ? "null" : quote(guest));
         field(json, "status", quote(status));
         field(json, "total-time-ms", totalTimeMs);
         field(json, "setup-time-ms", setupTimeMs);

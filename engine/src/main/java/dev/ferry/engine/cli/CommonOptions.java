@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** Options every command shares, and the exit-code rule. */
@@ -69,6 +70,24 @@ final class CommonOptions {
             OutputFile.write(statsJson, "--stats-json", out -> {
                 try {
                     out.write(json);
+                } catch (final IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+            });
+        }
+    }
+
+    /** The end of a run of several guests: --stats-json as an array of their objects, in the order they came in. */
+    void reportMany(final List<MigrationResult> results) {
+        if (null != statsJson) {
+            final StringBuilder json = new StringBuilder("[\n");
+            for (int i = 0; i < results.size(); i++) {
+                json.append(results.get(i).stats().toJson().strip()).append(i + 1 < results.size() ? ",\n" : "\n");
+            }
+            final byte[] bytes = json.append("]\n").toString().getBytes(StandardCharsets.UTF_8);
+            OutputFile.write(statsJson, "--stats-json", out -> {
+                try {
+                    out.write(bytes);
                 } catch (final IOException ex) {
                     throw new UncheckedIOException(ex);
                 }

@@ -4,7 +4,9 @@ import dev.ferry.engine.ColdStart;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
 import dev.ferry.engine.GuestName;
+import dev.ferry.engine.IncomingMigrations;
 import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.Migration;
 import dev.ferry.engine.MigrationDestination;
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.Secret;
@@ -27,7 +29,10 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -62,6 +67,16 @@ final class ReceiveCommand implements Callable<Integer> {
             + "user's and writable by no one else. An existing DIR/NAME is refused at SETUP unless --overwrite, which "
             + "then lets any source replace any guest file in DIR by naming it. Give this or --memory-file.")
     Path dataDir;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "1",
+        description = "With --data-dir: receive N guests on this one endpoint, concurrently, then exit: 0 if every one "
+            + "completed (and verified, unless --verify none), else 1 (default: 1).")
+    int count;
+
+    @Option(names = "--max-incoming", paramLabel = "M",
+        description = "With --data-dir: at most M guests at once; a source past them is refused as busy, and its send "
+            + "exits 1 saying so (default: --count).")
+    Integer maxIncoming;
 
     @Option(names = "--overwrite", description = "Let a verified guest replace an existing --memory-file, or an "
         + "existing DIR/NAME with --data-dir (a failed migration leaves it as it was).")
@@ -121,13 +136,13 @@ final class ReceiveCommand implements Callable<Integer> {
         final Secret key = secret.secret("receive", err, null != tls);
         final MemoryFactory factory = null == dataDir ? memoryFactory(err) : MemoryFactory.anonymous();
         final AtomicReference<String> guest = new AtomicReference<>();
-        final Function<String, MemoryFactory> where = null == dataDir ? name -> factory : name -> {
-            guest.set(GuestName.require(name));
-            for (final Path stale : MemoryFiles.removeStalePartials(dataDir.resolve(name))) {
-                err.println("ferry: removed " + stale + ", left by a destination that is no longer running");
-            }
-            return MemoryFactory.inDirectory(dataDir, overwrite).apply(name);
-        };
+        final Function<String, MemoryFactory> where = null == dataDir ? name -> factory : inDataDir(err, guest);
+        if (count != 1 || null != maxIncoming) {
+            return receiveMany(err, new MigrationDestination.Context().listen(listen).idleTimeoutMs(idleTimeoutMs)
+                .barrierTimeoutMs(barrierTimeoutMs).memoryFor(where).secret(key).tls(tls).verify(common.verifyMode())
+                .countersDirectory(common.countersDirectory())
+                .warnings(message -> err.println("ferry: warning: " + message)));
+        }
         final MigrationDestination destination;
         try {
             destination = MigrationDestination.start(new MigrationDestination.Context()
@@ -169,8 +184,72 @@ final class ReceiveCommand implements Callable<Integer> {
         return common.exitCode(result);
     }
 
+    /** Each guest into --data-dir as its name, once that name's stale partial files are gone; the last name kept. */
+    private Function<String, MemoryFactory> inDataDir(final PrintWriter err, final AtomicReference<String> guest) {
+        return name -> {
+            guest.set(GuestName.require(name));
+            for (final Path stale : MemoryFiles.removeStalePartials(dataDir.resolve(name))) {
+                err.println("ferry: removed " + stale + ", left by a destination that is no longer running");
+            }
+            return MemoryFactory.inDirectory(dataDir, overwrite).apply(name);
+        };
+    }
+
+    /**
+     * {@code --count} guests on one endpoint, {@code --max-incoming} at once: each reported as it ends, then the
+     * exit code of them all (0 only if every one completed, and verified unless --verify none).
+     */
+    private Integer receiveMany(final PrintWriter err, final MigrationDestination.Context context) {
+        final int most = null == maxIncoming ? count : maxIncoming;
+        final List<MigrationResult> results = new ArrayList<>();
+        final CompletableFuture<MigrationResult> allEnded = new CompletableFuture<>();
+        try (IncomingMigrations incoming = IncomingMigrations.start(context, most);
+             Interrupts interrupts = Interrupts.cancelOnShutdown(reason -> incoming.close(), allEnded,
+                 last -> err.println("ferry: interrupted: every guest still coming in was cancelled"), () -> { })) {
+            err.println("ferry: listening on " + describe(incoming.localAddress()) + ", " + count + " guests into " +
+                dataDir + "/NAME, up to " + most + " at once");
+            err.flush();
+            final List<Migration> migrations = new ArrayList<>();
+            while (migrations.size() < count) {
+                final Migration next = incoming.next(1, TimeUnit.HOURS);
+                if (null != next) {
+                    migrations.add(next);
+                }
+            }
+            for (final Migration migration : migrations) {
+                final MigrationResult result = migration.result().join();
+                results.add(result);
+                if (null != result.memory()) {
+                    result.memory().blocks().forEach(RamBlock::force);
+                    result.memory().close();
+                }
+                err.print(result.stats().toReport());
+                err.println("ferry: guest " + result.stats().guest() + ": " + result.status().jsonName() +
+                    (result.isCompleted() ? ", into " + dataDir.resolve(result.stats().guest()) : ""));
+            }
+            allEnded.complete(results.get(results.size() - 1));
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new FerryException(ErrorCode.CANCELLED, "interrupted while waiting for guests");
+        }
+        common.reportMany(results);
+        int exit = 0;
+        for (final MigrationResult result : results) {
+            exit = Math.max(exit, common.exitCode(result));
+        }
+        return exit;
+    }
+
     /** Exactly one of --memory-file and --data-dir, in a directory that exists (a link to one is refused). */
     private void checkWhere() {
+        if (count < 1 || null != maxIncoming && maxIncoming < 1) {
+            throw FerryCli.bad(count < 1 ? "--count" : "--max-incoming", count < 1 ? Integer.toString(count) :
+                Integer.toString(maxIncoming), "a count >= 1");
+        }
+        if ((count != 1 || null != maxIncoming) && null == dataDir) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--count and --max-incoming need --data-dir: several "
+                + "guests are told apart, and placed, by their names");
+        }
         if ((null == memoryFile) == (null == dataDir)) {
             throw new FerryException(ErrorCode.CONFIGURATION, "give --memory-file PATH (where the guest lands) or " +
                 "--data-dir DIR (each guest into DIR/NAME), one of them");

@@ -13,6 +13,9 @@ import dev.ferry.memory.GuestMemory;
 
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
@@ -118,5 +121,25 @@ public final class Lifecycle<S extends Enum<S> & Lifecycle.State<S>> {
         final FerryException cause = reported;
         return counters.snapshot(role, state.status().jsonName(), mainBytes.getAsLong(), verified,
             null == cause ? null : cause.getMessage(), null == cause ? null : cause.code().name(), convergence);
+    }
+
+    /**
+     * What closing a facade does first: cancels with {@code cancel} unless {@code end} is done, then waits up to
+     * {@code waitMs} for it; true once it has ended (false: interrupted, or it did not end in time, and whatever
+     * the migration's threads use must stay).
+     */
+    public static boolean awaitEnd(final CompletableFuture<?> end, final Runnable cancel, final long waitMs) {
+        if (!end.isDone()) {
+            cancel.run();
+        }
+        try {
+            end.get(waitMs, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (final TimeoutException | ExecutionException ex) {
+            return false;
+        }
     }
 }

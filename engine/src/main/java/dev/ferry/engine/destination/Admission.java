@@ -28,30 +28,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The destination's door: the acceptor thread, a bounded number of handshakes in flight (each on a thread of its
  * own, under two deadlines counted from when its slot was taken: the first bytes within {@code firstBytesTimeoutMs},
- * the whole handshake within {@code handshakeTimeoutMs}), and the admission rules: one main channel, then the data
- * channels of its session, each index once. Only connections that have not authenticated compete for the
- * {@link HandshakeSlots}: a connection leaves them the moment it proves the secret (or, with TLS, its certificate),
- * and a newcomer displaces only a connection that has overstayed its turn, else is parked (accepted, no thread) until
- * one has; so no one who lacks the secret can displace the real source, from its own address or any other. Parked
- * connections are promoted as slots free (by the thread that frees one) or protections end (a check every
- * {@value #PROMOTE_CHECK_MS} ms on the watchdog while any is parked). An admitted connection is handed to the
- * {@link Host} on its handshake thread, which it then serves. Every refused connection is counted, and logged once
- * per cause per ten seconds ({@link RefusalLog}).
- * <p>
- * {@link #close} stops the acceptor and every handshake and waits for their threads; refusals are counted under a
- * lock that close shuts before it returns. The refusal counter lives in the counters file, unmapped once the
- * destination ends: a count after that would crash the JVM.
+ * the whole handshake within {@code handshakeTimeoutMs}), and the admission rules: a main channel per session (up to
+ * {@code maxSessions} at once), then the data channels of its session, each index once. Only connections that have
+ * not authenticated compete for the {@link HandshakeSlots}: a connection leaves them the moment it proves the secret
+ * (or, with TLS, its certificate), and a newcomer displaces only a connection that has overstayed its turn, else is
+ * parked (accepted, no thread) until one has; so no one who lacks the secret can displace the real source, from its
+ * own address or any other. Parked connections are promoted as slots free (by the thread that frees one) or
+ * protections end (a check every {@value #PROMOTE_CHECK_MS} ms on the watchdog while any is parked). An admitted
+ * connection is handed to the {@link DoorHost} on its handshake thread, which it then serves. Every refused
+ * connection is counted, and logged once per cause per ten seconds ({@link RefusalLog}). {@link #close} stops the
+ * acceptor and every handshake and waits for their threads; refusals are counted under a lock that close shuts
+ * before it returns. The refusal counter lives in the counters file, unmapped once the destination ends: a count
+ * after that would crash the JVM.
  */
-final class Admission {
-    /** What admitted connections are handed to. */
-    interface Host {
-        /** The main channel is authenticated; serve it on this thread. */
-        void serveMain(Connection connection);
-
-        /** Data channel {@code index} is authenticated; serve it on this thread. */
-        void serveData(Connection connection, int index);
-    }
-
+final class Admission implements SessionDoor {
     /** Room in the kernel's accept queue: a burst of connections must not stall real ones in SYN retries. */
     private static final int ACCEPT_BACKLOG = 1024;
     /**
@@ -68,7 +58,7 @@ final class Admission {
 
     private final DestinationConfig config;
     private final Watchdog watchdog;
-    private final Host host;
+    private final DoorHost host;
     private final AtomicCounter rejected;
     private final HandshakeSlots<Connection> slots;
     private final RefusalLog refusals;
@@ -76,7 +66,7 @@ final class Admission {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ServerSocketChannel server;
     private final Path unixPath;
-    private final SessionRules rules = new SessionRules();
+    private final SessionRules rules;
     private final DoorThreads threads = new DoorThreads();
     private final AtomicBoolean promotionScheduled = new AtomicBoolean();
     /** Guards {@link #counting}: refusals are counted only while it is set, and close() clears it. */
@@ -84,8 +74,10 @@ final class Admission {
     private boolean counting = true;
     private volatile boolean closed;
 
-    Admission(final DestinationConfig config, final Watchdog watchdog, final Host host, final AtomicCounter rejected)
-        throws IOException {
+    /** A door for {@code maxSessions} migrations at once (then BUSY), or {@link SessionRules#ONCE} ever. */
+    Admission(final DestinationConfig config, final Watchdog watchdog, final DoorHost host, final AtomicCounter rejected,
+        final int maxSessions) throws IOException {
+        this.rules = new SessionRules(maxSessions);
         this.config = config;
         this.watchdog = watchdog;
         this.host = host;
@@ -138,7 +130,7 @@ final class Admission {
     }
 
     /** Every connection accepted and not yet closed. */
-    Set<Connection> connections() {
+    public Set<Connection> connections() {
         return connections;
     }
 
@@ -147,13 +139,20 @@ final class Admission {
     }
 
     /** The channel count the main channel's handshake announced. */
-    int channelCount() {
+    @Override
+    public int channelCount() {
         return rules.channelCount();
     }
 
     /** SETUP is done: data channels of the session may now be admitted. */
-    void sessionReady() {
+    @Override
+    public void sessionReady() {
         rules.sessionReady();
+    }
+
+    /** The door of session {@code sessionId} alone, for a destination serving many ({@link SessionView}). */
+    SessionDoor session(final byte[] sessionId) {
+        return new SessionView(rules, sessionId, connections);
     }
 
     /**
@@ -161,7 +160,8 @@ final class Admission {
      * and waits (up to {@code waitMs} in all) for the acceptor and the handshake threads to end: true if they have.
      * Threads already handed to the host are the host's to join. No refusal is counted once this returns. Idempotent.
      */
-    boolean close(final long waitMs) {
+    @Override
+    public boolean close(final long waitMs) {
         closed = true;
         threads.close();
         for (final HandshakeSlots.Slot<Connection> parked : slots.close()) {
@@ -307,12 +307,13 @@ final class Admission {
             }
         }
         threads.handOver();
+        rules.attach(hello.sessionId(), connection);
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
             Thread.currentThread().setName("ferry-main-reader");
-            host.serveMain(connection);
+            host.serveMain(connection, hello.sessionId());
         } else {
             Thread.currentThread().setName("ferry-receiver-" + hello.channelIndex());
-            host.serveData(connection, hello.channelIndex());
+            host.serveData(connection, hello.sessionId(), hello.channelIndex());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.ferry.engine.destination;
 
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationStats;
 import dev.ferry.engine.VerifyMode;
@@ -28,6 +29,7 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The destination's conductor: the one thread that owns the migration's state, from the first connection to the
@@ -39,11 +41,12 @@ import java.util.concurrent.TimeUnit;
  * The conductor finishes the migration: it joins the receivers and stops the digest before memory is closed, so
  * memory is never unmapped under a thread still using it.
  */
-final class DestinationConductor implements Runnable, Admission.Host, ReceiverHost {
+final class DestinationConductor implements Runnable, DoorHost, ReceiverHost {
     private static final long CLOSE_GRACE_MS = Lifecycle.CLOSE_GRACE_MS;
 
     private final DestinationConfig config;
     private final DestinationHooks hooks;
+    private Function<String, MemoryFactory> memoryFor;
     private final Counters counters;
     private final Watchdog watchdog;
     private final IdleStrategy idle;
@@ -53,7 +56,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
     private final Runnable pumpForCause = this::pumpForCause;
     private final ReceiverGroup receivers;
     private final GuestPlacement placement;
-    private Admission admission;
+    private SessionDoor admission;
     private BackgroundDigest digest;
     private volatile MainChannel main;
     private volatile SessionSetup session;
@@ -68,6 +71,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
         final Watchdog watchdog) {
         this.config = config;
         this.hooks = hooks;
+        this.memoryFor = config.memoryFor();
         this.counters = counters;
         this.watchdog = watchdog;
         this.idle = config.idleStrategy().get();
@@ -78,8 +82,19 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
         counters.expectedDowntimeMs(-1);
     }
 
+    /** Where a guest goes by its name, in place of the configuration's (a door of many sessions wraps it); before run. */
+    void memoryFor(final Function<String, MemoryFactory> chosen) {
+        this.memoryFor = chosen;
+    }
+
+    /** The guest's name once SETUP named it, else null. */
+    String guestName() {
+        final SessionSetup created = session;
+        return null == created ? null : created.name();
+    }
+
     /** The door this conductor serves; set once, before the first connection can arrive. */
-    void admission(final Admission admission) {
+    void admission(final SessionDoor admission) {
         this.admission = admission;
     }
 
@@ -92,14 +107,14 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
     }
 
     @Override
-    public void serveMain(final Connection connection) {
+    public void serveMain(final Connection connection, final byte[] sessionId) {
         final MainChannel channel = new MainChannel(connection);
         inbox.post(new DestinationEvent.MainConnected(channel), false);
         new MainChannelReader(channel, inbox).run();
     }
 
     @Override
-    public void serveData(final Connection connection, final int index) {
+    public void serveData(final Connection connection, final byte[] sessionId, final int index) {
         receivers.serve(connection, index, session);
     }
 
@@ -159,7 +174,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
     private void onSetup(final Message message) throws IOException {
         final SessionSetup created;
         try {
-            created = SessionSetup.of(message, admission.channelCount(), config);
+            created = SessionSetup.of(message, admission.channelCount(), config, memoryFor);
         } catch (final SessionSetup.Refusal refusal) {
             main.sendStatus(MessageFlyweight.SETUP_ACK, ErrorCode.SETUP_REFUSED.id(), 0, refusal.getMessage());
             failures.peerTold();
@@ -168,6 +183,7 @@ final class DestinationConductor implements Runnable, Admission.Host, ReceiverHo
         session = created;
         placement.use(created.factory());
         created.publish(counters, admission.channelCount());
+        counters.guest(created.name());
         final SyncBarrier barrier = new SyncBarrier(admission.channelCount(), config.barrierTimeoutMs());
         hold = hooks.holdAtSync() ? RoundHold.holding(barrier, counters) : RoundHold.notHolding(barrier, counters);
         inbox.barrier(barrier);

@@ -3,6 +3,7 @@ package dev.ferry.engine.destination;
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationStats;
 import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.conductor.Lifecycle;
 import dev.ferry.engine.conductor.MigrationEngine;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.Counters;
@@ -13,9 +14,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * What the facade holds of a running destination: it makes the counters (published in a file when the
@@ -47,7 +45,7 @@ public final class DestinationEngine implements MigrationEngine {
         final Watchdog watchdog = new Watchdog(config.threadFactory());
         this.conductor = new DestinationConductor(config, hooks, counters, watchdog);
         try {
-            this.admission = new Admission(config, watchdog, conductor, rejected);
+            this.admission = new Admission(config, watchdog, conductor, rejected, SessionRules.ONCE);
         } catch (final IOException ex) {
             watchdog.close();
             counters.close();
@@ -107,19 +105,8 @@ public final class DestinationEngine implements MigrationEngine {
      */
     @Override
     public void close() {
-        final CompletableFuture<MigrationResult> end = conductor.result();
-        if (!end.isDone()) {
-            conductor.cancel("closed by the embedder");
-        }
-        try {
-            end.get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (final TimeoutException | ExecutionException ex) {
-            return;
-        }
-        if (!admission.awaitStopped(CLOSE_WAIT_MS)) {
+        if (!Lifecycle.awaitEnd(conductor.result(), () -> conductor.cancel("closed by the embedder"), CLOSE_WAIT_MS) ||
+            !admission.awaitStopped(CLOSE_WAIT_MS)) {
             return;
         }
         synchronized (this) {

@@ -1,64 +1,143 @@
 package dev.ferry.engine.destination;
 
+import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import dev.ferry.engine.protocol.Protocol;
 
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Whom the {@link Admission} admits once a client has proved the secret: one main channel, whose HELLO names the
- * session and its channel count; then, once SETUP has made the memory, the data channels of that session, each index
- * once. Each refusal is an ACCEPT status the client reports.
+ * Whom the {@link Admission} admits once a client has proved the secret: a main channel, whose HELLO names a new
+ * session and its channel count, while fewer than {@code maxSessions} run (else BUSY); then, once that session's
+ * SETUP has made its memory, the data channels of that session, each index once. A session ends (and frees its
+ * place) only when its owner says so. Each refusal is an ACCEPT status the client reports.
  */
 final class SessionRules {
-    private boolean mainTaken;
-    private byte[] sessionId;
-    private int channelCount;
-    private boolean[] channelTaken;
-    private boolean sessionReady;
+    /** {@code maxSessions} of the single migration of a {@code MigrationDestination}: one session, ever. */
+    static final int ONCE = 0;
 
-    /** The channel count the main channel's handshake announced. */
+    private final int maxSessions;
+    private final boolean once;
+    private final Map<String, Session> sessions = new HashMap<>();
+    private Session first;
+
+    /** Up to {@code maxSessions} sessions at once, each freeing its place when it ends; {@link #ONCE}: one, ever. */
+    SessionRules(final int maxSessions) {
+        this.once = ONCE == maxSessions;
+        this.maxSessions = once ? 1 : maxSessions;
+    }
+
+    /** One session's rules and the connections admitted to it. */
+    static final class Session {
+        private final int channelCount;
+        private final boolean[] channelTaken;
+        private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+        private boolean ready;
+
+        private Session(final int channelCount) {
+            this.channelCount = channelCount;
+            this.channelTaken = new boolean[channelCount];
+        }
+
+        int channelCount() {
+            return channelCount;
+        }
+
+        /** The connections admitted to this session, main and data, until they close. */
+        Set<Connection> connections() {
+            return connections;
+        }
+    }
+
+    /** The channel count the first session's main channel announced (the single-session door's view). */
     synchronized int channelCount() {
-        return channelCount;
+        return null == first ? 0 : first.channelCount;
     }
 
-    /** SETUP is done: data channels of the session may now be admitted. */
+    /** SETUP of the first session is done (the single-session door's view). */
     synchronized void sessionReady() {
-        sessionReady = true;
+        if (null != first) {
+            first.ready = true;
+        }
     }
 
-    /** Admits a client that proved the secret: one main channel, then data channels of its session. */
+    /** The session {@code sessionId} names, or null. */
+    synchronized Session session(final byte[] sessionId) {
+        return sessions.get(key(sessionId));
+    }
+
+    /** SETUP of session {@code sessionId} is done: its data channels may now be admitted. */
+    synchronized void sessionReady(final byte[] sessionId) {
+        final Session session = sessions.get(key(sessionId));
+        if (null != session) {
+            session.ready = true;
+        }
+    }
+
+    /** An admitted {@code connection} of session {@code sessionId}, kept with it until the session ends. */
+    synchronized void attach(final byte[] sessionId, final Connection connection) {
+        final Session session = sessions.get(key(sessionId));
+        if (null != session) {
+            session.connections.add(connection);
+        }
+    }
+
+    /** Session {@code sessionId} has ended: its place is free, its data channels are refused from now on. */
+    synchronized void end(final byte[] sessionId) {
+        sessions.remove(key(sessionId));
+    }
+
+    /** Admits a client that proved the secret: a main channel opens a session, then data channels of a session. */
     synchronized int admit(final Handshake.Hello hello) {
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
-            if (mainTaken) {
+            if (sessions.size() >= maxSessions || once && null != first) {
                 return HandshakeFlyweight.ACCEPT_BUSY;
             }
             if (hello.channelCount() < 1 || hello.channelCount() > Protocol.MAX_CHANNELS) {
                 return HandshakeFlyweight.ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE;
             }
-            mainTaken = true;
-            sessionId = hello.sessionId();
-            channelCount = hello.channelCount();
-            channelTaken = new boolean[channelCount];
+            final String key = key(hello.sessionId());
+            if (sessions.containsKey(key)) {
+                return HandshakeFlyweight.ACCEPT_SESSION_MISMATCH;
+            }
+            final Session session = new Session(hello.channelCount());
+            sessions.put(key, session);
+            if (null == first) {
+                first = session;
+            }
             return HandshakeFlyweight.ACCEPT_OK;
         }
         if (hello.kind() != HandshakeFlyweight.KIND_DATA) {
             return HandshakeFlyweight.ACCEPT_BAD_KIND;
         }
-        if (null == sessionId || !sessionReady) {
+        final Session session = sessions.get(key(hello.sessionId()));
+        if (null == session) {
+            // The single migration's door answers as it always has: no session until it is ready, then a mismatch.
+            return once && null != first && first.ready ? HandshakeFlyweight.ACCEPT_SESSION_MISMATCH :
+                HandshakeFlyweight.ACCEPT_NO_SESSION;
+        }
+        if (!session.ready) {
             return HandshakeFlyweight.ACCEPT_NO_SESSION;
         }
-        if (!Arrays.equals(sessionId, hello.sessionId()) || hello.channelCount() != channelCount) {
+        if (hello.channelCount() != session.channelCount) {
             return HandshakeFlyweight.ACCEPT_SESSION_MISMATCH;
         }
-        if (hello.channelIndex() >= channelCount) {
+        if (hello.channelIndex() >= session.channelCount) {
             return HandshakeFlyweight.ACCEPT_CHANNEL_OUT_OF_RANGE;
         }
-        if (channelTaken[hello.channelIndex()]) {
+        if (session.channelTaken[hello.channelIndex()]) {
             return HandshakeFlyweight.ACCEPT_DUPLICATE_CHANNEL;
         }
-        channelTaken[hello.channelIndex()] = true;
+        session.channelTaken[hello.channelIndex()] = true;
         return HandshakeFlyweight.ACCEPT_OK;
+    }
+
+    private static String key(final byte[] sessionId) {
+        return HexFormat.of().formatHex(sessionId);
     }
 }

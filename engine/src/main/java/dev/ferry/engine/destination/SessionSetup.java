@@ -22,6 +22,7 @@ import dev.ferry.memory.RamBlock;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The destination's SETUP: decode and check every field, refuse a verify mode that differs from ours, and create the
@@ -52,7 +53,8 @@ record SessionSetup(String name, MemoryFactory factory, GuestMemory memory, Dirt
      * @throws ProtocolException naming the first bad field.
      * @throws Refusal           when the setup is well formed but cannot be served.
      */
-    static SessionSetup of(final Message message, final int channelCount, final DestinationConfig config) {
+    static SessionSetup of(final Message message, final int channelCount, final DestinationConfig config,
+        final Function<String, MemoryFactory> memoryFor) {
         ProtocolException.check(message.type() == MessageFlyweight.SETUP, "first main-channel message, type",
             message.type(), "SETUP (" + MessageFlyweight.SETUP + ")");
         final SetupFlyweight setup = new SetupFlyweight().wrap(message.body(), 0, message.length());
@@ -84,7 +86,7 @@ record SessionSetup(String name, MemoryFactory factory, GuestMemory memory, Dirt
                 throw new Refusal(ex.getMessage());
             }
         }
-        final MemoryFactory factory = factoryFor(config, name);
+        final MemoryFactory factory = factoryFor(config, memoryFor, name);
         final List<FileIdentity> sourceFiles = sameHost(setup) ? setup.files() : List.of();
         final Path target = factory.target();
         if (null != target) {
@@ -112,10 +114,11 @@ record SessionSetup(String name, MemoryFactory factory, GuestMemory memory, Dirt
     }
 
     /** The embedder's factory for the guest {@code name}; a refusal when there is none, or it cannot be made. */
-    private static MemoryFactory factoryFor(final DestinationConfig config, final String name) {
+    private static MemoryFactory factoryFor(final DestinationConfig config,
+        final Function<String, MemoryFactory> memoryFor, final String name) {
         final MemoryFactory factory;
         try {
-            factory = config.memoryFor().apply(name);
+            factory = memoryFor.apply(name);
         } catch (final MemoryException | FerryException ex) {
             // The source hears the name only: the reason names this host's paths, which are this side's to read.
             config.warnings().accept("refused guest '" + name + "': " + ex.getMessage());

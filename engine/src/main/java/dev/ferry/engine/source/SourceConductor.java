@@ -89,6 +89,7 @@ final class SourceConductor implements Runnable {
 
         counters.channels(config.channels());
         counters.compression(config.compression().cliName());
+        counters.guest(config.name());
         counters.totalBytes(memory.totalBytes());
         this.lifecycle = new Lifecycle<>("source", SourceState.CONNECTING, counters, inbox.outcome(), watchdog,
             this::mainBytes);

@@ -57,6 +57,7 @@ public final class Counters implements AutoCloseable {
     private long transferStartNs;
     private AtomicCounter rejectedConnections;
     private volatile String compression = "none";
+    private volatile String guest;
 
     /** One data channel's counters; written only by that channel's thread. */
     public static final class ChannelCounters {
@@ -160,6 +161,11 @@ public final class Counters implements AutoCloseable {
 
     public ChannelCounters channel(final int channel) {
         return perChannel[channel];
+    }
+
+    /** The guest's name, for the JSON and the report (unknown on a destination until SETUP). */
+    public void guest(final String name) {
+        this.guest = name;
     }
 
     /** The migration's codec, for the JSON ({@code none} until SETUP says otherwise). */
@@ -331,7 +337,7 @@ public final class Counters implements AutoCloseable {
             remainingBytes.get(), (long)(transferred * 1e9 / totalNs), totalBytes.get(), normalPages(), zeroPages(), rounds.get(),
             dirtyPagesRate.get(), throttlePercent.get(), (int)channels.get(), channelBytes, latency.packetLatency(),
             latency.barrierLatency(), latency.bitmapSync(), verified, error, errorCode, convergence,
-            null == rejectedConnections ? -1 : rejectedConnections.get(), compressionStats());
+            null == rejectedConnections ? -1 : rejectedConnections.get(), compressionStats(), guest);
     }
 
     /** Removes the counters file (the process's migration is over). */

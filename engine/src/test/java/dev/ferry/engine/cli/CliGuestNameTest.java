@@ -46,6 +46,50 @@ final class CliGuestNameTest {
             Files.readString(receiveLog));
     }
 
+    /** receive --count 3: three sends at once into one endpoint, each into DIR/NAME, one JSON object per guest. */
+    @Test
+    @Timeout(120)
+    void threeGuestsAtOnceIntoOneReceiver() throws Exception {
+        final Path secret = CliTest.secretFile(dir);
+        final Path guests = Files.createDirectory(dir.resolve("guests"));
+        final int port = CliTest.freePort();
+        final Path receiveLog = dir.resolve("receive.log");
+        final Path json = dir.resolve("receive.json");
+        final Process receiver = CliTest.process(receiveLog, "receive", "--listen", "127.0.0.1:" + port,
+            "--data-dir", guests.toString(), "--count", "3", "--secret-file", secret.toString(), "--stats-json",
+            json.toString());
+        final java.util.List<Thread> senders = new java.util.ArrayList<>();
+        final java.util.Map<String, CliTest.Run> runs = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            CliTest.awaitLine(receiveLog, "listening on", receiver);
+            for (final String name : java.util.List.of("a", "b", "c")) {
+                final Path source = dir.resolve(name + ".ram");
+                final byte[] content = new byte[1 << 20];
+                new java.util.Random(name.hashCode()).nextBytes(content);
+                Files.write(source, content);
+                final Thread sender = new Thread(() -> runs.put(name, CliTest.inProcess("send", "--connect",
+                    "127.0.0.1:" + port, "--memory-file", source.toString(), "--name", name, "--secret-file",
+                    secret.toString())));
+                sender.start();
+                senders.add(sender);
+            }
+            for (final Thread sender : senders) {
+                sender.join(60_000);
+            }
+            assertTrue(receiver.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, receiver.exitValue(), Files.readString(receiveLog));
+        } finally {
+            receiver.destroyForcibly();
+        }
+        for (final String name : java.util.List.of("a", "b", "c")) {
+            assertEquals(0, runs.get(name).exitCode(), runs.get(name).err());
+            assertArrayEquals(Files.readAllBytes(dir.resolve(name + ".ram")), Files.readAllBytes(guests.resolve(name)));
+        }
+        final String report = Files.readString(json);
+        assertTrue(report.startsWith("[") && report.contains("\"guest\": \"a\"") && report.contains("\"guest\": \"c\""),
+            report);
+    }
+
     @Test
     void badNamesAndBadPlacesAreUsageErrorsThatSayWhy() throws Exception {
         final Path secret = CliTest.secretFile(dir);
@@ -75,7 +119,11 @@ final class CliGuestNameTest {
             open.toString(), "--secret-file", secret.toString());
         assertEquals(2, shared.exitCode(), shared.err());
         assertTrue(shared.err().contains("refused: it is writable by its group or by others"), shared.err());
-        for (final CliTest.Run run : new CliTest.Run[] {escaping, defaulted, both, linked, shared}) {
+        final CliTest.Run countWithoutDir = CliTest.inProcess("receive", "--listen", "127.0.0.1:0", "--memory-file",
+            dir.resolve("y.ram").toString(), "--count", "2", "--secret-file", secret.toString());
+        assertEquals(2, countWithoutDir.exitCode(), countWithoutDir.err());
+        assertTrue(countWithoutDir.err().contains("--count and --max-incoming need --data-dir"), countWithoutDir.err());
+        for (final CliTest.Run run : new CliTest.Run[] {escaping, defaulted, both, linked, shared, countWithoutDir}) {
             assertFalse(run.err().contains("Exception") || run.err().contains("java."), run.err());
         }
     }

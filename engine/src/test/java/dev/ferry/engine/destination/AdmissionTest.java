@@ -57,17 +57,17 @@ final class AdmissionTest {
             .secret(SECRET).warnings(warnings::add).handshakeTimeoutMs(5_000).firstBytesTimeoutMs(1_000)
             .digestThreads(1).maxPendingHandshakes(4).threadFactory(Thread::new)
             .idleStrategy(BackoffIdleStrategy::new).conclude();
-        return new Admission(config, watchdog, new Admission.Host() {
+        return new Admission(config, watchdog, new DoorHost() {
             @Override
-            public void serveMain(final Connection connection) {
+            public void serveMain(final Connection connection, final byte[] sessionId) {
                 served.add("main");
             }
 
             @Override
-            public void serveData(final Connection connection, final int index) {
+            public void serveData(final Connection connection, final byte[] sessionId, final int index) {
                 served.add("data " + index);
             }
-        }, rejected);
+        }, rejected, SessionRules.ONCE);
     }
 
     @AfterEach

@@ -21,7 +21,7 @@ final class MigrationStatsTest {
             3, 1000, 0, 2, List.of(10L, 20L), p, p, p, false, error, null == error ? null : "CHANNEL_FAILED",
             "source".equals(role) ? new ConvergenceStats("downtime-limit", 300, 0, false, null, 1L << 20,
                 List.of(new RoundRecord(0, 900, 2L << 30, 524_288, 40, 0), new RoundRecord(1, 20, 1L << 20, 256, 1, 50)))
-                : null, "source".equals(role) ? -1 : 3, new CompressionStats("zstd", 3_000_000, 1_000_000, 42));
+                : null, "source".equals(role) ? -1 : 3, new CompressionStats("zstd", 3_000_000, 1_000_000, 42), "vm-1");
     }
 
     @Test
@@ -58,7 +58,7 @@ final class MigrationStatsTest {
             1L << 20, 1L << 30, 4L << 30, 100, 50, 1, 1000, 0, 2, List.of(), MigrationStats.Percentiles.NONE,
             MigrationStats.Percentiles.NONE, MigrationStats.Percentiles.NONE, false, null, null,
             new ConvergenceStats(null, 300, 0, false, null, 4L << 30, List.of()), -1,
-            new CompressionStats("none", 0, 0, 0));
+            new CompressionStats("none", 0, 0, 0), "vm-1");
         assertTrue(line.next(earlier, 2).startsWith("[active   ] round 2   0%"), "a late snapshot does not go back");
     }
 

@@ -1,0 +1,71 @@
+package dev.ferry.engine;
+
+import dev.ferry.engine.conductor.MigrationEngine;
+import dev.ferry.engine.destination.IncomingEngine;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A destination for many migrations at once through one listening endpoint: up to {@code maxIncoming} run
+ * together (a source past them is refused as busy, and may try again), each placed by the name its source gives
+ * its guest ({@link MigrationDestination.Context#memoryFor}), each one {@link Migration} of its own. A name is
+ * taken by one migration at a time. Configured by the same Context as a {@link MigrationDestination}; one that
+ * fails or is cancelled leaves the others running. {@link #close()} cancels what still runs.
+ * <pre>{@code
+ * try (IncomingMigrations incoming = IncomingMigrations.start(new MigrationDestination.Context()
+ *         .listen(new InetSocketAddress(7000)).secret(secret)
+ *         .memoryFor(MemoryFactory.inDirectory(Path.of("/var/lib/guests"), false)), 8)) {
+ *     Migration next = incoming.next(1, TimeUnit.HOURS);     // a source has connected
+ *     MigrationResult received = next.result().join();
+ * }
+ * }</pre>
+ */
+public final class IncomingMigrations implements AutoCloseable {
+    private final IncomingEngine engine;
+
+    private IncomingMigrations(final IncomingEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Validates {@code context}, binds its listening address and takes up to {@code maxIncoming} at once. */
+    public static IncomingMigrations start(final MigrationDestination.Context context, final int maxIncoming) {
+        final MigrationDestination.Context config = context.conclude();
+        try {
+            return new IncomingMigrations(new IncomingEngine(config, config.hooks(), maxIncoming));
+        } catch (final IOException ex) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot listen on " + context.listen() + ": " +
+                ex.getMessage());
+        }
+    }
+
+    /** The address actually bound (useful with port 0). */
+    public SocketAddress localAddress() {
+        return engine.localAddress();
+    }
+
+    /** Connections refused at the handshake so far (busy sources included). */
+    public long rejectedConnections() {
+        return engine.rejectedConnections();
+    }
+
+    /** The next migration whose source has connected, or null if none did within {@code timeout}. */
+    public Migration next(final long timeout, final TimeUnit unit) throws InterruptedException {
+        final MigrationEngine session = engine.next(unit.toMillis(timeout));
+        return null == session ? null : new Incoming(session);
+    }
+
+    /** Stops taking migrations, cancels those that run, waits for them and releases everything. */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /** One incoming migration as an embedder sees it. */
+    private static final class Incoming extends Migration {
+        Incoming(final MigrationEngine engine) {
+            super(engine);
+        }
+    }
+}

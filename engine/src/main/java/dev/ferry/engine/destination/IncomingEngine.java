@@ -1,0 +1,156 @@
+package dev.ferry.engine.destination;
+
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MemoryFactory;
+import dev.ferry.engine.channel.Connection;
+import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.conductor.MigrationEngine;
+import dev.ferry.engine.protocol.Protocol;
+import dev.ferry.engine.stats.CounterDescriptor;
+import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.CountersFile;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A destination that receives many migrations at once through one listening endpoint: one door ({@link Admission},
+ * up to {@code maxIncoming} sessions; a main channel past them is answered BUSY), and per session today's
+ * destination conductor with its own counters and watchdog, reaching the door through its {@link SessionView}. A
+ * guest's name is taken by one session at a time: a second source naming a guest being received is refused at SETUP.
+ * Sessions are independent: one that fails or is cancelled leaves the others running.
+ */
+public final class IncomingEngine implements DoorHost, AutoCloseable {
+    private static final long CLOSE_WAIT_MS = 30_000;
+
+    private final DestinationConfig config;
+    private final DestinationHooks hooks;
+    private final Watchdog watchdog;
+    private final Counters doorCounters;
+    private final Admission admission;
+    private final Map<String, DestinationConductor> running = new ConcurrentHashMap<>();
+    private final Set<String> namesInUse = ConcurrentHashMap.newKeySet();
+    private final BlockingQueue<MigrationEngine> begun = new LinkedBlockingQueue<>();
+    private final List<IncomingSession> sessions = new CopyOnWriteArrayList<>();
+    private volatile boolean closing;
+
+    /** Binds {@code config.listen()} for up to {@code maxIncoming} migrations at once; throws if it cannot bind. */
+    public IncomingEngine(final DestinationConfig config, final DestinationHooks hooks, final int maxIncoming)
+        throws IOException {
+        if (maxIncoming < 1) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "max incoming " + maxIncoming + " must be >= 1");
+        }
+        this.config = config;
+        this.hooks = hooks;
+        this.watchdog = new Watchdog(config.threadFactory());
+        this.doorCounters = new Counters(CountersFile.inMemory("destination", Counters.capacity(0)));
+        try {
+            this.admission = new Admission(config, watchdog, this,
+                doorCounters.allocate(CounterDescriptor.REJECTED_CONNECTIONS), maxIncoming);
+        } catch (final IOException ex) {
+            watchdog.close();
+            doorCounters.close();
+            throw ex;
+        }
+    }
+
+    public SocketAddress localAddress() {
+        return admission.localAddress();
+    }
+
+    /** Connections refused at the door so far. */
+    public long rejectedConnections() {
+        return admission.rejected();
+    }
+
+    /** The next migration whose source's main channel came in, or null after {@code timeoutMs}. */
+    public MigrationEngine next(final long timeoutMs) throws InterruptedException {
+        return begun.poll(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void serveMain(final Connection connection, final byte[] sessionId) {
+        if (closing) {
+            connection.close();
+            return;
+        }
+        final int capacity = Counters.capacity(Protocol.MAX_CHANNELS);
+        final Counters counters = new Counters(null == config.countersDirectory() ?
+            CountersFile.inMemory("destination", capacity) :
+            CountersFile.create(config.countersDirectory(), "destination", capacity));
+        final DestinationConductor conductor = new DestinationConductor(config, hooks, counters,
+            new Watchdog(config.threadFactory()));
+        conductor.memoryFor(oneSessionPerName(config.memoryFor()));
+        conductor.admission(admission.session(sessionId));
+        final String key = HexFormat.of().formatHex(sessionId);
+        running.put(key, conductor);
+        conductor.result().whenComplete((result, failure) -> {
+            running.remove(key);
+            final String name = conductor.guestName();
+            if (null != name) {
+                namesInUse.remove(name);
+            }
+        });
+        final Thread thread = config.threadFactory().newThread(conductor);
+        thread.setName("ferry-destination-conductor");
+        thread.start();
+        final IncomingSession session = new IncomingSession(conductor, counters);
+        sessions.add(session);
+        begun.add(session);
+        conductor.serveMain(connection, sessionId);
+    }
+
+    @Override
+    public void serveData(final Connection connection, final byte[] sessionId, final int index) {
+        final DestinationConductor conductor = running.get(HexFormat.of().formatHex(sessionId));
+        if (null == conductor) {
+            connection.close(); // its session ended between the handshake and now
+            return;
+        }
+        conductor.serveData(connection, sessionId, index);
+    }
+
+    /** A guest's name is taken by one session until it ends: a second source naming it is refused at its SETUP. */
+    private Function<String, MemoryFactory> oneSessionPerName(final Function<String, MemoryFactory> memoryFor) {
+        return name -> {
+            if (!namesInUse.add(name)) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "a guest named '" + name + "' is being received " +
+                    "already");
+            }
+            final MemoryFactory factory;
+            try {
+                factory = memoryFor.apply(name);
+            } catch (final RuntimeException ex) {
+                namesInUse.remove(name);
+                throw ex;
+            }
+            if (null == factory) {
+                namesInUse.remove(name);
+            }
+            return factory;
+        };
+    }
+
+    /** Stops taking migrations, cancels those that run, waits for them and releases everything. */
+    @Override
+    public void close() {
+        closing = true;
+        for (final IncomingSession session : sessions) {
+            session.close(); // each source is told it was cancelled, before the door closes under it
+        }
+        admission.close(CLOSE_WAIT_MS);
+        watchdog.close();
+        doorCounters.close();
+    }
+}
