@@ -94,19 +94,23 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         conductor.memoryFor(oneSessionPerName(config.memoryFor()));
         conductor.admission(admission.session(sessionId));
         final String key = HexFormat.of().formatHex(sessionId);
+        final IncomingSession session = new IncomingSession(conductor, counters);
         running.put(key, conductor);
+        sessions.add(session);
         conductor.result().whenComplete((result, failure) -> {
+            // Its receivers are joined and its watchdog closed by now: nothing of it stays (a receiver that runs for
+            // days keeps no finished session); its result keeps the final statistics.
             running.remove(key);
             final String name = conductor.guestName();
             if (null != name) {
                 namesInUse.remove(name);
             }
+            sessions.remove(session);
+            session.close();
         });
         final Thread thread = config.threadFactory().newThread(conductor);
         thread.setName("ferry-destination-conductor");
         thread.start();
-        final IncomingSession session = new IncomingSession(conductor, counters);
-        sessions.add(session);
         begun.add(session);
         conductor.serveMain(connection, sessionId);
     }
