@@ -31,9 +31,15 @@ public final class IncomingMigrations implements AutoCloseable {
 
     /** Validates {@code context}, binds its listening address and takes up to {@code maxIncoming} at once. */
     public static IncomingMigrations start(final MigrationDestination.Context context, final int maxIncoming) {
+        return start(context, maxIncoming, Long.MAX_VALUE);
+    }
+
+    /** As {@link #start(MigrationDestination.Context, int)}, taking {@code totalIncoming} in all, then none. */
+    public static IncomingMigrations start(final MigrationDestination.Context context, final int maxIncoming,
+        final long totalIncoming) {
         final MigrationDestination.Context config = context.conclude();
         try {
-            return new IncomingMigrations(new IncomingEngine(config, config.hooks(), maxIncoming));
+            return new IncomingMigrations(new IncomingEngine(config, config.hooks(), maxIncoming, totalIncoming));
         } catch (final IOException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot listen on " + context.listen() + ": " +
                 ex.getMessage());

@@ -66,7 +66,7 @@ final class IncomingMigrationsTest {
             sources.add(source(incoming, guests.get(1), "turned-away", 0));
             final MigrationResult busy = sources.get(1).result().get();
             assertEquals(MigrationStatus.FAILED, busy.status());
-            assertTrue(busy.error().contains("as many migrations as it takes at once"), busy.error());
+            assertTrue(busy.error().contains("the destination is busy"), busy.error());
             sources.get(0).maxBandwidthBytesPerSec(0);
             assertEquals(MigrationStatus.COMPLETED, sources.get(0).result().get().status());
             first.result().get().memory().close(); // the destination's side has ended too: its place is free
@@ -105,6 +105,37 @@ final class IncomingMigrationsTest {
             done.memory().close();
         } finally {
             close(sources, guests);
+        }
+    }
+
+    /**
+     * A guest refused at SETUP after its name was claimed (its memory could not be made) gives the name back; a door
+     * taking one guest in all answers every later source busy.
+     */
+    @Test
+    void aRefusedGuestGivesItsNameBackAndATotalLimitHolds() throws Exception {
+        final GuestMemory guest = Guests.filled(Guests.anonymous(Guests.SPECS), 8);
+        final List<MigrationSource> sources = new ArrayList<>();
+        final int[] attempts = new int[1];
+        try (IncomingMigrations incoming = IncomingMigrations.start(new MigrationDestination.Context()
+            .secret(Guests.SECRET).memoryFor(name -> ++attempts[0] == 1 ? MemoryFactory.inDirectory(dir.resolve("none"),
+                false).apply(name) : MemoryFactory.inDirectory(dir, false).apply(name)), 2, 2)) {
+            sources.add(source(incoming, guest, "vm", 0));
+            assertEquals(ErrorCode.SETUP_REFUSED, sources.get(0).result().get().errorCode(), "no such directory");
+            sources.add(source(incoming, guest, "vm", 0));
+            assertEquals(MigrationStatus.COMPLETED, sources.get(1).result().get().status(),
+                sources.get(1).result().get().error());
+            sources.add(source(incoming, guest, "vm-3", 0));
+            final MigrationResult third = sources.get(2).result().get();
+            assertTrue(third.error().contains("the destination is busy"), "two in all: " + third.error());
+            for (int i = 0; i < 2; i++) {
+                final MigrationResult received = incoming.next(30, TimeUnit.SECONDS).result().get();
+                if (null != received.memory()) {
+                    received.memory().close();
+                }
+            }
+        } finally {
+            close(sources, List.of(guest));
         }
     }
 

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -201,11 +202,16 @@ final class ReceiveCommand implements Callable<Integer> {
      */
     private Integer receiveMany(final PrintWriter err, final MigrationDestination.Context context) {
         final int most = null == maxIncoming ? count : maxIncoming;
-        final List<MigrationResult> results = new ArrayList<>();
+        final List<MigrationResult> results = new CopyOnWriteArrayList<>();
         final CompletableFuture<MigrationResult> allEnded = new CompletableFuture<>();
-        try (IncomingMigrations incoming = IncomingMigrations.start(context, most);
-             Interrupts interrupts = Interrupts.cancelOnShutdown(reason -> incoming.close(), allEnded,
-                 last -> err.println("ferry: interrupted: every guest still coming in was cancelled"), () -> { })) {
+        try (IncomingMigrations incoming = IncomingMigrations.start(context, most, count);
+             Interrupts interrupts = Interrupts.cancelOnShutdown(reason -> {
+                 incoming.close();
+                 allEnded.complete(null);
+             }, allEnded, last -> {
+                 err.println("ferry: interrupted: every guest still coming in was cancelled");
+                 common.reportMany(List.copyOf(results));
+             }, () -> { })) {
             err.println("ferry: listening on " + describe(incoming.localAddress()) + ", " + count + " guests into " +
                 dataDir + "/NAME, up to " + most + " at once");
             err.flush();
@@ -224,7 +230,8 @@ final class ReceiveCommand implements Callable<Integer> {
                     result.memory().close();
                 }
                 err.print(result.stats().toReport());
-                err.println("ferry: guest " + result.stats().guest() + ": " + result.status().jsonName() +
+                err.println("ferry: guest " + (null == result.stats().guest() ? "(unnamed: it ended before SETUP)" :
+                    result.stats().guest()) + ": " + result.status().jsonName() +
                     (result.isCompleted() ? ", into " + dataDir.resolve(result.stats().guest()) : ""));
             }
             allEnded.complete(results.get(results.size() - 1));

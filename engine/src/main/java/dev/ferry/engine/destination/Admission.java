@@ -36,10 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * own address or any other. Parked connections are promoted as slots free (by the thread that frees one) or
  * protections end (a check every {@value #PROMOTE_CHECK_MS} ms on the watchdog while any is parked). An admitted
  * connection is handed to the {@link DoorHost} on its handshake thread, which it then serves. Every refused
- * connection is counted, and logged once per cause per ten seconds ({@link RefusalLog}). {@link #close} stops the
- * acceptor and every handshake and waits for their threads; refusals are counted under a lock that close shuts
- * before it returns. The refusal counter lives in the counters file, unmapped once the destination ends: a count
- * after that would crash the JVM.
+ * connection is counted and logged ({@link RefusalLog}). {@link #close} stops the acceptor and every handshake
+ * and waits for their threads; refusals are counted under a lock close shuts (the counter's file is unmapped after).
  */
 final class Admission implements SessionDoor {
     /** Room in the kernel's accept queue: a burst of connections must not stall real ones in SYN retries. */
@@ -74,10 +72,10 @@ final class Admission implements SessionDoor {
     private boolean counting = true;
     private volatile boolean closed;
 
-    /** A door for {@code maxSessions} migrations at once (then BUSY), or {@link SessionRules#ONCE} ever. */
+    /** A door whose {@code rules} say how many sessions it takes (one ever, or several at once). */
     Admission(final DestinationConfig config, final Watchdog watchdog, final DoorHost host, final AtomicCounter rejected,
-        final int maxSessions) throws IOException {
-        this.rules = new SessionRules(maxSessions);
+        final SessionRules rules) throws IOException {
+        this.rules = rules;
         this.config = config;
         this.watchdog = watchdog;
         this.host = host;
@@ -299,6 +297,7 @@ final class Admission implements SessionDoor {
         try {
             hello = handshake(connection, slot);
         } catch (final IOException | RuntimeException ex) {
+            rules.settle(false);
             refuse(connection, ex);
             return;
         } finally {
@@ -307,6 +306,7 @@ final class Admission implements SessionDoor {
             }
         }
         threads.handOver();
+        rules.settle(true);
         rules.attach(hello.sessionId(), connection);
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
             Thread.currentThread().setName("ferry-main-reader");

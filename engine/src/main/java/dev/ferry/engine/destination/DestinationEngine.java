@@ -45,7 +45,7 @@ public final class DestinationEngine implements MigrationEngine {
         final Watchdog watchdog = new Watchdog(config.threadFactory());
         this.conductor = new DestinationConductor(config, hooks, counters, watchdog);
         try {
-            this.admission = new Admission(config, watchdog, conductor, rejected, SessionRules.ONCE);
+            this.admission = new Admission(config, watchdog, conductor, rejected, new SessionRules(SessionRules.ONCE));
         } catch (final IOException ex) {
             watchdog.close();
             counters.close();

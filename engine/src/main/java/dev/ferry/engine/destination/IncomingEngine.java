@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -45,19 +46,25 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
     private final List<IncomingSession> sessions = new CopyOnWriteArrayList<>();
     private volatile boolean closing;
 
-    /** Binds {@code config.listen()} for up to {@code maxIncoming} migrations at once; throws if it cannot bind. */
-    public IncomingEngine(final DestinationConfig config, final DestinationHooks hooks, final int maxIncoming)
-        throws IOException {
-        if (maxIncoming < 1) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "max incoming " + maxIncoming + " must be >= 1");
+    /**
+     * Binds {@code config.listen()} for up to {@code maxIncoming} migrations at once and {@code totalIncoming} in all
+     * (then every source is answered busy); throws if it cannot bind.
+     */
+    public IncomingEngine(final DestinationConfig config, final DestinationHooks hooks, final int maxIncoming,
+        final long totalIncoming) throws IOException {
+        if (maxIncoming < 1 || totalIncoming < 1) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "max incoming " + maxIncoming + " and total " +
+                totalIncoming + " must be >= 1");
         }
+        final SessionRules rules = new SessionRules(maxIncoming);
+        rules.limitTotal(totalIncoming);
         this.config = config;
         this.hooks = hooks;
         this.watchdog = new Watchdog(config.threadFactory());
         this.doorCounters = new Counters(CountersFile.inMemory("destination", Counters.capacity(0)));
         try {
             this.admission = new Admission(config, watchdog, this,
-                doorCounters.allocate(CounterDescriptor.REJECTED_CONNECTIONS), maxIncoming);
+                doorCounters.allocate(CounterDescriptor.REJECTED_CONNECTIONS), rules);
         } catch (final IOException ex) {
             watchdog.close();
             doorCounters.close();
@@ -81,9 +88,18 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
 
     @Override
     public void serveMain(final Connection connection, final byte[] sessionId) {
-        if (closing) {
-            connection.close();
+        final DestinationConductor conductor = begin(sessionId);
+        if (null == conductor) {
+            connection.close(); // closing: the door is about to refuse everything
             return;
+        }
+        conductor.serveMain(connection, sessionId);
+    }
+
+    /** A new session's conductor, started; null once closing. Under the lock close() takes: none slips past it. */
+    private synchronized DestinationConductor begin(final byte[] sessionId) {
+        if (closing) {
+            return null;
         }
         final int capacity = Counters.capacity(Protocol.MAX_CHANNELS);
         final Counters counters = new Counters(null == config.countersDirectory() ?
@@ -91,7 +107,8 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
             CountersFile.create(config.countersDirectory(), "destination", capacity));
         final DestinationConductor conductor = new DestinationConductor(config, hooks, counters,
             new Watchdog(config.threadFactory()));
-        conductor.memoryFor(oneSessionPerName(config.memoryFor()));
+        final AtomicReference<String> claimed = new AtomicReference<>();
+        conductor.memoryFor(oneSessionPerName(config.memoryFor(), claimed));
         conductor.admission(admission.session(sessionId));
         final String key = HexFormat.of().formatHex(sessionId);
         final IncomingSession session = new IncomingSession(conductor, counters);
@@ -101,9 +118,9 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
             // Its receivers are joined and its watchdog closed by now: nothing of it stays (a receiver that runs for
             // days keeps no finished session); its result keeps the final statistics.
             running.remove(key);
-            final String name = conductor.guestName();
+            final String name = claimed.get();
             if (null != name) {
-                namesInUse.remove(name);
+                namesInUse.remove(name); // whether SETUP went on to succeed or was refused
             }
             sessions.remove(session);
             session.close();
@@ -112,7 +129,7 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         thread.setName("ferry-destination-conductor");
         thread.start();
         begun.add(session);
-        conductor.serveMain(connection, sessionId);
+        return conductor;
     }
 
     @Override
@@ -126,21 +143,25 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
     }
 
     /** A guest's name is taken by one session until it ends: a second source naming it is refused at its SETUP. */
-    private Function<String, MemoryFactory> oneSessionPerName(final Function<String, MemoryFactory> memoryFor) {
+    private Function<String, MemoryFactory> oneSessionPerName(final Function<String, MemoryFactory> memoryFor,
+        final AtomicReference<String> claimed) {
         return name -> {
             if (!namesInUse.add(name)) {
                 throw new FerryException(ErrorCode.CONFIGURATION, "a guest named '" + name + "' is being received " +
                     "already");
             }
+            claimed.set(name);
             final MemoryFactory factory;
             try {
                 factory = memoryFor.apply(name);
             } catch (final RuntimeException ex) {
                 namesInUse.remove(name);
+                claimed.set(null);
                 throw ex;
             }
             if (null == factory) {
                 namesInUse.remove(name);
+                claimed.set(null);
             }
             return factory;
         };
@@ -149,7 +170,9 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
     /** Stops taking migrations, cancels those that run, waits for them and releases everything. */
     @Override
     public void close() {
-        closing = true;
+        synchronized (this) {
+            closing = true;
+        }
         for (final IncomingSession session : sessions) {
             session.close(); // each source is told it was cancelled, before the door closes under it
         }

@@ -24,6 +24,10 @@ final class SessionRules {
     private final int maxSessions;
     private final boolean once;
     private final Map<String, Session> sessions = new HashMap<>();
+    /** What each handshake thread's admit() reserved and the door has not yet handed over (or given back). */
+    private final Map<Thread, Handshake.Hello> reserved = new HashMap<>();
+    private long totalLimit = Long.MAX_VALUE;
+    private long opened;
     private Session first;
 
     /** Up to {@code maxSessions} sessions at once, each freeing its place when it ends; {@link #ONCE}: one, ever. */
@@ -87,6 +91,30 @@ final class SessionRules {
         }
     }
 
+    /** At most {@code total} sessions in all (then BUSY), as a receiver of a set number of guests wants. */
+    synchronized void limitTotal(final long total) {
+        this.totalLimit = total;
+    }
+
+    /**
+     * The handshake on this thread ended: {@code handedOver}, what admit() reserved is the host's now; else (the
+     * ACCEPT could not be written, a deadline cut the connection) the place or channel it reserved is given back,
+     * so that no failed handshake keeps a place.
+     */
+    synchronized void settle(final boolean handedOver) {
+        final Handshake.Hello hello = reserved.remove(Thread.currentThread());
+        if (null == hello || handedOver || once) {
+            return;
+        }
+        final Session session = sessions.get(key(hello.sessionId()));
+        if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
+            sessions.remove(key(hello.sessionId()));
+            opened--;
+        } else if (null != session) {
+            session.channelTaken[hello.channelIndex()] = false;
+        }
+    }
+
     /** Session {@code sessionId} has ended: its place is free, its data channels are refused from now on. */
     synchronized void end(final byte[] sessionId) {
         sessions.remove(key(sessionId));
@@ -95,7 +123,7 @@ final class SessionRules {
     /** Admits a client that proved the secret: a main channel opens a session, then data channels of a session. */
     synchronized int admit(final Handshake.Hello hello) {
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
-            if (sessions.size() >= maxSessions || once && null != first) {
+            if (sessions.size() >= maxSessions || once && null != first || opened >= totalLimit) {
                 return HandshakeFlyweight.ACCEPT_BUSY;
             }
             if (hello.channelCount() < 1 || hello.channelCount() > Protocol.MAX_CHANNELS) {
@@ -107,9 +135,11 @@ final class SessionRules {
             }
             final Session session = new Session(hello.channelCount());
             sessions.put(key, session);
+            opened++;
             if (null == first) {
                 first = session;
             }
+            reserved.put(Thread.currentThread(), hello);
             return HandshakeFlyweight.ACCEPT_OK;
         }
         if (hello.kind() != HandshakeFlyweight.KIND_DATA) {
@@ -134,6 +164,7 @@ final class SessionRules {
             return HandshakeFlyweight.ACCEPT_DUPLICATE_CHANNEL;
         }
         session.channelTaken[hello.channelIndex()] = true;
+        reserved.put(Thread.currentThread(), hello);
         return HandshakeFlyweight.ACCEPT_OK;
     }
 

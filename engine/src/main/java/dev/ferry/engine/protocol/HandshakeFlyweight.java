@@ -181,8 +181,7 @@ public final class HandshakeFlyweight {
             case ACCEPT_CHANNEL_OUT_OF_RANGE:
                 return "channel index out of range";
             case ACCEPT_BUSY:
-                return "the destination is already receiving as many migrations as it takes at once (busy: try again " +
-                    "when one ends)";
+                return "the destination is busy: it is already receiving as many migrations as it takes";
             case ACCEPT_BAD_KIND:
                 return "unknown connection kind";
             case ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE:

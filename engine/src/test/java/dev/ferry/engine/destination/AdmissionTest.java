@@ -67,7 +67,7 @@ final class AdmissionTest {
             public void serveData(final Connection connection, final byte[] sessionId, final int index) {
                 served.add("data " + index);
             }
-        }, rejected, SessionRules.ONCE);
+        }, rejected, new SessionRules(SessionRules.ONCE));
     }
 
     @AfterEach

@@ -43,7 +43,7 @@ final class DestinationConductorTest {
         watchdog = new Watchdog(Thread::new);
         conductor = new DestinationConductor(config, DestinationHooks.NONE, counters, watchdog);
         conductor.admission(new Admission(config, watchdog, conductor,
-            counters.allocate(CounterDescriptor.REJECTED_CONNECTIONS), SessionRules.ONCE));
+            counters.allocate(CounterDescriptor.REJECTED_CONNECTIONS), new SessionRules(SessionRules.ONCE)));
     }
 
     @AfterEach
