@@ -56,8 +56,7 @@ final class IncomingMigrationsTest {
 
     @Test
     void aSourcePastTheLimitIsBusyAndOneAfterTheEndGetsIn() throws Exception {
-        final List<GuestMemory> guests = List.of(Guests.filled(Guests.anonymous(Guests.SPECS), 1),
-            Guests.filled(Guests.anonymous(Guests.SPECS), 2), Guests.filled(Guests.anonymous(Guests.SPECS), 3));
+        final List<GuestMemory> guests = guests(1, 2, 3);
         final List<MigrationSource> sources = new ArrayList<>();
         try (IncomingMigrations incoming = IncomingMigrations.start(context(), 1)) {
             sources.add(source(incoming, guests.get(0), "held", 64 << 10));
@@ -82,8 +81,7 @@ final class IncomingMigrationsTest {
 
     @Test
     void aNameIsTakenByOneMigrationAtATimeAndOneCancelledLeavesTheOtherRunning() throws Exception {
-        final List<GuestMemory> guests = List.of(Guests.filled(Guests.anonymous(Guests.SPECS), 4),
-            Guests.filled(Guests.anonymous(Guests.SPECS), 5), Guests.filled(Guests.anonymous(Guests.SPECS), 6));
+        final List<GuestMemory> guests = guests(4, 5, 6);
         final List<MigrationSource> sources = new ArrayList<>();
         try (IncomingMigrations incoming = IncomingMigrations.start(context(), 3)) {
             sources.add(source(incoming, guests.get(0), "vm", 64 << 10));
@@ -157,6 +155,15 @@ final class IncomingMigrationsTest {
         } finally {
             close(sources, List.of(guest));
         }
+    }
+
+    /** Guests of the standard layout, filled from {@code seeds}. */
+    private static List<GuestMemory> guests(final int... seeds) {
+        final List<GuestMemory> guests = new ArrayList<>();
+        for (final int seed : seeds) {
+            guests.add(Guests.filled(Guests.anonymous(Guests.SPECS), seed));
+        }
+        return guests;
     }
 
     private MigrationDestination.Context context() {
