@@ -3,7 +3,6 @@ package dev.ferry.engine;
 import dev.ferry.engine.conductor.MigrationEngine;
 import dev.ferry.engine.destination.IncomingEngine;
 
-import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -37,13 +36,8 @@ public final class IncomingMigrations implements AutoCloseable {
     /** As {@link #start(MigrationDestination.Context, int)}, taking {@code totalIncoming} in all, then none. */
     public static IncomingMigrations start(final MigrationDestination.Context context, final int maxIncoming,
         final long totalIncoming) {
-        final MigrationDestination.Context config = context.conclude();
-        try {
-            return new IncomingMigrations(new IncomingEngine(config, config.hooks(), maxIncoming, totalIncoming));
-        } catch (final IOException ex) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "cannot listen on " + context.listen() + ": " +
-                ex.getMessage());
-        }
+        return new IncomingMigrations(MigrationDestination.listening(context,
+            config -> new IncomingEngine(config, config.hooks(), maxIncoming, totalIncoming)));
     }
 
     /** The address actually bound (useful with port 0). */

@@ -38,9 +38,19 @@ public final class MigrationDestination extends Migration {
 
     /** Validates {@code context}, binds the listening socket and starts accepting. */
     public static MigrationDestination start(final Context context) {
+        return new MigrationDestination(listening(context, config -> new DestinationEngine(config, config.hooks())));
+    }
+
+    /** How a destination's engine is made from a concluded Context; it binds, and so may fail to. */
+    interface Binding<T> {
+        T bind(Context config) throws IOException;
+    }
+
+    /** Concludes {@code context} and makes what {@code binding} binds; a failure to bind is a CONFIGURATION error. */
+    static <T> T listening(final Context context, final Binding<T> binding) {
         final Context config = context.conclude();
         try {
-            return new MigrationDestination(new DestinationEngine(config, config.hooks()));
+            return binding.bind(config);
         } catch (final IOException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, "cannot listen on " + context.listen() + ": " +
                 ex.getMessage());

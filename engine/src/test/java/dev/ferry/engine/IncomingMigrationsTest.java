@@ -66,6 +66,7 @@ final class IncomingMigrationsTest {
             final MigrationResult busy = sources.get(1).result().get();
             assertEquals(MigrationStatus.FAILED, busy.status());
             assertTrue(busy.error().contains("the destination is busy"), busy.error());
+            assertTrue(incoming.rejectedConnections() >= 1, "the busy source is counted as refused at the door");
             sources.get(0).maxBandwidthBytesPerSec(0);
             assertEquals(MigrationStatus.COMPLETED, sources.get(0).result().get().status());
             first.result().get().memory().close(); // the destination's side has ended too: its place is free

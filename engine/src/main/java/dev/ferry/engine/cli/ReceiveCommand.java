@@ -35,7 +35,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
@@ -136,8 +135,7 @@ final class ReceiveCommand implements Callable<Integer> {
         final SSLContext tls = secret.tls();
         final Secret key = secret.secret("receive", err, null != tls);
         final MemoryFactory factory = null == dataDir ? memoryFactory(err) : MemoryFactory.anonymous();
-        final AtomicReference<String> guest = new AtomicReference<>();
-        final Function<String, MemoryFactory> where = null == dataDir ? name -> factory : inDataDir(err, guest);
+        final Function<String, MemoryFactory> where = null == dataDir ? name -> factory : inDataDir(err);
         if (count != 1 || null != maxIncoming) {
             return receiveMany(err, new MigrationDestination.Context().listen(listen).idleTimeoutMs(idleTimeoutMs)
                 .barrierTimeoutMs(barrierTimeoutMs).memoryFor(where).secret(key).tls(tls).verify(common.verifyMode())
@@ -178,17 +176,18 @@ final class ReceiveCommand implements Callable<Integer> {
             memory.blocks().forEach(RamBlock::force);
             memory.close();
             if (null != dataDir) {
-                err.println("ferry: received guest " + guest.get() + " into " + dataDir.resolve(guest.get()));
+                final String guest = result.stats().guest();
+                err.println("ferry: received guest " + guest + " into " + dataDir.resolve(guest));
             }
         }
         common.report(result, err, destination::writeHistogramLog);
         return common.exitCode(result);
     }
 
-    /** Each guest into --data-dir as its name, once that name's stale partial files are gone; the last name kept. */
-    private Function<String, MemoryFactory> inDataDir(final PrintWriter err, final AtomicReference<String> guest) {
+    /** Each guest into --data-dir as its name, once that name's stale partial files are gone. */
+    private Function<String, MemoryFactory> inDataDir(final PrintWriter err) {
         return name -> {
-            guest.set(GuestName.require(name));
+            GuestName.require(name);
             for (final Path stale : MemoryFiles.removeStalePartials(dataDir.resolve(name))) {
                 err.println("ferry: removed " + stale + ", left by a destination that is no longer running");
             }

@@ -87,12 +87,6 @@ final class DestinationConductor implements Runnable, DoorHost, ReceiverHost {
         this.memoryFor = chosen;
     }
 
-    /** The guest's name once SETUP named it, else null. */
-    String guestName() {
-        final SessionSetup created = session;
-        return null == created ? null : created.name();
-    }
-
     /** The door this conductor serves; set once, before the first connection can arrive. */
     void admission(final SessionDoor admission) {
         this.admission = admission;
