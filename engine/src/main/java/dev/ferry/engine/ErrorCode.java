@@ -25,7 +25,9 @@ public enum ErrorCode {
     /** The source's {@code --timeout} passed before the migration converged and switched over. */
     NOT_CONVERGED(17, "workload"),
     /** A TLS handshake failed: a certificate not trusted, expired or refused, or a peer without TLS. */
-    TLS_FAILED(18, "peer");
+    TLS_FAILED(18, "peer"),
+    /** The destination refused a new migration: at its limit of migrations at once, or draining; try again later. */
+    DESTINATION_BUSY(19, "peer");
 
     private static final ErrorCode[] BY_ID = new ErrorCode[32];
 

@@ -38,7 +38,8 @@ final class ErrorCodeTest {
     @Test
     void aNumberThisBuildDoesNotKnowIsARemoteError() {
         assertEquals(ErrorCode.TLS_FAILED, ErrorCode.of(18));
-        assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(19));
+        assertEquals(ErrorCode.DESTINATION_BUSY, ErrorCode.of(19));
+        assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(20));
         assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(-1));
         assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(1 << 20));
     }

@@ -65,7 +65,9 @@ final class IncomingMigrationsTest {
             sources.add(source(incoming, guests.get(1), "turned-away", 0));
             final MigrationResult busy = sources.get(1).result().get();
             assertEquals(MigrationStatus.FAILED, busy.status());
-            assertTrue(busy.error().contains("the destination is busy"), busy.error());
+            assertEquals(ErrorCode.DESTINATION_BUSY, busy.errorCode());
+            assertTrue(busy.error().contains("the destination is busy: it is receiving 1 migration at once, its " +
+                "limit"), busy.error());
             assertTrue(incoming.rejectedConnections() >= 1, "the busy source is counted as refused at the door");
             sources.get(0).maxBandwidthBytesPerSec(0);
             assertEquals(MigrationStatus.COMPLETED, sources.get(0).result().get().status());
@@ -126,7 +128,8 @@ final class IncomingMigrationsTest {
                 sources.get(1).result().get().error());
             sources.add(source(incoming, guest, "vm-3", 0));
             final MigrationResult third = sources.get(2).result().get();
-            assertTrue(third.error().contains("the destination is busy"), "two in all: " + third.error());
+            assertTrue(third.error().contains("the destination is busy: it has taken the 2 migrations"),
+                "two in all: " + third.error());
             for (int i = 0; i < 2; i++) {
                 final MigrationResult received = incoming.next(30, TimeUnit.SECONDS).result().get();
                 if (null != received.memory()) {

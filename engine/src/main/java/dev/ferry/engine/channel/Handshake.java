@@ -55,10 +55,10 @@ public final class Handshake {
     public record Hello(int kind, int channelIndex, int channelCount, byte[] sessionId) {
     }
 
-    /** Decides whether to admit a client that proved the secret: returns an ACCEPT status. */
+    /** Decides whether to admit a client that proved the secret: returns an ACCEPT answer ({@code HandshakeFlyweight.answer}). */
     @FunctionalInterface
     public interface Admission {
-        int admit(Hello hello);
+        long admit(Hello hello);
     }
 
     /** Whose turn it is, as the server sees its handshake go: the destination protects a client's short turns. */
@@ -125,11 +125,10 @@ public final class Handshake {
         connection.writeFully(ByteBuffer.wrap(clientProof));
 
         connection.readFully(bytes.clear().limit(HandshakeFlyweight.ACCEPT_LENGTH));
-        final int accept = HandshakeFlyweight.acceptStatus(buffer);
-        if (accept != HandshakeFlyweight.ACCEPT_OK) {
-            throw new FerryException(accept == HandshakeFlyweight.ACCEPT_AUTH_FAILED ?
-                ErrorCode.AUTHENTICATION_FAILED : ErrorCode.HANDSHAKE_FAILED,
-                connection + " refused by the destination: " + HandshakeFlyweight.acceptStatusText(accept));
+        final long accept = HandshakeFlyweight.decodeAccept(buffer);
+        if (HandshakeFlyweight.answerStatus(accept) != HandshakeFlyweight.ACCEPT_OK) {
+            throw new FerryException(refusalCode(HandshakeFlyweight.answerStatus(accept)),
+                connection + " refused by the destination: " + HandshakeFlyweight.acceptText(accept));
         }
     }
 
@@ -182,16 +181,20 @@ public final class Handshake {
         connection.readFully(ByteBuffer.wrap(clientProof));
         final byte[] expected = proof(secret, SOURCE_LABEL, clientNonce, serverNonce, hello.sessionId(),
             hello.kind(), hello.channelIndex(), hello.channelCount());
-        final int status = MessageDigest.isEqual(expected, clientProof) ?
-            admission.admit(hello) : HandshakeFlyweight.ACCEPT_AUTH_FAILED;
-        HandshakeFlyweight.encodeAccept(buffer, status);
+        final long answer = MessageDigest.isEqual(expected, clientProof) ?
+            admission.admit(hello) : HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_AUTH_FAILED);
+        HandshakeFlyweight.encodeAccept(buffer, answer);
         connection.writeFully(bytes.clear().limit(HandshakeFlyweight.ACCEPT_LENGTH));
-        if (status != HandshakeFlyweight.ACCEPT_OK) {
-            throw new FerryException(status == HandshakeFlyweight.ACCEPT_AUTH_FAILED ?
-                ErrorCode.AUTHENTICATION_FAILED : ErrorCode.HANDSHAKE_FAILED,
-                HandshakeFlyweight.acceptStatusText(status));
+        if (HandshakeFlyweight.answerStatus(answer) != HandshakeFlyweight.ACCEPT_OK) {
+            throw new FerryException(refusalCode(HandshakeFlyweight.answerStatus(answer)),
+                HandshakeFlyweight.acceptText(answer));
         }
         return hello;
+    }
+
+    private static ErrorCode refusalCode(final int status) {
+        return status == HandshakeFlyweight.ACCEPT_AUTH_FAILED ? ErrorCode.AUTHENTICATION_FAILED :
+            status == HandshakeFlyweight.ACCEPT_BUSY ? ErrorCode.DESTINATION_BUSY : ErrorCode.HANDSHAKE_FAILED;
     }
 
     private static Hello readHello(final UnsafeBuffer buffer) {

@@ -10,13 +10,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,8 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and waits for their threads; refusals are counted under a lock close shuts (the counter's file is unmapped after).
  */
 final class Admission implements SessionDoor {
-    /** Room in the kernel's accept queue: a burst of connections must not stall real ones in SYN retries. */
-    private static final int ACCEPT_BACKLOG = 1024;
     /**
      * A client's turn (its HELLO after the connect, its PROOF after the CHALLENGE) is protected for this share of the
      * first-bytes deadline: 250 ms of the default 2 s, a round trip and an HMAC many times over.
@@ -62,8 +54,7 @@ final class Admission implements SessionDoor {
     private final RefusalLog refusals;
     private final Map<Connection, String[]> cuts = new ConcurrentHashMap<>();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final ServerSocketChannel server;
-    private final Path unixPath;
+    private final ListeningSocket server;
     private final SessionRules rules;
     private final DoorThreads threads = new DoorThreads();
     private final AtomicBoolean promotionScheduled = new AtomicBoolean();
@@ -84,24 +75,7 @@ final class Admission implements SessionDoor {
         this.slots = new HandshakeSlots<>(config.maxPendingHandshakes(), MAX_PARKED, TimeUnit.MILLISECONDS.toNanos(
             firstBytesMs / (null == config.tls() ? TURN_SHARE : TLS_TURN_SHARE)), Connection::hasUnreadInput);
         this.refusals = new RefusalLog(config.warnings());
-        this.unixPath = config.listen() instanceof UnixDomainSocketAddress unix ? unix.getPath() : null;
-        this.server = null == unixPath ? ServerSocketChannel.open() : ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            server.bind(config.listen(), ACCEPT_BACKLOG);
-        } catch (final IOException ex) {
-            server.close();
-            throw ex;
-        }
-        if (null != unixPath) {
-            try {
-                // Only this user may connect: the socket file is the door, and the secret is not everyone's.
-                Files.setPosixFilePermissions(unixPath, PosixFilePermissions.fromString("rw-------"));
-            } catch (final IOException | UnsupportedOperationException ex) {
-                server.close();
-                deleteSocketFile();
-                throw new IOException("cannot make " + unixPath + " owner-only: " + ex.getMessage(), ex);
-            }
-        }
+        this.server = new ListeningSocket(config.listen());
         final Thread acceptor = config.threadFactory().newThread(this::acceptLoop);
         acceptor.setName("ferry-acceptor");
         threads.add(acceptor);
@@ -109,22 +83,7 @@ final class Admission implements SessionDoor {
     }
 
     SocketAddress localAddress() {
-        try {
-            return server.getLocalAddress();
-        } catch (final IOException ex) {
-            return null;
-        }
-    }
-
-    /** A Unix-domain socket's file is removed when the destination closes (bind refuses an existing one). */
-    private void deleteSocketFile() {
-        if (null != unixPath) {
-            try {
-                Files.deleteIfExists(unixPath);
-            } catch (final IOException ignore) {
-                // best effort: the next bind names the file if it is still there.
-            }
-        }
+        return server.localAddress();
     }
 
     /** Every connection accepted and not yet closed. */
@@ -148,6 +107,11 @@ final class Admission implements SessionDoor {
         rules.sessionReady();
     }
 
+    /** No new migration from now on: a main channel is answered BUSY, "draining"; those running go on. */
+    void drain() {
+        rules.drain();
+    }
+
     /** The door of session {@code sessionId} alone, for a destination serving many ({@link SessionView}). */
     SessionDoor session(final byte[] sessionId) {
         return new SessionView(rules, sessionId, connections);
@@ -161,16 +125,12 @@ final class Admission implements SessionDoor {
     @Override
     public boolean close(final long waitMs) {
         closed = true;
+        rules.drain(); // a handshake still running is answered "closing"
         threads.close();
         for (final HandshakeSlots.Slot<Connection> parked : slots.close()) {
             dismiss(parked.holder, "closed", "the destination closed");
         }
-        try {
-            server.close();
-        } catch (final IOException ignore) {
-            // closing is best effort.
-        }
-        deleteSocketFile();
+        server.close();
         for (final Connection connection : connections) {
             connection.close();
         }
@@ -204,7 +164,7 @@ final class Admission implements SessionDoor {
         final SocketAddress remote;
         try {
             remote = socket.getRemoteAddress();
-            connection = new Connection(socket, "connection from " + (null == unixPath ? remote : unixPath));
+            connection = new Connection(socket, "connection from " + server.peerName(remote));
         } catch (final IOException ex) {
             try {
                 socket.close();
@@ -344,8 +304,8 @@ final class Admission implements SessionDoor {
                     promote();
                 }
             }
-            return Handshake.server(connection, config.secret(), hello -> authenticated(slot) && !closed ?
-                rules.admit(hello) : HandshakeFlyweight.ACCEPT_BUSY, new Handshake.Turns() {
+            return Handshake.server(connection, config.secret(), hello -> authenticated(slot) ? rules.admit(hello) :
+                HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_BUSY), new Handshake.Turns() {
                     @Override
                     public void helloRead() {
                         firstBytes.cancel(false);

@@ -28,6 +28,7 @@ final class SessionRules {
     private final Map<Thread, Handshake.Hello> reserved = new HashMap<>();
     private long totalLimit = Long.MAX_VALUE;
     private long opened;
+    private boolean draining;
     private Session first;
 
     /** Up to {@code maxSessions} sessions at once, each freeing its place when it ends; {@link #ONCE}: one, ever. */
@@ -91,6 +92,11 @@ final class SessionRules {
         }
     }
 
+    /** No new session from now on (BUSY, "draining"); those that run go on, with their data channels. */
+    synchronized void drain() {
+        draining = true;
+    }
+
     /** At most {@code total} sessions in all (then BUSY), as a receiver of a set number of guests wants. */
     synchronized void limitTotal(final long total) {
         this.totalLimit = total;
@@ -121,17 +127,23 @@ final class SessionRules {
     }
 
     /** Admits a client that proved the secret: a main channel opens a session, then data channels of a session. */
-    synchronized int admit(final Handshake.Hello hello) {
+    synchronized long admit(final Handshake.Hello hello) {
         if (hello.kind() == HandshakeFlyweight.KIND_MAIN) {
-            if (sessions.size() >= maxSessions || once && null != first || opened >= totalLimit) {
-                return HandshakeFlyweight.ACCEPT_BUSY;
+            if (draining) {
+                return HandshakeFlyweight.busy(HandshakeFlyweight.BUSY_CLOSING, 0);
+            }
+            if (opened >= totalLimit || once && null != first) {
+                return HandshakeFlyweight.busy(HandshakeFlyweight.BUSY_ALL_TAKEN, once ? 1 : totalLimit);
+            }
+            if (sessions.size() >= maxSessions) {
+                return HandshakeFlyweight.busy(HandshakeFlyweight.BUSY_AT_LIMIT, maxSessions);
             }
             if (hello.channelCount() < 1 || hello.channelCount() > Protocol.MAX_CHANNELS) {
-                return HandshakeFlyweight.ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE;
+                return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE);
             }
             final String key = key(hello.sessionId());
             if (sessions.containsKey(key)) {
-                return HandshakeFlyweight.ACCEPT_SESSION_MISMATCH;
+                return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_SESSION_MISMATCH);
             }
             final Session session = new Session(hello.channelCount());
             sessions.put(key, session);
@@ -140,32 +152,32 @@ final class SessionRules {
                 first = session;
             }
             reserved.put(Thread.currentThread(), hello);
-            return HandshakeFlyweight.ACCEPT_OK;
+            return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_OK);
         }
         if (hello.kind() != HandshakeFlyweight.KIND_DATA) {
-            return HandshakeFlyweight.ACCEPT_BAD_KIND;
+            return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_BAD_KIND);
         }
         final Session session = sessions.get(key(hello.sessionId()));
         if (null == session) {
             // The single migration's door answers as it always has: no session until it is ready, then a mismatch.
-            return once && null != first && first.ready ? HandshakeFlyweight.ACCEPT_SESSION_MISMATCH :
-                HandshakeFlyweight.ACCEPT_NO_SESSION;
+            return HandshakeFlyweight.answer(once && null != first && first.ready ?
+                HandshakeFlyweight.ACCEPT_SESSION_MISMATCH : HandshakeFlyweight.ACCEPT_NO_SESSION);
         }
         if (!session.ready) {
-            return HandshakeFlyweight.ACCEPT_NO_SESSION;
+            return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_NO_SESSION);
         }
         if (hello.channelCount() != session.channelCount) {
-            return HandshakeFlyweight.ACCEPT_SESSION_MISMATCH;
+            return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_SESSION_MISMATCH);
         }
         if (hello.channelIndex() >= session.channelCount) {
-            return HandshakeFlyweight.ACCEPT_CHANNEL_OUT_OF_RANGE;
+            return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_CHANNEL_OUT_OF_RANGE);
         }
         if (session.channelTaken[hello.channelIndex()]) {
-            return HandshakeFlyweight.ACCEPT_DUPLICATE_CHANNEL;
+            return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_DUPLICATE_CHANNEL);
         }
         session.channelTaken[hello.channelIndex()] = true;
         reserved.put(Thread.currentThread(), hello);
-        return HandshakeFlyweight.ACCEPT_OK;
+        return HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_OK);
     }
 
     private static String key(final byte[] sessionId) {

@@ -39,9 +39,9 @@ import org.agrona.MutableDirectBuffer;
  *
  * ACCEPT, server to client, 8 bytes
  *  +-------------------------------+-------------------------------+
- *  |           status              |          reserved             |  0
+ *  |           status              |     reason (BUSY, else 0)     |  0
  *  +-------------------------------+-------------------------------+
- *  |                          reserved                             |  4
+ *  |                 limit (BUSY, else 0)                          |  4
  *  +---------------------------------------------------------------+
  * </pre>
  * kind: 1 main, 2 data. flags: bit 0 insecure (no shared secret; both sides must say so). Each proof is an
@@ -68,6 +68,8 @@ public final class HandshakeFlyweight {
     public static final int CHALLENGE_LENGTH = 72;
 
     public static final int ACCEPT_STATUS_OFFSET = 0;
+    public static final int ACCEPT_REASON_OFFSET = 2;
+    public static final int ACCEPT_LIMIT_OFFSET = 4;
     public static final int ACCEPT_LENGTH = 8;
 
     public static final int KIND_MAIN = 1;
@@ -91,6 +93,15 @@ public final class HandshakeFlyweight {
     public static final int ACCEPT_BAD_KIND = 7;
     /** The main channel's HELLO announced a channel count outside 1..{@link Protocol#MAX_CHANNELS}. */
     public static final int ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE = 8;
+
+    /** BUSY reason: a peer that gave none (zeros, as before reasons were sent). */
+    public static final int BUSY_UNSAID = 0;
+    /** BUSY reason: it receives {@code limit} migrations at once, its limit; one may end soon. */
+    public static final int BUSY_AT_LIMIT = 1;
+    /** BUSY reason: it has taken all {@code limit} migrations it was started for. */
+    public static final int BUSY_ALL_TAKEN = 2;
+    /** BUSY reason: it is closing or draining and takes no new migration. */
+    public static final int BUSY_CLOSING = 3;
 
     private HandshakeFlyweight() {
     }
@@ -127,10 +138,44 @@ public final class HandshakeFlyweight {
         }
     }
 
-    /** Writes an ACCEPT at 0 of {@code buffer}. */
-    public static void encodeAccept(final MutableDirectBuffer buffer, final int status) {
+    /**
+     * A door's answer, the ACCEPT's three fields in one value: {@code status} with no reason and no limit.
+     * Read back with {@link #answerStatus}, {@link #answerReason} and {@link #answerLimit}.
+     */
+    public static long answer(final int status) {
+        return status & 0xFFFFL;
+    }
+
+    /** The answer BUSY, saying why ({@code reason}, one of the BUSY_ constants) and the {@code limit} it met. */
+    public static long busy(final int reason, final long limit) {
+        return ACCEPT_BUSY | (reason & 0xFFFFL) << 16 | Math.min(limit, 0xFFFF_FFFFL) << 32;
+    }
+
+    public static int answerStatus(final long answer) {
+        return (int)(answer & 0xFFFF);
+    }
+
+    public static int answerReason(final long answer) {
+        return (int)(answer >>> 16 & 0xFFFF);
+    }
+
+    public static long answerLimit(final long answer) {
+        return answer >>> 32;
+    }
+
+    /** Writes an ACCEPT carrying {@code answer} ({@link #answer}, {@link #busy}) at 0 of {@code buffer}. */
+    public static void encodeAccept(final MutableDirectBuffer buffer, final long answer) {
         buffer.setMemory(0, ACCEPT_LENGTH, (byte)0);
-        buffer.putShort(ACCEPT_STATUS_OFFSET, (short)status, Protocol.BYTE_ORDER);
+        buffer.putShort(ACCEPT_STATUS_OFFSET, (short)answerStatus(answer), Protocol.BYTE_ORDER);
+        buffer.putShort(ACCEPT_REASON_OFFSET, (short)answerReason(answer), Protocol.BYTE_ORDER);
+        buffer.putInt(ACCEPT_LIMIT_OFFSET, (int)answerLimit(answer), Protocol.BYTE_ORDER);
+    }
+
+    /** The ACCEPT at 0 of {@code buffer} as an answer. */
+    public static long decodeAccept(final MutableDirectBuffer buffer) {
+        return answer(acceptStatus(buffer)) |
+            (buffer.getShort(ACCEPT_REASON_OFFSET, Protocol.BYTE_ORDER) & 0xFFFFL) << 16 |
+            (buffer.getInt(ACCEPT_LIMIT_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF_FFFFL) << 32;
     }
 
     public static int magic(final MutableDirectBuffer buffer) {
@@ -165,6 +210,27 @@ public final class HandshakeFlyweight {
         return buffer.getShort(ACCEPT_STATUS_OFFSET, Protocol.BYTE_ORDER) & 0xFFFF;
     }
 
+    /** A short description of an ACCEPT answer, for error messages; a BUSY says why and the limit it met. */
+    public static String acceptText(final long answer) {
+        return answerStatus(answer) == ACCEPT_BUSY ? busyText(answerReason(answer), answerLimit(answer)) :
+            acceptStatusText(answerStatus(answer));
+    }
+
+    private static String busyText(final int reason, final long limit) {
+        switch (reason) {
+            case BUSY_AT_LIMIT:
+                return "the destination is busy: it is receiving " + limit + " migration" + (1 == limit ? "" : "s") +
+                    " at once, its limit; try again when one has ended";
+            case BUSY_ALL_TAKEN:
+                return "the destination is busy: it has taken the " + (1 == limit ? "one migration" : limit +
+                    " migrations") + " it takes in all";
+            case BUSY_CLOSING:
+                return "the destination is busy: it is draining (closing) and takes no new migration";
+            default:
+                return "the destination is busy: it is already receiving as many migrations as it takes";
+        }
+    }
+
     /** A short description of an ACCEPT status, for error messages. */
     public static String acceptStatusText(final int status) {
         switch (status) {
@@ -181,7 +247,7 @@ public final class HandshakeFlyweight {
             case ACCEPT_CHANNEL_OUT_OF_RANGE:
                 return "channel index out of range";
             case ACCEPT_BUSY:
-                return "the destination is busy: it is already receiving as many migrations as it takes";
+                return busyText(BUSY_UNSAID, 0);
             case ACCEPT_BAD_KIND:
                 return "unknown connection kind";
             case ACCEPT_CHANNEL_COUNT_OUT_OF_RANGE:

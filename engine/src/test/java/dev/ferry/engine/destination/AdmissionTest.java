@@ -92,7 +92,8 @@ final class AdmissionTest {
         final byte[] session = Handshake.newSessionId();
         assertTrue(refusal(session, HandshakeFlyweight.KIND_DATA, 0, 2).contains("no migration session"));
         hello(session, HandshakeFlyweight.KIND_MAIN, 0, 2);
-        assertTrue(refusal(Handshake.newSessionId(), HandshakeFlyweight.KIND_MAIN, 0, 2).contains("already receiving"));
+        assertTrue(refusal(Handshake.newSessionId(), HandshakeFlyweight.KIND_MAIN, 0, 2)
+            .contains("busy: it has taken the one migration it takes in all"));
         assertTrue(refusal(session, HandshakeFlyweight.KIND_DATA, 0, 2).contains("no migration session"),
             "data channels wait until SETUP made the memory");
         admission.sessionReady();
