@@ -27,7 +27,9 @@ public enum ErrorCode {
     /** A TLS handshake failed: a certificate not trusted, expired or refused, or a peer without TLS. */
     TLS_FAILED(18, "peer"),
     /** The destination refused a new migration: at its limit of migrations at once, or draining; try again later. */
-    DESTINATION_BUSY(19, "peer");
+    DESTINATION_BUSY(19, "peer"),
+    /** A migration runtime refused an outgoing migration: at its limit at once, none ended in time, or closed. */
+    RUNTIME_BUSY(20, "resources");
 
     private static final ErrorCode[] BY_ID = new ErrorCode[32];
 

@@ -56,6 +56,11 @@ public final class IncomingMigrations implements AutoCloseable {
         return null == session ? null : new Incoming(session);
     }
 
+    /** Takes no new migration from now on (a source is answered busy, "draining"); those that run go on. */
+    public void drain() {
+        engine.drain();
+    }
+
     /** Stops taking migrations, cancels those that run, waits for them and releases everything. */
     @Override
     public void close() {

@@ -42,6 +42,11 @@ public final class MigrationSource extends Migration {
         return new MigrationSource(new SourceEngine(context.conclude()));
     }
 
+    /** Starts a migration whose {@code context} the caller has concluded (a runtime validates before it waits). */
+    static MigrationSource startConcluded(final Context context) {
+        return new MigrationSource(new SourceEngine(context));
+    }
+
     /** Changes the downtime limit from the next round on: {@link Context#downtimeLimitMs(long)}, live. */
     public void downtimeLimitMs(final long limitMs) {
         engine.downtimeLimitMs(limitMs);
@@ -126,7 +131,6 @@ public final class MigrationSource extends Migration {
         }
 
         public Context memory(final GuestMemory memory) {
-
             mutable();
             this.memory = memory;
             return this;
@@ -137,7 +141,6 @@ public final class MigrationSource extends Migration {
         }
 
         public Context guestControl(final GuestControl guestControl) {
-
             mutable();
             this.guestControl = guestControl;
             return this;
@@ -324,7 +327,6 @@ public final class MigrationSource extends Migration {
         }
 
         public Context connectTimeoutMs(final long connectTimeoutMs) {
-
             mutable();
             this.connectTimeoutMs = connectTimeoutMs;
             return this;

@@ -42,8 +42,8 @@ final class ArchitectureTest {
 
     /** The classes of the API package that start or prepare migrations, and so stand above the engines. */
     private static final Set<String> ENTRY_POINTS =
-        Set.of("Migration", "MigrationSource", "MigrationDestination", "IncomingMigrations", "EngineContext", "Contexts",
-            "ColdStart", "TlsFiles");
+        Set.of("Migration", "MigrationSource", "MigrationDestination", "IncomingMigrations", "MigrationRuntime",
+            "EngineContext", "Contexts", "ColdStart", "TlsFiles");
 
     private static final DescribedPredicate<JavaClass> ENTRY_POINT =
         DescribedPredicate.describe("an entry point of dev.ferry.engine", type ->

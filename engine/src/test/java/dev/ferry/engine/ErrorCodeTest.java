@@ -39,7 +39,8 @@ final class ErrorCodeTest {
     void aNumberThisBuildDoesNotKnowIsARemoteError() {
         assertEquals(ErrorCode.TLS_FAILED, ErrorCode.of(18));
         assertEquals(ErrorCode.DESTINATION_BUSY, ErrorCode.of(19));
-        assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(20));
+        assertEquals(ErrorCode.RUNTIME_BUSY, ErrorCode.of(20));
+        assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(21));
         assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(-1));
         assertEquals(ErrorCode.REMOTE_ERROR, ErrorCode.of(1 << 20));
     }

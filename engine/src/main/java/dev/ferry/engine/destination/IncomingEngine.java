@@ -167,6 +167,11 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         };
     }
 
+    /** Takes no new session from now on (BUSY, "draining"); those that run go on. */
+    public void drain() {
+        admission.drain();
+    }
+
     /** Stops taking migrations, cancels those that run, waits for them and releases everything. */
     @Override
     public void close() {

@@ -1,0 +1,289 @@
+package dev.ferry.engine;
+
+import java.net.SocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Many migrations in and out of one JVM: one listening endpoint for every incoming migration (up to
+ * {@link Context#maxIncoming} at once, each placed by its guest's name), at most {@link Context#maxOutgoing} outgoing
+ * at once (the next waits its turn up to {@link Context#outgoingWaitMs}, then is refused), and one host-wide
+ * {@link BandwidthBudget} every outgoing migration shares by its weight, on top of its own cap. Each migration is
+ * configured by its own Context as a single one is; the runtime adds only what is shared. Started once, closed once:
+ * {@link #close()} stops taking migrations, cancels those that run (a source's guest is resumed, unless the
+ * migration had reached APPLIED; a destination's partial memory is deleted) and waits for them.
+ * <pre>{@code
+ * try (MigrationRuntime runtime = MigrationRuntime.start(new MigrationRuntime.Context()
+ *         .incoming(new MigrationDestination.Context().listen(new InetSocketAddress(7000)).secret(secret)
+ *             .memoryFor(MemoryFactory.inDirectory(Path.of("/var/lib/guests"), false)))
+ *         .maxIncoming(8).maxOutgoing(4).hostBandwidthBytesPerSec(1_000_000_000L))) {
+ *     MigrationSource out = runtime.send(new MigrationSource.Context().destination(peer).name("vm-7")
+ *         .memory(guest).guestControl(vcpus).secret(secret));     // waits for one of the 4 places
+ *     Migration in = runtime.nextIncoming(1, TimeUnit.HOURS);     // a source has connected
+ * }
+ * }</pre>
+ * Thread-safe. A migration that has ended holds nothing of the runtime's: its place, its share of the budget and
+ * (for an incoming one) its guest's name are free again; its own threads, buffers and counters are gone once its
+ * handle is closed (an incoming one's as soon as it ends).
+ */
+public final class MigrationRuntime implements AutoCloseable {
+    /** How long close() waits for the migrations it cancelled to end, in all. */
+    private static final long CLOSE_WAIT_MS = 30_000;
+    /** A waiting send() looks at whether the runtime closed this often. */
+    private static final long WAIT_SLICE_MS = 50;
+
+    private final Context context;
+    private final IncomingMigrations incoming;
+    private final BandwidthBudget budget;
+    private final Semaphore outgoingPlaces;
+    private final Set<MigrationSource> outgoing = ConcurrentHashMap.newKeySet();
+    private final AtomicLong outgoingRefused = new AtomicLong();
+    private final AtomicLong outgoingStarted = new AtomicLong();
+    private volatile boolean closed;
+
+    private MigrationRuntime(final Context context) {
+        this.context = context;
+        this.budget = new BandwidthBudget(context.hostBandwidthBytesPerSec);
+        this.outgoingPlaces = new Semaphore(context.maxOutgoing, true);
+        this.incoming = null == context.incoming ? null : IncomingMigrations.start(context.incoming,
+            context.maxIncoming);
+    }
+
+    /** Validates {@code context} and starts the runtime: binds its endpoint, if it has one. */
+    public static MigrationRuntime start(final Context context) {
+        return new MigrationRuntime(context.conclude());
+    }
+
+    /**
+     * Starts an outgoing migration once one of the {@link Context#maxOutgoing} places is free, waiting for it up to
+     * {@link Context#outgoingWaitMs} (first come, first served). Unless {@code source} names a budget of its own, it
+     * shares the runtime's ({@link #bandwidthBudget()}) with its {@code bandwidthWeight}. Its place is free again
+     * the moment it ends.
+     *
+     * @throws FerryException {@link ErrorCode#RUNTIME_BUSY} naming the limit if no place freed in time, or if the
+     *     runtime is closed; {@link ErrorCode#CONFIGURATION} if {@code source} is invalid (no place is taken then).
+     */
+    public MigrationSource send(final MigrationSource.Context source) throws InterruptedException {
+        if (closed) {
+            outgoingRefused.incrementAndGet();
+            throw new FerryException(ErrorCode.RUNTIME_BUSY, "the migration runtime is closed (or draining)");
+        }
+        if (null == source.bandwidthBudget()) {
+            source.bandwidthBudget(budget);
+        }
+        source.conclude();
+        if (!takeOutgoingPlace()) {
+            outgoingRefused.incrementAndGet();
+            throw new FerryException(ErrorCode.RUNTIME_BUSY, closed ? "the migration runtime is closed (or draining)" :
+                "the migration runtime is running " + context.maxOutgoing + " outgoing migration" +
+                (1 == context.maxOutgoing ? "" : "s") + " at once, its limit (max outgoing), and none ended within " +
+                context.outgoingWaitMs + " ms");
+        }
+        final MigrationSource started;
+        try {
+            started = MigrationSource.startConcluded(source);
+        } catch (final RuntimeException ex) {
+            outgoingPlaces.release();
+            throw ex;
+        }
+        outgoing.add(started);
+        outgoingStarted.incrementAndGet();
+        started.result().whenComplete((result, failure) -> {
+            outgoing.remove(started);
+            outgoingPlaces.release();
+        });
+        if (closed) {
+            started.cancel("the migration runtime is closing"); // close() may have looked before it was added
+        }
+        return started;
+    }
+
+    private boolean takeOutgoingPlace() throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.outgoingWaitMs);
+        while (!closed) {
+            final long leftNs = deadline - System.nanoTime();
+            if (outgoingPlaces.tryAcquire(Math.max(0, Math.min(leftNs, TimeUnit.MILLISECONDS.toNanos(WAIT_SLICE_MS))),
+                TimeUnit.NANOSECONDS)) {
+                if (!closed) {
+                    return true;
+                }
+                outgoingPlaces.release();
+                return false;
+            }
+            if (leftNs <= 0) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The next incoming migration whose source has connected, or null if none did within {@code timeout}. */
+    public Migration nextIncoming(final long timeout, final TimeUnit unit) throws InterruptedException {
+        if (null == incoming) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "this migration runtime takes no incoming migration " +
+                "(its Context has no incoming(...))");
+        }
+        return incoming.next(timeout, unit);
+    }
+
+    /** The address the incoming endpoint is bound to (useful with port 0), or null if it has none. */
+    public SocketAddress localAddress() {
+        return null == incoming ? null : incoming.localAddress();
+    }
+
+    /** The host-wide budget every outgoing migration shares; change it live with its {@code bytesPerSec}. */
+    public BandwidthBudget bandwidthBudget() {
+        return budget;
+    }
+
+    /** Outgoing migrations running now. */
+    public int outgoingRunning() {
+        return outgoing.size();
+    }
+
+    /** Outgoing migrations started since the runtime started. */
+    public long outgoingStarted() {
+        return outgoingStarted.get();
+    }
+
+    /** Outgoing migrations refused for want of a place (or because the runtime was closed). */
+    public long outgoingRefused() {
+        return outgoingRefused.get();
+    }
+
+    /** Incoming connections refused at the endpoint's door (busy sources included); 0 without an endpoint. */
+    public long incomingRefused() {
+        return null == incoming ? 0 : incoming.rejectedConnections();
+    }
+
+    /**
+     * Takes no new migration from now on (an incoming source is answered busy, "draining"; {@link #send} is refused)
+     * while those that run go on; {@link #close()} then ends what is left.
+     */
+    public void drain() {
+        closed = true;
+        if (null != incoming) {
+            incoming.drain();
+        }
+    }
+
+    /**
+     * Stops taking migrations, cancels every one still running (outgoing and incoming), waits for them to end (up to
+     * 30 s) and releases the endpoint. Handles of outgoing migrations stay the caller's to close. Idempotent.
+     */
+    @Override
+    public void close() {
+        drain();
+        for (final MigrationSource source : outgoing) {
+            source.cancel("the migration runtime is closing");
+        }
+        if (null != incoming) {
+            incoming.close();
+        }
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
+        for (final MigrationSource source : outgoing) {
+            try {
+                source.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (final Exception ignore) {
+                // it ended one way or another, or did not in time: there is nothing more to do for it here.
+            }
+        }
+    }
+
+    /** What a runtime shares between its migrations; each migration's own settings stay in its own Context. */
+    public static final class Context {
+        private MigrationDestination.Context incoming;
+        private int maxIncoming = 8;
+        private int maxOutgoing = 8;
+        private long outgoingWaitMs;
+        private long hostBandwidthBytesPerSec;
+        private boolean concluded;
+
+        /**
+         * The one endpoint every incoming migration comes through, and how each is received (listen address, secret
+         * or TLS, {@code memoryFor} by guest name, timeouts); none (the default): the runtime only sends.
+         */
+        public Context incoming(final MigrationDestination.Context incoming) {
+            mutable();
+            this.incoming = incoming;
+            return this;
+        }
+
+        public MigrationDestination.Context incoming() {
+            return incoming;
+        }
+
+        /** Incoming migrations at once; a source past them is answered busy, naming this limit. Default 8. */
+        public Context maxIncoming(final int maxIncoming) {
+            mutable();
+            this.maxIncoming = maxIncoming;
+            return this;
+        }
+
+        public int maxIncoming() {
+            return maxIncoming;
+        }
+
+        /** Outgoing migrations at once; {@link #send} waits for a place (see {@link #outgoingWaitMs}). Default 8. */
+        public Context maxOutgoing(final int maxOutgoing) {
+            mutable();
+            this.maxOutgoing = maxOutgoing;
+            return this;
+        }
+
+        public int maxOutgoing() {
+            return maxOutgoing;
+        }
+
+        /** How long {@link #send} waits for an outgoing place before it is refused; default 0, not at all. */
+        public Context outgoingWaitMs(final long outgoingWaitMs) {
+            mutable();
+            this.outgoingWaitMs = outgoingWaitMs;
+            return this;
+        }
+
+        public long outgoingWaitMs() {
+            return outgoingWaitMs;
+        }
+
+        /** The host-wide budget for every outgoing migration, bytes per second (0, the default: unlimited). */
+        public Context hostBandwidthBytesPerSec(final long hostBandwidthBytesPerSec) {
+            mutable();
+            this.hostBandwidthBytesPerSec = hostBandwidthBytesPerSec;
+            return this;
+        }
+
+        public long hostBandwidthBytesPerSec() {
+            return hostBandwidthBytesPerSec;
+        }
+
+        private void mutable() {
+            if (concluded) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "this runtime Context is in use: make a new one");
+            }
+        }
+
+        /** Validates, once. */
+        public Context conclude() {
+            if (concluded) {
+                return this;
+            }
+            if (maxIncoming < 1 || maxOutgoing < 1) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "max incoming " + maxIncoming + " and max outgoing " +
+                    maxOutgoing + " must be >= 1");
+            }
+            if (outgoingWaitMs < 0 || hostBandwidthBytesPerSec < 0) {
+                throw new FerryException(ErrorCode.CONFIGURATION, "outgoing wait " + outgoingWaitMs + " ms and host " +
+                    "bandwidth " + hostBandwidthBytesPerSec + " B/s must be >= 0");
+            }
+            concluded = true;
+            return this;
+        }
+    }
+}
