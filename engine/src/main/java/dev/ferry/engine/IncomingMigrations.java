@@ -2,6 +2,7 @@ package dev.ferry.engine;
 
 import dev.ferry.engine.conductor.MigrationEngine;
 import dev.ferry.engine.destination.IncomingEngine;
+import dev.ferry.engine.stats.RuntimeCounters;
 
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +37,19 @@ public final class IncomingMigrations implements AutoCloseable {
     /** As {@link #start(MigrationDestination.Context, int)}, taking {@code totalIncoming} in all, then none. */
     public static IncomingMigrations start(final MigrationDestination.Context context, final int maxIncoming,
         final long totalIncoming) {
+        return start(context, maxIncoming, totalIncoming, null);
+    }
+
+    /** As above, the sessions publishing in a runtime's counters file ({@code shared}; null: each its own). */
+    static IncomingMigrations start(final MigrationDestination.Context context, final int maxIncoming,
+        final long totalIncoming, final RuntimeCounters shared) {
         return new IncomingMigrations(MigrationDestination.listening(context,
-            config -> new IncomingEngine(config, config.hooks(), maxIncoming, totalIncoming)));
+            config -> new IncomingEngine(config, config.hooks(), maxIncoming, totalIncoming, shared)));
+    }
+
+    /** Migrations running now. */
+    public int running() {
+        return engine.running();
     }
 
     /** The address actually bound (useful with port 0). */

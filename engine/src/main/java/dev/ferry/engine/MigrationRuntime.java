@@ -1,6 +1,12 @@
 package dev.ferry.engine;
 
+import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.stats.Counters;
+import dev.ferry.engine.stats.CountersFile;
+import dev.ferry.engine.stats.RuntimeCounters;
+
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -32,10 +38,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MigrationRuntime implements AutoCloseable {
     /** How long close() waits for the migrations it cancelled to end, in all. */
     private static final long CLOSE_WAIT_MS = 30_000;
+    /**
+     * The counters file is sized for this many channels a migration: one with more may still fit, else its counters
+     * are kept in memory, unpublished.
+     */
+    private static final int TYPICAL_CHANNELS = 8;
     /** A waiting send() looks at whether the runtime closed this often. */
     private static final long WAIT_SLICE_MS = 50;
 
     private final Context context;
+    private final RuntimeCounters counters;
+    private final Watchdog watchdog;
     private final IncomingMigrations incoming;
     private final BandwidthBudget budget;
     private final Semaphore outgoingPlaces;
@@ -48,8 +61,23 @@ public final class MigrationRuntime implements AutoCloseable {
         this.context = context;
         this.budget = new BandwidthBudget(context.hostBandwidthBytesPerSec);
         this.outgoingPlaces = new Semaphore(context.maxOutgoing, true);
-        this.incoming = null == context.incoming ? null : IncomingMigrations.start(context.incoming,
-            context.maxIncoming);
+        this.counters = new RuntimeCounters(context.countersDirectory, Math.min(CountersFile.MAX_COUNTERS,
+            RuntimeCounters.aggregates() + (context.maxIncoming + context.maxOutgoing) *
+            Counters.capacity(TYPICAL_CHANNELS)));
+        try {
+            this.incoming = null == context.incoming ? null : IncomingMigrations.start(context.incoming,
+                context.maxIncoming, Long.MAX_VALUE, counters);
+        } catch (final RuntimeException ex) {
+            counters.close();
+            throw ex;
+        }
+        this.watchdog = new Watchdog(Contexts.DAEMON_THREADS);
+        watchdog.every(Counters.LIVE_REFRESH_MS, this::refreshCounters);
+    }
+
+    private void refreshCounters() {
+        counters.refresh(null == incoming ? 0 : incoming.running(), outgoing.size(), incomingRefused(),
+            outgoingRefused.get());
     }
 
     /** Validates {@code context} and starts the runtime: binds its endpoint, if it has one. */
@@ -83,15 +111,18 @@ public final class MigrationRuntime implements AutoCloseable {
                 context.outgoingWaitMs + " ms");
         }
         final MigrationSource started;
+        final Counters published = counters.session("source", source.name(), source.channels());
         try {
-            started = MigrationSource.startConcluded(source);
+            started = MigrationSource.startConcluded(source, published);
         } catch (final RuntimeException ex) {
+            published.close();
             outgoingPlaces.release();
             throw ex;
         }
         outgoing.add(started);
         outgoingStarted.incrementAndGet();
         started.result().whenComplete((result, failure) -> {
+            counters.ended(published);
             outgoing.remove(started);
             outgoingPlaces.release();
         });
@@ -137,6 +168,31 @@ public final class MigrationRuntime implements AutoCloseable {
     /** The host-wide budget every outgoing migration shares; change it live with its {@code bytesPerSec}. */
     public BandwidthBudget bandwidthBudget() {
         return budget;
+    }
+
+    /**
+     * The runtime's one counters file ({@link Context#countersDirectory}; {@code ferry stat} reads it): its
+     * aggregates and every migration running on it, labelled by guest name and role. Null if it has none.
+     */
+    public Path countersFile() {
+        return counters.path();
+    }
+
+    /** Bytes received by incoming migrations since the runtime started (ended ones, and the running ones' so far). */
+    public long bytesIn() {
+        refreshCounters();
+        return counters.bytesIn();
+    }
+
+    /** Bytes sent by outgoing migrations since the runtime started (ended ones, and the running ones' so far). */
+    public long bytesOut() {
+        refreshCounters();
+        return counters.bytesOut();
+    }
+
+    /** Incoming migrations running now. */
+    public int incomingRunning() {
+        return null == incoming ? 0 : incoming.running();
     }
 
     /** Outgoing migrations running now. */
@@ -194,6 +250,10 @@ public final class MigrationRuntime implements AutoCloseable {
                 // it ended one way or another, or did not in time: there is nothing more to do for it here.
             }
         }
+        watchdog.close();
+        if (outgoing.isEmpty()) {
+            counters.close(); // else a migration that did not end in time may still write there: it stays mapped
+        }
     }
 
     /** What a runtime shares between its migrations; each migration's own settings stay in its own Context. */
@@ -203,6 +263,7 @@ public final class MigrationRuntime implements AutoCloseable {
         private int maxOutgoing = 8;
         private long outgoingWaitMs;
         private long hostBandwidthBytesPerSec;
+        private Path countersDirectory;
         private boolean concluded;
 
         /**
@@ -261,6 +322,21 @@ public final class MigrationRuntime implements AutoCloseable {
 
         public long hostBandwidthBytesPerSec() {
             return hostBandwidthBytesPerSec;
+        }
+
+        /**
+         * Where the runtime's one counters file goes (made 0600 in a private directory, as a migration's own), for
+         * {@code ferry stat}; default none (the counters are kept in memory). A migration started through the
+         * runtime publishes there, not in its own Context's directory.
+         */
+        public Context countersDirectory(final Path countersDirectory) {
+            mutable();
+            this.countersDirectory = countersDirectory;
+            return this;
+        }
+
+        public Path countersDirectory() {
+            return countersDirectory;
         }
 
         private void mutable() {

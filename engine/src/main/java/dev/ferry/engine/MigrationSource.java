@@ -4,6 +4,7 @@ import dev.ferry.engine.codec.PageCodec;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.source.SourceConfig;
 import dev.ferry.engine.source.SourceEngine;
+import dev.ferry.engine.stats.Counters;
 import dev.ferry.memory.GuestMemory;
 
 import java.net.SocketAddress;
@@ -42,9 +43,9 @@ public final class MigrationSource extends Migration {
         return new MigrationSource(new SourceEngine(context.conclude()));
     }
 
-    /** Starts a migration whose {@code context} the caller has concluded (a runtime validates before it waits). */
-    static MigrationSource startConcluded(final Context context) {
-        return new MigrationSource(new SourceEngine(context));
+    /** Starts a migration whose {@code context} the caller has concluded, publishing in a runtime's counters. */
+    static MigrationSource startConcluded(final Context context, final Counters counters) {
+        return new MigrationSource(new SourceEngine(context, counters));
     }
 
     /** Changes the downtime limit from the next round on: {@link Context#downtimeLimitMs(long)}, live. */

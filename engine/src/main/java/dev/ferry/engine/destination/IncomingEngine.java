@@ -10,6 +10,7 @@ import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.CounterDescriptor;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
+import dev.ferry.engine.stats.RuntimeCounters;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -37,6 +38,7 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
 
     private final DestinationConfig config;
     private final DestinationHooks hooks;
+    private final RuntimeCounters shared;
     private final Watchdog watchdog;
     private final Counters doorCounters;
     private final Admission admission;
@@ -52,6 +54,15 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
      */
     public IncomingEngine(final DestinationConfig config, final DestinationHooks hooks, final int maxIncoming,
         final long totalIncoming) throws IOException {
+        this(config, hooks, maxIncoming, totalIncoming, null);
+    }
+
+    /**
+     * As above, each session publishing its counters in {@code shared} (a runtime's one file; null: a file of its
+     * own in the Context's counters directory, as a single destination does).
+     */
+    public IncomingEngine(final DestinationConfig config, final DestinationHooks hooks, final int maxIncoming,
+        final long totalIncoming, final RuntimeCounters shared) throws IOException {
         if (maxIncoming < 1 || totalIncoming < 1) {
             throw new FerryException(ErrorCode.CONFIGURATION, "max incoming " + maxIncoming + " and total " +
                 totalIncoming + " must be >= 1");
@@ -60,6 +71,7 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         rules.limitTotal(totalIncoming);
         this.config = config;
         this.hooks = hooks;
+        this.shared = shared;
         this.watchdog = new Watchdog(config.threadFactory());
         this.doorCounters = new Counters(CountersFile.inMemory("destination", Counters.capacity(0)));
         try {
@@ -101,15 +113,14 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         if (closing) {
             return null;
         }
-        final int capacity = Counters.capacity(Protocol.MAX_CHANNELS);
-        final Counters counters = new Counters(null == config.countersDirectory() ?
-            CountersFile.inMemory("destination", capacity) :
-            CountersFile.create(config.countersDirectory(), "destination", capacity));
+        final SessionDoor door = admission.session(sessionId);
+        final Counters counters = null != shared ? shared.session("destination", null, door.channelCount()) :
+            ownCounters();
         final DestinationConductor conductor = new DestinationConductor(config, hooks, counters,
             new Watchdog(config.threadFactory()));
         final AtomicReference<String> claimed = new AtomicReference<>();
         conductor.memoryFor(oneSessionPerName(config.memoryFor(), claimed));
-        conductor.admission(admission.session(sessionId));
+        conductor.admission(door);
         final String key = HexFormat.of().formatHex(sessionId);
         final IncomingSession session = new IncomingSession(conductor, counters);
         running.put(key, conductor);
@@ -123,6 +134,9 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
                 namesInUse.remove(name); // whether SETUP went on to succeed or was refused
             }
             sessions.remove(session);
+            if (null != shared) {
+                shared.ended(counters); // its bytes join the runtime's totals before its counters are freed
+            }
             session.close();
         });
         final Thread thread = config.threadFactory().newThread(conductor);
@@ -130,6 +144,17 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         thread.start();
         begun.add(session);
         return conductor;
+    }
+
+    private Counters ownCounters() {
+        final int capacity = Counters.capacity(Protocol.MAX_CHANNELS);
+        return new Counters(null == config.countersDirectory() ? CountersFile.inMemory("destination", capacity) :
+            CountersFile.create(config.countersDirectory(), "destination", capacity));
+    }
+
+    /** Sessions running now. */
+    public int running() {
+        return running.size();
     }
 
     @Override

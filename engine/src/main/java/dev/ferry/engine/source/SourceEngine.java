@@ -22,9 +22,14 @@ public final class SourceEngine implements MigrationEngine {
     private volatile MigrationStats finalStats;
 
     public SourceEngine(final SourceConfig config) {
-        final int capacity = Counters.capacity(config.channels());
-        this.counters = new Counters(null == config.countersDirectory() ? CountersFile.inMemory("source", capacity) :
-            CountersFile.create(config.countersDirectory(), "source", capacity));
+        this(config, new Counters(null == config.countersDirectory() ?
+            CountersFile.inMemory("source", Counters.capacity(config.channels())) :
+            CountersFile.create(config.countersDirectory(), "source", Counters.capacity(config.channels()))));
+    }
+
+    /** A migration publishing in {@code counters} (a runtime's shared file, say), which it closes when closed. */
+    public SourceEngine(final SourceConfig config, final Counters counters) {
+        this.counters = counters;
         this.conductor = new SourceConductor(config, counters);
         conductor.result().thenAccept(result -> finalStats = result.stats());
 

@@ -44,11 +44,23 @@ public enum CounterDescriptor {
     /** Per data channel: bytes of those pages on the wire, after compression. */
     CHANNEL_PAYLOAD_BYTES(25, "channel-payload-bytes", Scope.PER_CHANNEL),
     /** Per data channel: CPU nanoseconds spent compressing (source) or decompressing (destination). */
-    CHANNEL_CODEC_NANOS(26, "channel-codec-nanos", Scope.PER_CHANNEL);
+    CHANNEL_CODEC_NANOS(26, "channel-codec-nanos", Scope.PER_CHANNEL),
+    /** A migration runtime: incoming migrations running now. */
+    RUNTIME_RUNNING_IN(27, "migrations-running-in", Scope.RUNTIME),
+    /** A migration runtime: outgoing migrations running now. */
+    RUNTIME_RUNNING_OUT(28, "migrations-running-out", Scope.RUNTIME),
+    /** A migration runtime: incoming connections refused at its door (busy sources included). */
+    RUNTIME_REFUSED_IN(29, "refused-in", Scope.RUNTIME),
+    /** A migration runtime: outgoing migrations refused for want of a place. */
+    RUNTIME_REFUSED_OUT(30, "refused-out", Scope.RUNTIME),
+    /** A migration runtime: bytes received by its incoming migrations, ended and running. */
+    RUNTIME_BYTES_IN(31, "bytes-in", Scope.RUNTIME),
+    /** A migration runtime: bytes sent by its outgoing migrations, ended and running. */
+    RUNTIME_BYTES_OUT(32, "bytes-out", Scope.RUNTIME);
 
     /** Who has the counter: every side (made with the counters), one per data channel, or one side only. */
     public enum Scope {
-        EVERY_SIDE, PER_CHANNEL, SOURCE, DESTINATION
+        EVERY_SIDE, PER_CHANNEL, SOURCE, DESTINATION, RUNTIME
     }
 
     private final int typeId;

@@ -4,7 +4,6 @@ import dev.ferry.engine.CompressionStats;
 import dev.ferry.engine.ConvergenceStats;
 import dev.ferry.engine.MigrationStats;
 import org.agrona.concurrent.status.AtomicCounter;
-import org.agrona.concurrent.status.CountersManager;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +30,7 @@ public final class Counters implements AutoCloseable {
     /** Per-channel counters: bytes, normal pages, zero pages, page bytes, payload bytes, codec time. */
     private static final int PER_CHANNEL = CounterDescriptor.count(CounterDescriptor.Scope.PER_CHANNEL);
 
-    private final CountersFile storage;
-    private final CountersManager manager;
+    private final CounterSpace space;
     private final LatencyHistograms latency = new LatencyHistograms();
     private volatile long startNs = System.nanoTime();
     private final AtomicCounter status;
@@ -68,13 +66,13 @@ public final class Counters implements AutoCloseable {
         private final AtomicCounter payloadBytes;
         private final AtomicCounter codecNanos;
 
-        ChannelCounters(final CountersManager manager, final int channel) {
-            this.bytes = counter(manager, CounterDescriptor.CHANNEL_BYTES, channel);
-            this.normalPages = counter(manager, CounterDescriptor.CHANNEL_NORMAL_PAGES, channel);
-            this.zeroPages = counter(manager, CounterDescriptor.CHANNEL_ZERO_PAGES, channel);
-            this.pageBytes = counter(manager, CounterDescriptor.CHANNEL_PAGE_BYTES, channel);
-            this.payloadBytes = counter(manager, CounterDescriptor.CHANNEL_PAYLOAD_BYTES, channel);
-            this.codecNanos = counter(manager, CounterDescriptor.CHANNEL_CODEC_NANOS, channel);
+        ChannelCounters(final Counters counters, final int channel) {
+            this.bytes = counters.counter(CounterDescriptor.CHANNEL_BYTES, channel);
+            this.normalPages = counters.counter(CounterDescriptor.CHANNEL_NORMAL_PAGES, channel);
+            this.zeroPages = counters.counter(CounterDescriptor.CHANNEL_ZERO_PAGES, channel);
+            this.pageBytes = counters.counter(CounterDescriptor.CHANNEL_PAGE_BYTES, channel);
+            this.payloadBytes = counters.counter(CounterDescriptor.CHANNEL_PAYLOAD_BYTES, channel);
+            this.codecNanos = counters.counter(CounterDescriptor.CHANNEL_CODEC_NANOS, channel);
         }
 
         /** Adds one packet's compression figures (only when the migration compresses); allocation-free. */
@@ -101,25 +99,29 @@ public final class Counters implements AutoCloseable {
      * these counters own from now on.
      */
     public Counters(final CountersFile storage) {
-        this.storage = storage;
-        this.manager = storage.manager();
-        this.status = counter(manager, CounterDescriptor.STATUS, -1);
-        this.totalTimeMs = counter(manager, CounterDescriptor.TOTAL_TIME_MS, -1);
-        this.setupTimeMs = counter(manager, CounterDescriptor.SETUP_TIME_MS, -1);
-        this.transferTimeMs = counter(manager, CounterDescriptor.TRANSFER_TIME_MS, -1);
-        this.downtimeMs = counter(manager, CounterDescriptor.DOWNTIME_MS, -1);
-        this.expectedDowntimeMs = counter(manager, CounterDescriptor.EXPECTED_DOWNTIME_MS, -1);
-        this.verifyTimeMs = counter(manager, CounterDescriptor.VERIFY_TIME_MS, -1);
-        this.transferredBytes = counter(manager, CounterDescriptor.TRANSFERRED_BYTES, -1);
-        this.remainingBytes = counter(manager, CounterDescriptor.REMAINING_BYTES, -1);
-        this.totalBytes = counter(manager, CounterDescriptor.TOTAL_BYTES, -1);
-        this.normalPages = counter(manager, CounterDescriptor.NORMAL_PAGES, -1);
-        this.zeroPages = counter(manager, CounterDescriptor.ZERO_PAGES, -1);
-        this.rounds = counter(manager, CounterDescriptor.ROUNDS, -1);
-        this.dirtyPagesRate = counter(manager, CounterDescriptor.DIRTY_PAGES_RATE, -1);
-        this.throttlePercent = counter(manager, CounterDescriptor.THROTTLE_PERCENT, -1);
-        this.channels = counter(manager, CounterDescriptor.CHANNELS, -1);
-        this.mainChannelBytes = counter(manager, CounterDescriptor.MAIN_CHANNEL_BYTES, -1);
+        this(CounterSpace.own(storage));
+    }
+
+    /** Counters allocated in {@code space}: a file of their own, or their part of a runtime's. */
+    Counters(final CounterSpace space) {
+        this.space = space;
+        this.status = counter(CounterDescriptor.STATUS, -1);
+        this.totalTimeMs = counter(CounterDescriptor.TOTAL_TIME_MS, -1);
+        this.setupTimeMs = counter(CounterDescriptor.SETUP_TIME_MS, -1);
+        this.transferTimeMs = counter(CounterDescriptor.TRANSFER_TIME_MS, -1);
+        this.downtimeMs = counter(CounterDescriptor.DOWNTIME_MS, -1);
+        this.expectedDowntimeMs = counter(CounterDescriptor.EXPECTED_DOWNTIME_MS, -1);
+        this.verifyTimeMs = counter(CounterDescriptor.VERIFY_TIME_MS, -1);
+        this.transferredBytes = counter(CounterDescriptor.TRANSFERRED_BYTES, -1);
+        this.remainingBytes = counter(CounterDescriptor.REMAINING_BYTES, -1);
+        this.totalBytes = counter(CounterDescriptor.TOTAL_BYTES, -1);
+        this.normalPages = counter(CounterDescriptor.NORMAL_PAGES, -1);
+        this.zeroPages = counter(CounterDescriptor.ZERO_PAGES, -1);
+        this.rounds = counter(CounterDescriptor.ROUNDS, -1);
+        this.dirtyPagesRate = counter(CounterDescriptor.DIRTY_PAGES_RATE, -1);
+        this.throttlePercent = counter(CounterDescriptor.THROTTLE_PERCENT, -1);
+        this.channels = counter(CounterDescriptor.CHANNELS, -1);
+        this.mainChannelBytes = counter(CounterDescriptor.MAIN_CHANNEL_BYTES, -1);
         downtimeMs.setRelease(-1);
         verifyTimeMs.setRelease(-1);
         transferTimeMs.setRelease(-1);
@@ -130,10 +132,8 @@ public final class Counters implements AutoCloseable {
         return FIXED_COUNTERS + PER_CHANNEL * maxChannels + EXTRA_COUNTERS;
     }
 
-    private static AtomicCounter counter(final CountersManager manager, final CounterDescriptor descriptor,
-        final int channel) {
-        final String label = channel < 0 ? descriptor.label() : descriptor.label(channel);
-        return new AtomicCounter(manager.valuesBuffer(), manager.allocate(label, descriptor.typeId()), manager);
+    private AtomicCounter counter(final CounterDescriptor descriptor, final int channel) {
+        return space.allocate(channel < 0 ? descriptor.label() : descriptor.label(channel), descriptor.typeId());
     }
 
     /** The destination's count of connections refused at the handshake, made on first use. */
@@ -146,14 +146,14 @@ public final class Counters implements AutoCloseable {
 
     /** An extra counter of {@code descriptor} (say, the source's limits). */
     public AtomicCounter allocate(final CounterDescriptor descriptor) {
-        return counter(manager, descriptor, -1);
+        return counter(descriptor, -1);
     }
 
     /** Creates the per-channel counters; called once by the conductor before any channel thread runs. */
     public void channels(final int count) {
         final ChannelCounters[] created = new ChannelCounters[count];
         for (int c = 0; c < count; c++) {
-            created[c] = new ChannelCounters(manager, c);
+            created[c] = new ChannelCounters(this, c);
         }
         channels.setRelease(count);
         perChannel = created;
@@ -166,6 +166,7 @@ public final class Counters implements AutoCloseable {
     /** The guest's name, for the JSON and the report (unknown on a destination until SETUP). */
     public void guest(final String name) {
         this.guest = name;
+        space.guest(name);
     }
 
     /** The migration's codec, for the JSON ({@code none} until SETUP says otherwise). */
@@ -183,6 +184,11 @@ public final class Counters implements AutoCloseable {
             nanos += channel.codecNanos.get();
         }
         return new CompressionStats(compression, pages, payload, TimeUnit.NANOSECONDS.toMillis(nanos));
+    }
+
+    /** Bytes moved, as last published (every {@link #LIVE_REFRESH_MS} while it runs, and at its end). */
+    public long transferred() {
+        return transferredBytes.get();
     }
 
     public LatencyHistograms latency() {
@@ -340,10 +346,10 @@ public final class Counters implements AutoCloseable {
             null == rejectedConnections ? -1 : rejectedConnections.get(), compressionStats(), guest);
     }
 
-    /** Removes the counters file (the process's migration is over). */
+    /** Removes the counters file, or frees these counters' part of a runtime's (the migration is over). */
     @Override
     public void close() {
-        storage.close();
+        space.close();
     }
 
     /**

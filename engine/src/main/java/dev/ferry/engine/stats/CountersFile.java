@@ -62,8 +62,11 @@ public final class CountersFile implements AutoCloseable {
     public static final int HEADER_LENGTH = 64;
     /** File names end so; {@code ferry stat} reads every such file in its directory. */
     public static final String SUFFIX = ".counters";
-    /** More counters than any side makes: a file may hold no more (so a reader can refuse a longer one). */
-    public static final int MAX_COUNTERS = 1024;
+    /**
+     * More counters than any side makes, and room for a runtime's many migrations: a file may hold no more (so a
+     * reader can refuse a longer one).
+     */
+    public static final int MAX_COUNTERS = 8192;
     /** How many taken names {@link #create} skips before it gives up. */
     private static final int MAX_NAME_ATTEMPTS = 1000;
     /** Only a new file: never an existing one, never through a link (O_CREAT|O_EXCL does not follow one). */

@@ -178,7 +178,10 @@ final class CountersFileReader {
             }
             final String label = text(bytes, record + LABEL_OFFSET + BitUtil.SIZE_OF_INT, labelLength, false);
             final long value = bytes.getLong(HEADER_LENGTH + metadataLength + id * COUNTER_LENGTH);
-            found.add(new CountersFile.Sample(pid, role, alive, label, value, file));
+            // A runtime's file holds the counters of many migrations: each names its side in its key.
+            final int key = record + CountersReader.KEY_OFFSET;
+            final String side = bytes.getByte(key) == 0 ? role : text(bytes, key, RuntimeCounters.KEY_ROLE_LENGTH, true);
+            found.add(new CountersFile.Sample(pid, side, alive, label, value, file));
         }
         samples.addAll(found);
         return null;
