@@ -25,13 +25,13 @@ import java.util.Map;
  * java -jar bench/target/benchmarks.jar e2e [--size 2g] [--runs 5] [--channels 1,2,4]
  *     [--content random,zeros,half] [--destination fresh,prefault] [--out bench-results] [--no-qemu] [--growth]
  *     [--convergence [--baseline-jar OLD_FERRY_JAR] [--scenarios LABEL,...]]
- *     [--compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]] [--tls]
+ *     [--compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]] [--tls] [--many]
  * </pre>
  * Prints a table of medians (and the spread) with the ratios, writes {@code results.json}, {@code throughput.png}
  * and {@code channels.png} into the output directory. {@code --growth} instead times 256 MiB to 8 GiB guests and
  * fits total = a + b x size; {@code --convergence} runs the dirtying-guest scenarios ({@link ConvergenceRuns});
  * {@code --compression} each codec under a 200 MB/s cap ({@link CompressionRuns}); {@code --tls} plain against
- * mutual TLS ({@link TlsRuns}).
+ * mutual TLS ({@link TlsRuns}); {@code --many} many migrations at once between two runtimes ({@link ManyRuns}).
  */
 public final class MigrationBenchmark {
     /** The share of random pieces in compressible content: 3.0:1 with zstd at level 1. */
@@ -50,6 +50,7 @@ public final class MigrationBenchmark {
         "       ... e2e --convergence [--scenarios S,..] [--baseline-jar JAR]",
         "       ... e2e --compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]",
         "       ... e2e --tls",
+        "       ... e2e --many [--runs 5]   8 x 256 MiB at once against 1 x 2 GiB between two warm runtimes",
         "Run from the repository after mvn -q -DskipTests package (or give --ferry-jar); see docs/benchmarks.md.");
 
     public static void main(final String[] args) throws Exception {
@@ -74,6 +75,8 @@ public final class MigrationBenchmark {
                 new CompressionRuns(options, work).run();
             } else if (options.tls) {
                 new TlsRuns(options, work).run();
+            } else if (options.many) {
+                new ManyRuns(options, work).run();
             } else if (options.growth) {
                 new Growth(options, work).run();
             } else {
@@ -134,6 +137,7 @@ public final class MigrationBenchmark {
         Path out = Path.of("bench-results");
         Path ferryJar = Path.of("engine/target/ferry.jar");
         boolean growth;
+        boolean many;
         boolean convergence;
         boolean compression;
         boolean tls;
@@ -179,7 +183,7 @@ public final class MigrationBenchmark {
                         options.ferryJar = Path.of(value(args, ++i));
                         break;
                     case "--growth", "--convergence", "--compression", "--tls", "--no-qemu", "--also-java-jar",
-                        "--also-verify-none":
+                        "--also-verify-none", "--many":
                         options.flag(args[i]);
                         break;
                     case "--scenarios":
@@ -198,6 +202,7 @@ public final class MigrationBenchmark {
         private void flag(final String name) {
             switch (name) {
                 case "--growth" -> growth = true;
+                case "--many" -> many = true;
                 case "--convergence" -> convergence = true;
                 case "--compression" -> compression = true;
                 case "--tls" -> tls = true;
