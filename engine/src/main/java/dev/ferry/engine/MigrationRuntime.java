@@ -250,10 +250,9 @@ public final class MigrationRuntime implements AutoCloseable {
                 // it ended one way or another, or did not in time: there is nothing more to do for it here.
             }
         }
+        refreshCounters();
         watchdog.close();
-        if (outgoing.isEmpty()) {
-            counters.close(); // else a migration that did not end in time may still write there: it stays mapped
-        }
+        counters.close(); // unmapped only if every migration publishing there has ended
     }
 
     /** What a runtime shares between its migrations; each migration's own settings stay in its own Context. */

@@ -4,6 +4,7 @@ import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.internal.Fill;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,9 +13,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,6 +115,97 @@ final class AllocationTest {
                 " pages (" + pages / Protocol.MAX_PAGES_PER_PACKET + " packets):" + perThread);
         }
         return true;
+    }
+
+    /**
+     * Three migrations at once between two runtimes, over one port, publishing in the runtimes' shared counters files:
+     * their engine threads together allocate nothing per packet either, measured over the middle half of the bytes.
+     */
+    @Test
+    @Timeout(120)
+    void concurrentSessionsOfARuntimeAllocateNothingPerPacket() throws Exception {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            if (measureConcurrent(attempt == ATTEMPTS)) {
+                return;
+            }
+        }
+    }
+
+    private boolean measureConcurrent(final boolean last) throws Exception {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        threads.setThreadAllocatedMemoryEnabled(true);
+        final long guestBytes = GUEST_BYTES / 2;
+        final List<GuestMemory> guests = new ArrayList<>();
+        final List<MigrationSource> sources = new ArrayList<>();
+        try (MigrationRuntime receiver = MigrationRuntime.start(new MigrationRuntime.Context()
+                 .countersDirectory(dir.resolve("counters-in")).incoming(new MigrationDestination.Context()
+                     .secret(Guests.SECRET).verify(VerifyMode.NONE).memoryFor(name -> MemoryFactory.anonymous())));
+             MigrationRuntime sender = MigrationRuntime.start(new MigrationRuntime.Context()
+                 .countersDirectory(dir.resolve("counters-out")))) {
+            for (int i = 0; i < 3; i++) { // filled first: filling takes longer than a migration's start
+                guests.add(Guests.filled(Guests.anonymous(List.of(new BlockSpec(0, "pc.ram", guestBytes))), 5 + i));
+            }
+            for (int i = 0; i < 3; i++) {
+                sources.add(sender.send(new MigrationSource.Context().destination(receiver.localAddress())
+                    .memory(guests.get(i)).secret(Guests.SECRET).name("guest-" + i).channels(2)
+                    .verify(VerifyMode.NONE).maxRounds(1).maxBandwidthBytesPerSec(120L << 20)));
+            }
+            // The window is while all three are mid-transfer: from each past a quarter to the first past three quarters.
+            awaitPages(sources, guestBytes / 4 / Guests.PAGE, true);
+            final Map<Long, Long> before = allocatedByEngineThreads(threads);
+            final long pagesBefore = pages(sources);
+            awaitPages(sources, guestBytes * 3 / 4 / Guests.PAGE, false);
+            final Map<Long, Long> after = allocatedByEngineThreads(threads);
+            final long pages = pages(sources) - pagesBefore;
+            long allocated = 0;
+            final StringBuilder perThread = new StringBuilder();
+            for (final Map.Entry<Long, Long> entry : after.entrySet()) {
+                final long delta = entry.getValue() - before.getOrDefault(entry.getKey(), entry.getValue());
+                allocated += delta;
+                perThread.append(' ').append(NAMES.get(entry.getKey())).append('=').append(delta);
+            }
+            for (int i = 0; i < 3; i++) {
+                final MigrationResult result = sources.get(i).result().get();
+                assertEquals(MigrationStatus.COMPLETED, result.status(), result.error());
+                receiver.nextIncoming(30, TimeUnit.SECONDS).result().get().memory().close();
+            }
+            assertTrue(before.size() >= 3 * 6, "engine threads of three sessions sampled: " + before.size() + " " +
+                before.keySet().stream().map(NAMES::get).toList() + " pages before " + pagesBefore);
+            if (pages <= 50_000 && !last) {
+                System.out.println("AllocationTest: only " + pages + " pages in the window (a descheduled poll), again");
+                return false;
+            }
+            assertTrue(pages > 50_000, "too few pages in the window, " + ATTEMPTS + " times: " + pages);
+            System.out.println("AllocationTest, 3 sessions: " + allocated + " bytes allocated by engine threads over " +
+                pages + " pages:" + perThread);
+            assertTrue(allocated < 3 * SLACK_BYTES, allocated + " bytes allocated by the engine threads of three " +
+                "sessions over " + pages + " pages:" + perThread);
+        } finally {
+            sources.forEach(MigrationSource::close);
+            guests.forEach(GuestMemory::close);
+        }
+        return true;
+    }
+
+    private static long pages(final List<MigrationSource> sources) {
+        long pages = 0;
+        for (final MigrationSource source : sources) {
+            pages += source.stats().normalPages() + source.stats().zeroPages();
+        }
+        return pages;
+    }
+
+    /** Until every source ({@code each}), or any, has moved {@code pages}. */
+    private static void awaitPages(final List<MigrationSource> sources, final long pages, final boolean each)
+        throws InterruptedException {
+        while (each ? sources.stream().anyMatch(source -> pages(List.of(source)) < pages) :
+            sources.stream().allMatch(source -> pages(List.of(source)) < pages)) {
+            if (sources.stream().allMatch(source -> source.result().isDone())) {
+                throw new AssertionError("the migrations ended early: " + sources.get(0).result().join().error());
+            }
+            Thread.sleep(1);
+        }
     }
 
     private static void awaitTransferred(final MigrationSource migration, final long bytes) throws InterruptedException {

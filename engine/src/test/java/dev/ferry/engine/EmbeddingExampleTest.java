@@ -55,6 +55,18 @@ final class EmbeddingExampleTest {
         assertEquals("", compile(source), source);
     }
 
+    /** The README's second block, a runtime for many migrations, compiles against the exported API alone too. */
+    @Test
+    void theReadmeRuntimeExampleCompilesAgainstTheExportedApiAlone() throws IOException {
+        final String body = readmeBlock(2).replaceAll("(?m)^", "        ");
+        final String source = "package example;\n\nimport dev.ferry.engine.*;\nimport dev.ferry.memory.*;\n" +
+            "import java.net.InetSocketAddress;\nimport java.nio.file.Path;\nimport java.util.concurrent.TimeUnit;\n\n" +
+            "final class Embedding {\n" +
+            "    static void many(final GuestMemory ram, final GuestControl vcpus) throws Exception {\n" + body +
+            "    }\n}\n";
+        assertEquals("", compile(source), source);
+    }
+
     @Test
     void anEmbedderCannotReachTheInternals() throws IOException {
         for (final String internal : List.of("dev.ferry.engine.source.SourceEngine", "dev.ferry.engine.stats.Counters",
@@ -152,9 +164,16 @@ final class EmbeddingExampleTest {
     }
 
     private static String readmeBlock() throws IOException {
+        return readmeBlock(1);
+    }
+
+    /** The {@code n}-th Java block of the README's embedding section. */
+    private static String readmeBlock(final int n) throws IOException {
         final String readme = Files.readString(Path.of("../README.md"));
-        final int section = readme.indexOf("## Embedding");
-        final int start = readme.indexOf("```java\n", section) + "```java\n".length();
+        int start = readme.indexOf("## Embedding");
+        for (int i = 0; i < n; i++) {
+            start = readme.indexOf("```java\n", start) + "```java\n".length();
+        }
         return readme.substring(start, readme.indexOf("```", start));
     }
 }

@@ -212,6 +212,26 @@ final class MigrationRuntimeTest {
         }
     }
 
+    /** A handle closed after its runtime (whose counters file is gone by then) reads and frees nothing there. */
+    @Test
+    void aMigrationsHandleOutlivesItsRuntimesCountersFile() throws Exception {
+        final Path out = dir.resolve("counters-out");
+        try (GuestMemory guest = guests(1).get(0); MigrationRuntime receiver = receiver(1)) {
+            final MigrationSource source;
+            try (MigrationRuntime sender = MigrationRuntime.start(new MigrationRuntime.Context()
+                .countersDirectory(out))) {
+                source = sender.send(source(receiver, guest, "vm-0", 0));
+                assertEquals(MigrationStatus.COMPLETED, source.result().get().status());
+                receiver.nextIncoming(30, TimeUnit.SECONDS).result().get().memory().close();
+            }
+            try (var files = Files.list(out)) {
+                assertEquals(0, files.count(), "the runtime's file is gone");
+            }
+            assertEquals(guest.totalBytes(), source.stats().totalBytes(), "the final statistics stay");
+            source.close(); // frees nothing in the unmapped file: no crash
+        }
+    }
+
     @Test
     void aRuntimeWithoutAnEndpointOnlySendsAndItsContextIsCheckedOnce() {
         try (MigrationRuntime sender = MigrationRuntime.start(new MigrationRuntime.Context())) {

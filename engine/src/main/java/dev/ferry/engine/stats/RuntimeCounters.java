@@ -31,6 +31,10 @@ public final class RuntimeCounters implements AutoCloseable {
     private final AtomicCounter bytesOut;
     private long endedBytesIn;
     private long endedBytesOut;
+    private long lastBytesIn;
+    private long lastBytesOut;
+    /** Once set, nothing here touches the file again (it may be unmapped): a late close or end is a no-op. */
+    private boolean closed;
 
     /** A file in {@code directory} (null: in memory only) with room for {@code counters} counters. */
     public RuntimeCounters(final Path directory, final int counters) {
@@ -61,7 +65,7 @@ public final class RuntimeCounters implements AutoCloseable {
     public Counters session(final String role, final String guest, final int maxChannels) {
         final int needed = Counters.capacity(maxChannels);
         synchronized (this) {
-            if (manager.available() < needed) {
+            if (closed || manager.available() < needed) {
                 return new Counters(CountersFile.inMemory(role, needed));
             }
             final Counters counters = new Counters(CounterSpace.within(this, role, guest));
@@ -73,7 +77,7 @@ public final class RuntimeCounters implements AutoCloseable {
     /** Counters of a migration that ended: its bytes join the totals, it leaves the live set. */
     public synchronized void ended(final Counters counters) {
         final Boolean incoming = live.remove(counters);
-        if (null != incoming) {
+        if (null != incoming && !closed) {
             if (incoming) {
                 endedBytesIn += counters.transferred();
             } else {
@@ -85,6 +89,9 @@ public final class RuntimeCounters implements AutoCloseable {
     /** Publishes the aggregates: running, refused, bytes in and out (ended and live). */
     public synchronized void refresh(final int in, final int out, final long refusedIncoming,
         final long refusedOutgoing) {
+        if (closed) {
+            return;
+        }
         runningIn.setRelease(in);
         runningOut.setRelease(out);
         refusedIn.setRelease(refusedIncoming);
@@ -98,16 +105,20 @@ public final class RuntimeCounters implements AutoCloseable {
                 liveOut += running.getKey().transferred();
             }
         }
-        bytesIn.setRelease(endedBytesIn + liveIn);
-        bytesOut.setRelease(endedBytesOut + liveOut);
+        lastBytesIn = endedBytesIn + liveIn;
+        lastBytesOut = endedBytesOut + liveOut;
+        bytesIn.setRelease(lastBytesIn);
+        bytesOut.setRelease(lastBytesOut);
     }
 
-    public long bytesIn() {
-        return bytesIn.get();
+    /** Bytes in as last published (and kept once closed). */
+    public synchronized long bytesIn() {
+        return lastBytesIn;
     }
 
-    public long bytesOut() {
-        return bytesOut.get();
+    /** Bytes out as last published (and kept once closed). */
+    public synchronized long bytesOut() {
+        return lastBytesOut;
     }
 
     /** How many counters a runtime's own aggregates take. */
@@ -127,18 +138,33 @@ public final class RuntimeCounters implements AutoCloseable {
     }
 
     synchronized void relabel(final AtomicCounter counter, final String label) {
-        manager.setCounterLabel(counter.id(), label);
+        if (!closed) {
+            manager.setCounterLabel(counter.id(), label);
+        }
     }
 
     synchronized void free(final List<AtomicCounter> counters) {
+        if (closed) {
+            return; // the runtime closed first: the file is gone with every counter in it
+        }
         for (final AtomicCounter counter : counters) {
             counter.close(); // frees its slot in the manager
         }
     }
 
-    /** Removes the file; the runtime's migrations have ended by now. */
+    /**
+     * Removes the file once no migration that publishes in it still runs; if one does (it did not end in time), the
+     * file stays mapped, so that its threads never write to unmapped memory. Either way nothing here touches it
+     * again, and a migration's counters closed after this are not freed one by one. Idempotent.
+     */
     @Override
-    public void close() {
-        file.close();
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (live.isEmpty()) {
+            file.close();
+        }
     }
 }
