@@ -73,9 +73,14 @@ final class ManyRuns {
                 final Batch warm = batch(sender, receiver, 0, List.of(big), "warm");
                 final double raw = participants.raw(big, single, "prefault", CHANNELS, false);
                 if (!counted) {
+                    // The runtimes' first migrations (cold code), against the same later (warm) in the table.
+                    add(series, "first migration (cold) setup ms", one.setupMs[0]);
+                    add(series, "first migration (cold) transfer s", one.transferMs[0] / 1e3);
                     System.out.println("warm-up done");
                     continue;
                 }
+                add(series, "later migration (warm) setup ms", one.setupMs[0]);
+                add(series, "later migration (warm) transfer s", one.transferMs[0] / 1e3);
                 add(series, "single 2 GiB total s", one.wallMs / 1e3);
                 add(series, "8 x 256 MiB total s", eight.wallMs / 1e3);
                 add(series, "aggregate ratio (8 vs 1)", (double)one.wallMs / eight.wallMs);

@@ -59,6 +59,9 @@ final class SourceConductor implements Runnable {
     private final Watchdog watchdog;
     private final Dialer dialer;
     private final IdleStrategy idle;
+    /** When this conductor was made, and the set-up's phases as they end ({@link FlightEvents#setUp}). */
+    private final long createdNs = System.nanoTime();
+    private final long[] setUpMarks = new long[7];
     private final SourceInbox inbox;
     private final List<ChannelSender> senders = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -126,7 +129,9 @@ final class SourceConductor implements Runnable {
                 convergence.notConverged(config.timeoutMs())), true));
             watchdog.every(Convergence.SAMPLE_PERIOD_MS, convergence::sample);
             watchdog.every(Counters.LIVE_REFRESH_MS, () -> counters.refreshLive(mainBytes()));
+            setUpMarks[0] = System.nanoTime();
             connectAndSetUp();
+            FlightEvents.setUp(setUpMarks[0] - createdNs, setUpMarks);
             migrate();
             awaitApplied();
             scheduler.closeChannels();
@@ -146,8 +151,10 @@ final class SourceConductor implements Runnable {
     private void connectAndSetUp() throws IOException {
         final byte[] sessionId = Handshake.newSessionId();
         final Connection connection = dialer.connect("main channel");
+        setUpMarks[1] = System.nanoTime();
         try {
             dialer.handshake(connection, sessionId, HandshakeFlyweight.KIND_MAIN, 0);
+            setUpMarks[2] = System.nanoTime();
         } catch (final IOException | RuntimeException ex) {
             connection.close();
             failedHandshakeBytes = connection.bytesWritten();
@@ -160,8 +167,11 @@ final class SourceConductor implements Runnable {
         channel.send(MessageFlyweight.SETUP, (buffer, offset) -> new SetupFlyweight().wrap(buffer, offset, 0)
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
                 config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles(), config.name()));
+        setUpMarks[3] = System.nanoTime();
         inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
+        setUpMarks[4] = System.nanoTime();
         final List<Connection> data = dialer.dataChannels(sessionId);
+        setUpMarks[5] = System.nanoTime();
         for (int i = 0; i < data.size(); i++) {
             senders.add(new ChannelSender(i, data.get(i), memory, config.queueCapacity(), barrier, counters,
                 convergence.limiter(), config.compression(), config.effectiveCompressionLevel(), (index, cause) -> {
@@ -175,6 +185,7 @@ final class SourceConductor implements Runnable {
             runners.add(runner);
             AgentRunner.startOnThread(runner, config.threadFactory());
         }
+        setUpMarks[6] = System.nanoTime();
         counters.setupDone();
     }
 

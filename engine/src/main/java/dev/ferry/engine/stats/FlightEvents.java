@@ -210,6 +210,51 @@ public final class FlightEvents {
         }
     }
 
+    /**
+     * The source's set-up, phase by phase, from its conductor's start to its senders running, microseconds each:
+     * where a migration's set-up time goes. {@code marks} are {@code System.nanoTime()} at the conductor's start, the
+     * main channel connected, its handshake done, SETUP sent, SETUP-ACK in, the data channels authenticated, and
+     * the senders started; {@code queuedNs} is how long the conductor's thread took to start.
+     */
+    public static void setUp(final long queuedNs, final long[] marks) {
+        if (!on()) {
+            return;
+        }
+        final SetUp event = new SetUp();
+        if (event.shouldCommit()) {
+            event.threadStartMicros = queuedNs / 1000;
+            event.connectMicros = (marks[1] - marks[0]) / 1000;
+            event.handshakeMicros = (marks[2] - marks[1]) / 1000;
+            event.setupSendMicros = (marks[3] - marks[2]) / 1000;
+            event.setupAckMicros = (marks[4] - marks[3]) / 1000;
+            event.dataChannelsMicros = (marks[5] - marks[4]) / 1000;
+            event.sendersMicros = (marks[6] - marks[5]) / 1000;
+            event.commit();
+        }
+    }
+
+    /** The source's set-up by phase (microseconds); see {@link #setUp}. */
+    @Name("dev.ferry.SetUp")
+    @Label("Ferry Set-up")
+    @Category({"Ferry", "Migration"})
+    @StackTrace(false)
+    public static final class SetUp extends Event {
+        @Label("Conductor Thread Start (us)")
+        public long threadStartMicros;
+        @Label("Main Channel Connect (us)")
+        public long connectMicros;
+        @Label("Main Channel Handshake (us)")
+        public long handshakeMicros;
+        @Label("SETUP Sent (us)")
+        public long setupSendMicros;
+        @Label("SETUP-ACK Wait (us)")
+        public long setupAckMicros;
+        @Label("Data Channels (us)")
+        public long dataChannelsMicros;
+        @Label("Senders Started (us)")
+        public long sendersMicros;
+    }
+
     /** Commits a channel failure of {@code side}, if a recording wants it. */
     public static void channelFailure(final String side, final int channel, final Object cause) {
         if (!on()) {
