@@ -137,6 +137,36 @@ final class LockoutTest {
     }
 
     /**
+     * The door's protection holds with several migrations in flight: while attackers on the sources' own address
+     * hold every handshake slot with whole HELLOs, three sources into one endpoint each get in and complete.
+     */
+    @Test
+    @Timeout(120)
+    void attackersOnTheSourcesAddressStopNoneOfSeveralMigrationsIntoOneEndpoint() throws Exception {
+        final List<GuestMemory> guests = new ArrayList<>();
+        final List<MigrationSource> sources = new ArrayList<>();
+        try (IncomingMigrations incoming = IncomingMigrations.start(new MigrationDestination.Context()
+            .secret(Guests.SECRET).warnings(warning -> { }).memoryFor(name -> MemoryFactory.anonymous()), 3);
+             Attackers attackers = new Attackers(Attackers.Kind.WHOLE_HELLO, incoming.localAddress(), "127.0.0.1")
+                 .awaitOpened(Attackers.HELD, 10_000)) {
+            for (int i = 0; i < 3; i++) {
+                guests.add(Guests.filled(Guests.anonymous(SMALL), 20 + i));
+                sources.add(MigrationSource.start(new MigrationSource.Context().destination(incoming.localAddress())
+                    .memory(guests.get(i)).secret(Guests.SECRET).name("vm-" + i).channels(4)));
+            }
+            for (int i = 0; i < 3; i++) {
+                final MigrationResult result = sources.get(i).result().get(60, TimeUnit.SECONDS);
+                assertEquals(MigrationStatus.COMPLETED, result.status(), "vm-" + i + ": " + result.error());
+                incoming.next(30, TimeUnit.SECONDS).result().get(30, TimeUnit.SECONDS).memory().close();
+            }
+            assertTrue(attackers.cut() > 0, "the attack was under way (connections displaced)");
+        } finally {
+            sources.forEach(MigrationSource::close);
+            guests.forEach(GuestMemory::close);
+        }
+    }
+
+    /**
      * Connections that send nothing cost nothing, however many: 600 from the source's own address, each reopened when
      * cut, more than the destination parks (512). A parked connection that has sent nothing makes room first, and is
      * dropped once it has been silent for a turn, so the source's connections (which speak at once) are not refused.

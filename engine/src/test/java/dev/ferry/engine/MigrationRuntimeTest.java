@@ -92,6 +92,7 @@ final class MigrationRuntimeTest {
             sources.forEach(MigrationSource::close);
             guests.forEach(GuestMemory::close);
         }
+        Guests.assertNoFerryThreads(); // closed runtimes and finished migrations leave no thread behind
     }
 
     @Test
