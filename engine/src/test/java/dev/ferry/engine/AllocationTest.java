@@ -149,7 +149,7 @@ final class AllocationTest {
             for (int i = 0; i < 3; i++) {
                 sources.add(sender.send(new MigrationSource.Context().destination(receiver.localAddress())
                     .memory(guests.get(i)).secret(Guests.SECRET).name("guest-" + i).channels(2)
-                    .verify(VerifyMode.NONE).maxRounds(1).maxBandwidthBytesPerSec(120L << 20)));
+                    .verify(VerifyMode.NONE).maxBandwidthBytesPerSec(120L << 20))); // round 0 live, so capped
             }
             // The window is while all three are mid-transfer: from each past a quarter to the first past three quarters.
             awaitPages(sources, guestBytes / 4 / Guests.PAGE, true);

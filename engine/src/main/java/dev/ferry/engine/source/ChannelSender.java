@@ -37,7 +37,12 @@ final class ChannelSender implements Agent {
     static final int PACKETS_PER_CYCLE = 16;
 
     private final int index;
-    private final Connection connection;
+    /**
+     * Its data channel, {@link #attach attached} once connected: the sender is made and its thread started while the
+     * channels are still being dialed. Written by the conductor before it queues the first packet, read by the
+     * sender only for a packet it polled: the queue's release and acquire order the two.
+     */
+    private Connection connection;
     private final GuestMemory memory;
     private final SyncBarrier syncWritten;
     private final Counters.ChannelCounters counters;
@@ -60,7 +65,7 @@ final class ChannelSender implements Agent {
     private volatile long lastSyncRound = -1;
 
     ChannelSender(
-        final int index, final Connection connection, final GuestMemory memory, final int queueCapacity,
+        final int index, final GuestMemory memory, final int queueCapacity,
         final SyncBarrier syncWritten, final Counters counters, final BandwidthLimiter limiter,
         final Compression compression, final int compressionLevel, final BiConsumer<Integer, Throwable> onFailure) {
         this.limiter = limiter;
@@ -68,7 +73,6 @@ final class ChannelSender implements Agent {
         this.compressionLevel = compressionLevel;
         this.isRunning = () -> running;
         this.index = index;
-        this.connection = connection;
         this.memory = memory;
         this.syncWritten = syncWritten;
         this.counters = counters.channel(index);
@@ -86,8 +90,23 @@ final class ChannelSender implements Agent {
         return index;
     }
 
+    /** The data channel this sender writes, before the conductor queues anything for it. */
+    ChannelSender attach(final Connection channel) {
+        this.connection = channel;
+        return this;
+    }
+
+    /** Its data channel, or null before {@link #attach}. */
     Connection connection() {
         return connection;
+    }
+
+    /** Closes its data channel, if it has one (a set-up that failed may end before the channels connected). */
+    void closeConnection() {
+        final Connection channel = connection;
+        if (null != channel) {
+            channel.close();
+        }
     }
 
     /** Work queued and not yet taken: the migration thread's load measure. */

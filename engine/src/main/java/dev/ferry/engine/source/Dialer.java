@@ -11,9 +11,12 @@ import dev.ferry.engine.text.ErrorText;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import javax.net.ssl.SSLException;
 
 /**
@@ -116,6 +119,48 @@ final class Dialer {
             }
         }
         return List.of(connections);
+    }
+
+    /**
+     * Starts dialing the data channels now, on a thread of its own, while the conductor awaits SETUP-ACK: the
+     * destination's door holds an authenticated data channel until its session's SETUP is done, so the two round
+     * trips overlap. {@link #dataChannelsAfterSetUp} takes the result; {@link #abandon} closes it if the set-up fails.
+     */
+    CompletableFuture<List<Connection>> dataChannelsAhead(final byte[] sessionId) {
+        final CompletableFuture<List<Connection>> ahead = new CompletableFuture<>();
+        final Thread thread = config.threadFactory().newThread(() -> {
+            try {
+                ahead.complete(dataChannels(sessionId));
+            } catch (final IOException | RuntimeException | Error ex) {
+                ahead.completeExceptionally(ex);
+            }
+        });
+        thread.setName("ferry-dial-ahead");
+        thread.start();
+        return ahead;
+    }
+
+    /**
+     * The data channels dialed ahead, once SETUP-ACK is in; dialed again now if that failed (a destination whose
+     * SETUP took longer than its door holds a data channel, or one that refuses a data channel before SETUP-ACK).
+     * Any failure of the second dial is the one reported.
+     */
+    List<Connection> dataChannelsAfterSetUp(final CompletableFuture<List<Connection>> ahead, final byte[] sessionId)
+        throws IOException {
+        try {
+            return ahead.get();
+        } catch (final ExecutionException ex) {
+            return dataChannels(sessionId);
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            abandon(ahead);
+            throw new InterruptedIOException("interrupted while the data channels were dialed");
+        }
+    }
+
+    /** The set-up failed: whatever the dial ahead connects is closed as soon as it has it. */
+    static void abandon(final CompletableFuture<List<Connection>> ahead) {
+        ahead.thenAccept(connections -> connections.forEach(Connection::close));
     }
 
     private void dialData(final byte[] sessionId, final int index, final Connection[] connections,

@@ -179,7 +179,7 @@ final class RoundScheduler {
                 throw new FerryException(ErrorCode.TIMEOUT, "data channel " + sender.index() + " did not drain within " +
                     barrierTimeoutMs + " ms");
             }
-            sender.connection().close();
+            sender.closeConnection();
         }
     }
 

@@ -168,13 +168,29 @@ final class SourceConductor implements Runnable {
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
                 config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles(), config.name()));
         setUpMarks[3] = System.nanoTime();
-        inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
+        final CompletableFuture<List<Connection>> ahead = dialer.dataChannelsAhead(sessionId);
+        try {
+            startSenders(); // their threads start while SETUP-ACK comes back and the channels are dialed
+            inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
+        } catch (final RuntimeException | Error ex) {
+            Dialer.abandon(ahead);
+            throw ex;
+        }
         setUpMarks[4] = System.nanoTime();
-        final List<Connection> data = dialer.dataChannels(sessionId);
+        final List<Connection> data = dialer.dataChannelsAfterSetUp(ahead, sessionId);
         setUpMarks[5] = System.nanoTime();
         for (int i = 0; i < data.size(); i++) {
-            senders.add(new ChannelSender(i, data.get(i), memory, config.queueCapacity(), barrier, counters,
-                convergence.limiter(), config.compression(), config.effectiveCompressionLevel(), (index, cause) -> {
+            senders.get(i).attach(data.get(i));
+        }
+        setUpMarks[6] = System.nanoTime();
+        counters.setupDone();
+    }
+
+    /** One sender per channel, each on its own thread, idle until the conductor attaches its channel and queues. */
+    private void startSenders() {
+        for (int i = 0; i < config.channels(); i++) {
+            senders.add(new ChannelSender(i, memory, config.queueCapacity(), barrier, counters, convergence.limiter(),
+                config.compression(), config.effectiveCompressionLevel(), (index, cause) -> {
                     FlightEvents.channelFailure("source", index, cause);
                     inbox.post(new SourceEvent.ChannelFailed(index, cause), true);
                 }));
@@ -185,8 +201,6 @@ final class SourceConductor implements Runnable {
             runners.add(runner);
             AgentRunner.startOnThread(runner, config.threadFactory());
         }
-        setUpMarks[6] = System.nanoTime();
-        counters.setupDone();
     }
 
     /** Errors reach the conductor through the inbox; the runner only sees the agent's way of ending. */
@@ -338,7 +352,7 @@ final class SourceConductor implements Runnable {
     private void stopThreads(final MainChannel channel) {
         for (final ChannelSender sender : senders) {
             sender.stop();
-            sender.connection().close();
+            sender.closeConnection();
         }
         if (null != channel) {
             channel.close();

@@ -54,8 +54,9 @@ final class ChannelSenderTest {
         barrier = new SyncBarrier(1, 1_000);
         final SocketChannel[] pair = TestMessages.loopbackPair();
         destination = pair[1];
-        sender = new ChannelSender(0, new Connection(pair[0], "data channel 0"), memory, 8, barrier, counters,
-            new BandwidthLimiter(0), Compression.NONE, 0, (channel, cause) -> failures.add(channel + ": " + cause.getMessage()));
+        sender = new ChannelSender(0, memory, 8, barrier, counters, new BandwidthLimiter(0), Compression.NONE, 0,
+            (channel, cause) -> failures.add(channel + ": " + cause.getMessage()))
+            .attach(new Connection(pair[0], "data channel 0"));
         sender.onStart();
     }
 

@@ -43,8 +43,8 @@ final class RoundSchedulerTest {
         counters.channels(2);
         final SyncBarrier barrier = new SyncBarrier(2, 1_000);
         for (int c = 0; c < 2; c++) {
-            senders.add(new ChannelSender(c, new Connection(SocketChannel.open(), "unconnected " + c), memory, 64,
-                barrier, counters, new BandwidthLimiter(0), Compression.NONE, 0, (index, cause) -> { }));
+            senders.add(new ChannelSender(c, memory, 64, barrier, counters, new BandwidthLimiter(0), Compression.NONE, 0,
+                (index, cause) -> { }).attach(new Connection(SocketChannel.open(), "unconnected " + c)));
         }
         scheduler = new RoundScheduler(memory, senders, barrier, counters, new BusySpinIdleStrategy(),
             new RoundScheduler.FailureCheck() {
