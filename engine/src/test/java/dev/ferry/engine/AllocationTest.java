@@ -92,13 +92,9 @@ final class AllocationTest {
             awaitTransferred(migration, GUEST_BYTES * 3 / 4);
             final Map<Long, Long> after = allocatedByEngineThreads(threads);
             final long pages = migration.stats().normalPages() + migration.stats().zeroPages() - pagesBefore;
-            long allocated = 0;
-            final StringBuilder perThread = new StringBuilder();
-            for (final Map.Entry<Long, Long> entry : after.entrySet()) {
-                final long delta = entry.getValue() - before.getOrDefault(entry.getKey(), entry.getValue());
-                allocated += delta;
-                perThread.append(' ').append(NAMES.get(entry.getKey())).append('=').append(delta);
-            }
+            final Window window = new Window(before, after);
+            final long allocated = window.allocated;
+            final String perThread = window.perThread.toString();
             final MigrationResult result = migration.result().get();
             assertEquals(MigrationStatus.COMPLETED, result.status(), result.error());
             destination.result().get().memory().close();
@@ -158,13 +154,9 @@ final class AllocationTest {
             awaitPages(sources, guestBytes * 3 / 4 / Guests.PAGE, false);
             final Map<Long, Long> after = allocatedByEngineThreads(threads);
             final long pages = pages(sources) - pagesBefore;
-            long allocated = 0;
-            final StringBuilder perThread = new StringBuilder();
-            for (final Map.Entry<Long, Long> entry : after.entrySet()) {
-                final long delta = entry.getValue() - before.getOrDefault(entry.getKey(), entry.getValue());
-                allocated += delta;
-                perThread.append(' ').append(NAMES.get(entry.getKey())).append('=').append(delta);
-            }
+            final Window window = new Window(before, after);
+            final long allocated = window.allocated;
+            final String perThread = window.perThread.toString();
             for (int i = 0; i < 3; i++) {
                 final MigrationResult result = sources.get(i).result().get();
                 assertEquals(MigrationStatus.COMPLETED, result.status(), result.error());
@@ -214,6 +206,20 @@ final class AllocationTest {
                 throw new AssertionError("migration ended early: " + migration.result().join().error());
             }
             Thread.sleep(1);
+        }
+    }
+
+    /** What the engine threads allocated between two samples: in all, and thread by thread. */
+    private static final class Window {
+        private long allocated;
+        private final StringBuilder perThread = new StringBuilder();
+
+        Window(final Map<Long, Long> before, final Map<Long, Long> after) {
+            for (final Map.Entry<Long, Long> entry : after.entrySet()) {
+                final long delta = entry.getValue() - before.getOrDefault(entry.getKey(), entry.getValue());
+                allocated += delta;
+                perThread.append(' ').append(NAMES.get(entry.getKey())).append('=').append(delta);
+            }
         }
     }
 

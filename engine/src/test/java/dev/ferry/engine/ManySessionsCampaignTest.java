@@ -3,7 +3,6 @@ package dev.ferry.engine;
 import dev.ferry.engine.cli.WorkloadGuest;
 import dev.ferry.memory.BlockSpec;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.internal.Workload;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -13,14 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,10 +37,8 @@ final class ManySessionsCampaignTest {
     @TempDir
     Path dir;
 
-    /** Every hot page's last applied version, per session's block 0; stale applies counted. */
-    private final Map<RamBlock, AtomicLongArray> lastApplied = Collections.synchronizedMap(new IdentityHashMap<>());
-    private final AtomicLong backwards = new AtomicLong();
-    private final AtomicLong applies = new AtomicLong();
+    /** Every hot page's applied versions, per session's block 0. */
+    private final HotPages hotPages = new HotPages(HOT_PAGES);
 
     @Test
     @Timeout(180)
@@ -92,9 +84,9 @@ final class ManySessionsCampaignTest {
                     received.memory().close();
                 }
             }
-            assertEquals(0, backwards.get(), "pages applied older than a version already applied, over " +
-                applies.get() + " applies");
-            assertTrue(applies.get() > 0, "hot pages were checked");
+            assertEquals(0, hotPages.backwards(), "pages applied older than a version already applied, over " +
+                hotPages.applies() + " applies");
+            assertTrue(hotPages.applies() > 0, "hot pages were checked");
             for (int i = 2; i < 4; i++) {
                 workloads.get(i).close();
                 try (GuestMemory landed = GuestMemory.mapFile(dir.resolve(names.get(i)), guests.get(i).specs(),
@@ -115,7 +107,7 @@ final class ManySessionsCampaignTest {
     @Timeout(300)
     void noPageGoesBackwardsWithSeveralSessionsAtOnceOverAFewShapes() throws Exception {
         campaign(Integer.getInteger("ferry.sessions.ci.seeds", 2), true);
-        assertEquals(0, backwards.get(), "pages applied older than a version already applied");
+        assertEquals(0, hotPages.backwards(), "pages applied older than a version already applied");
     }
 
     @Test
@@ -124,7 +116,7 @@ final class ManySessionsCampaignTest {
     void withoutTheHoldTheSessionsCampaignCatchesStalePages() throws Exception {
         final int seeds = Integer.getInteger("ferry.sessions.seeds", 30);
         campaign(seeds, false);
-        assertTrue(backwards.get() > 0, "no stale page in " + seeds + " shapes without the hold: no teeth");
+        assertTrue(hotPages.backwards() > 0, "no stale page in " + seeds + " shapes without the hold: no teeth");
     }
 
     /** {@code seeds} shapes, each three migrations at once into one endpoint, every data channel delivering late. */
@@ -172,25 +164,12 @@ final class ManySessionsCampaignTest {
             }
         }
         System.out.println("ManySessionsCampaignTest: " + seeds + " shapes of three sessions from seed " + firstSeed +
-            (hold ? ", hold on" : ", hold OFF") + ": " + applies.get() + " hot-page applies checked, stale: " +
-            backwards.get());
+            (hold ? ", hold on" : ", hold OFF") + ": " + hotPages.applies() + " hot-page applies checked, stale: " +
+            hotPages.backwards());
     }
 
     /** {@code context} with the hold as given and every hot page's applied version checked against the last. */
     private MigrationDestination.Context checked(final MigrationDestination.Context context, final boolean hold) {
-        return context.holdAtSync(hold).pageApplyListener((channel, block, page) -> {
-            if (block.id() != 0 || page >= HOT_PAGES) {
-                return;
-            }
-            final long version = Workload.consistentVersionOf(block, page);
-            if (version < 0) {
-                return;
-            }
-            applies.incrementAndGet();
-            final AtomicLongArray last = lastApplied.computeIfAbsent(block, b -> new AtomicLongArray(HOT_PAGES));
-            if (version < last.getAndAccumulate((int)page, version, Math::max)) {
-                backwards.incrementAndGet();
-            }
-        });
+        return context.holdAtSync(hold).pageApplyListener(hotPages);
     }
 }

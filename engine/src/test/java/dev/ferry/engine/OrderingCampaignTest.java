@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,26 +97,12 @@ final class OrderingCampaignTest {
         for (int c = 0; c < channels; c++) {
             stalling[c] = random.nextInt(3) == 0;
         }
-        final AtomicLongArray lastApplied = new AtomicLongArray(HOT_PAGES);
-        final AtomicLong backwards = new AtomicLong();
-        final AtomicLong applies = new AtomicLong();
+        final HotPages hotPages = new HotPages(HOT_PAGES);
         try (GuestMemory source = Guests.filled(Guests.anonymous(blocks), seed);
              Workload workload = new Workload(source.block(0), 0, HOT_PAGES, 1, 100_000, seed).stampInitial();
              MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
                  .secret(Guests.SECRET).holdAtSync(hold).channelDecorator(decorator(seed, channels, stalling))
-                 .pageApplyListener((channel, block, page) -> {
-                     if (block.id() != 0 || page >= HOT_PAGES) {
-                         return;
-                     }
-                     final long version = Workload.consistentVersionOf(block, page);
-                     if (version < 0) {
-                         return;
-                     }
-                     applies.incrementAndGet();
-                     if (version < lastApplied.getAndAccumulate((int)page, version, Math::max)) {
-                         backwards.incrementAndGet();
-                     }
-                 }))) {
+                 .pageApplyListener(hotPages))) {
             workload.start();
             final MigrationResult result = MigrationSource.start(new MigrationSource.Context()
                 .destination(destination.localAddress()).memory(source).secret(Guests.SECRET).channels(channels)
@@ -132,7 +116,7 @@ final class OrderingCampaignTest {
             if (null != received.memory()) {
                 received.memory().close();
             }
-            return new Outcome(result, backwards.get(), applies.get(), channels);
+            return new Outcome(result, hotPages.backwards(), hotPages.applies(), channels);
         }
     }
 
