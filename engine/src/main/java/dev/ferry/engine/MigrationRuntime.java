@@ -25,9 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * try (MigrationRuntime runtime = MigrationRuntime.start(new MigrationRuntime.Context()
  *         .incoming(new MigrationDestination.Context().listen(new InetSocketAddress(7000)).secret(secret)
  *             .memoryFor(MemoryFactory.inDirectory(Path.of("/var/lib/guests"), false)))
- *         .maxIncoming(8).maxOutgoing(4).hostBandwidthBytesPerSec(1_000_000_000L))) {
+ *         .maxIncoming(8).maxOutgoing(4).outgoingWaitMs(60_000).hostBandwidthBytesPerSec(1_000_000_000L))) {
  *     MigrationSource out = runtime.send(new MigrationSource.Context().destination(peer).name("vm-7")
- *         .memory(guest).guestControl(vcpus).secret(secret));     // waits for one of the 4 places
+ *         .memory(guest).guestControl(vcpus).secret(secret));     // waits up to a minute for one of the 4 places
  *     Migration in = runtime.nextIncoming(1, TimeUnit.HOURS);     // a source has connected
  * }
  * }</pre>
@@ -55,14 +55,16 @@ public final class MigrationRuntime implements AutoCloseable {
     private final Set<MigrationSource> outgoing = ConcurrentHashMap.newKeySet();
     private final AtomicLong outgoingRefused = new AtomicLong();
     private final AtomicLong outgoingStarted = new AtomicLong();
+    /** Guards {@link #closed} against a send() registering its migration: one of the two sees the other. */
+    private final Object lifecycle = new Object();
     private volatile boolean closed;
 
     private MigrationRuntime(final Context context) {
         this.context = context;
         this.budget = new BandwidthBudget(context.hostBandwidthBytesPerSec);
         this.outgoingPlaces = new Semaphore(context.maxOutgoing, true);
-        this.counters = new RuntimeCounters(context.countersDirectory, Math.min(CountersFile.MAX_COUNTERS,
-            RuntimeCounters.aggregates() + (context.maxIncoming + context.maxOutgoing) *
+        this.counters = new RuntimeCounters(context.countersDirectory, (int)Math.min(CountersFile.MAX_COUNTERS,
+            RuntimeCounters.aggregates() + ((long)context.maxIncoming + context.maxOutgoing) *
             Counters.capacity(TYPICAL_CHANNELS)));
         try {
             this.incoming = null == context.incoming ? null : IncomingMigrations.start(context.incoming,
@@ -111,23 +113,28 @@ public final class MigrationRuntime implements AutoCloseable {
                 context.outgoingWaitMs + " ms");
         }
         final MigrationSource started;
-        final Counters published = counters.session("source", source.name(), source.channels());
-        try {
-            started = MigrationSource.startConcluded(source, published);
-        } catch (final RuntimeException ex) {
-            published.close();
-            outgoingPlaces.release();
-            throw ex;
-        }
-        outgoing.add(started);
-        outgoingStarted.incrementAndGet();
-        started.result().whenComplete((result, failure) -> {
-            counters.ended(published);
-            outgoing.remove(started);
-            outgoingPlaces.release();
-        });
-        if (closed) {
-            started.cancel("the migration runtime is closing"); // close() may have looked before it was added
+        // Started and registered under the lock drain() takes: close() either sees it or it sees close().
+        synchronized (lifecycle) {
+            if (closed) {
+                outgoingPlaces.release();
+                outgoingRefused.incrementAndGet();
+                throw new FerryException(ErrorCode.RUNTIME_BUSY, "the migration runtime is closed (or draining)");
+            }
+            final Counters published = counters.session("source", source.name(), source.channels());
+            try {
+                started = MigrationSource.startConcluded(source, published);
+            } catch (final RuntimeException ex) {
+                published.close();
+                outgoingPlaces.release();
+                throw ex;
+            }
+            outgoing.add(started);
+            outgoingStarted.incrementAndGet();
+            started.result().whenComplete((result, failure) -> {
+                counters.ended(published);
+                outgoing.remove(started);
+                outgoingPlaces.release();
+            });
         }
         return started;
     }
@@ -220,7 +227,9 @@ public final class MigrationRuntime implements AutoCloseable {
      * while those that run go on; {@link #close()} then ends what is left.
      */
     public void drain() {
-        closed = true;
+        synchronized (lifecycle) {
+            closed = true;
+        }
         if (null != incoming) {
             incoming.drain();
         }
@@ -290,7 +299,10 @@ public final class MigrationRuntime implements AutoCloseable {
             return maxIncoming;
         }
 
-        /** Outgoing migrations at once; {@link #send} waits for a place (see {@link #outgoingWaitMs}). Default 8. */
+        /**
+         * Outgoing migrations at once; default 8. {@link #send} past them waits for a place up to
+         * {@link #outgoingWaitMs} (default 0: it is refused at once).
+         */
         public Context maxOutgoing(final int maxOutgoing) {
             mutable();
             this.maxOutgoing = maxOutgoing;

@@ -13,10 +13,14 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedChannelException;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import javax.net.ssl.SSLException;
 
 /**
@@ -27,6 +31,11 @@ final class Dialer {
     private final SourceConfig config;
     private final Watchdog watchdog;
     private final SourceInbox inbox;
+    /** Data channels connected and not yet taken: {@link #stop} closes them. */
+    private final Set<Connection> dialing = ConcurrentHashMap.newKeySet();
+    /** Every dial thread started: {@link #stop} joins them. */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private volatile boolean stopped;
 
     Dialer(final SourceConfig config, final Watchdog watchdog, final SourceInbox inbox) {
         this.config = config;
@@ -76,28 +85,95 @@ final class Dialer {
     }
 
     /**
-     * Connects and authenticates every data channel at once: channel 0 on this thread, each other on a thread of its
+     * Connects and authenticates every data channel at once: the first on this thread, each other on a thread of its
      * own, each bounded as {@link #connect} and {@link #handshake} are (on cold JVMs one after the other cost a
      * connect and two round trips per channel). Returns them in index order. When any fails, every one is closed
      * and the failure of the lowest index is thrown.
      */
     List<Connection> dataChannels(final byte[] sessionId) throws IOException {
-        final int count = config.channels();
-        final Connection[] connections = new Connection[count];
-        final Throwable[] failures = new Throwable[count];
-        final Thread[] threads = new Thread[count];
-        for (int i = 1; i < count; i++) {
-            final int index = i;
-            threads[i] = config.threadFactory().newThread(() -> dialData(sessionId, index, connections, failures));
-            threads[i].setName("ferry-dial-" + i);
-            threads[i].start();
+        final Dial dial = new Dial(config.channels());
+        dial(sessionId, dial, dial.indexes());
+        return dial.take();
+    }
+
+    /**
+     * Starts dialing the data channels now, on a thread of its own, while the conductor awaits SETUP-ACK: the
+     * destination's door holds an authenticated data channel until its session's SETUP is done, so the two round
+     * trips overlap. {@link #dataChannelsAfterSetUp} takes the result; {@link #stop} ends it if the set-up fails.
+     */
+    CompletableFuture<Dial> dataChannelsAhead(final byte[] sessionId) {
+        final CompletableFuture<Dial> ahead = new CompletableFuture<>();
+        final Dial dial = new Dial(config.channels());
+        final Thread thread = config.threadFactory().newThread(() -> {
+            dial(sessionId, dial, dial.indexes());
+            ahead.complete(dial);
+        });
+        thread.setName("ferry-dial-ahead");
+        threads.add(thread);
+        thread.start();
+        return ahead;
+    }
+
+    /**
+     * The data channels dialed ahead, once SETUP-ACK is in; those the destination refused (a SETUP that took longer
+     * than its door holds a data channel, or a destination that refuses one before SETUP-ACK) are dialed again now,
+     * the others kept (the destination holds their indexes). Any failure of the second dial is the one reported.
+     */
+    List<Connection> dataChannelsAfterSetUp(final CompletableFuture<Dial> ahead, final byte[] sessionId)
+        throws IOException {
+        final Dial dial;
+        try {
+            dial = ahead.get();
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the data channels were dialed");
+        } catch (final ExecutionException ex) {
+            throw new IllegalStateException("a dial records its failures, it does not throw", ex.getCause());
         }
-        dialData(sessionId, 0, connections, failures);
+        final int[] refused = dial.refusedBeforeReady();
+        if (refused.length > 0) {
+            dial(sessionId, dial, refused);
+        }
+        return dial.take();
+    }
+
+    /**
+     * The migration is over (or its set-up failed): every data channel still being dialed or not yet taken is
+     * closed, which ends its dial at once (a peer that never answers included), and the dial threads are joined for
+     * up to {@code waitMs}. A dial that is still connecting closes what it gets. Idempotent.
+     */
+    void stop(final long waitMs) {
+        stopped = true;
+        for (final Connection connection : dialing) {
+            connection.close();
+        }
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        for (final Thread thread : threads) {
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime())));
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Dials {@code indexes} of {@code dial} at once, the first on this thread; returns when each has ended. */
+    private void dial(final byte[] sessionId, final Dial dial, final int[] indexes) {
+        final Thread[] started = new Thread[indexes.length];
+        for (int i = 1; i < indexes.length; i++) {
+            final int index = indexes[i];
+            started[i] = config.threadFactory().newThread(() -> dialData(sessionId, index, dial));
+            started[i].setName("ferry-dial-" + index);
+            threads.add(started[i]);
+            started[i].start();
+        }
+        dialData(sessionId, indexes[0], dial);
         boolean interrupted = false;
-        for (int i = 1; i < count; i++) {
-            while (threads[i].isAlive()) { // each dial ends within the connect timeout, or when its socket is closed
+        for (int i = 1; i < indexes.length; i++) {
+            while (started[i].isAlive()) { // each dial ends within the connect timeout, or when its socket is closed
                 try {
-                    threads[i].join();
+                    started[i].join();
                 } catch (final InterruptedException ex) {
                     interrupted = true;
                 }
@@ -106,70 +182,83 @@ final class Dialer {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        for (final Throwable failure : failures) {
-            if (null != failure) {
-                Arrays.stream(connections).filter(c -> null != c).forEach(Connection::close);
-                if (failure instanceof IOException io) {
-                    throw io;
-                }
-                if (failure instanceof Error error) {
-                    throw error;
-                }
-                throw (RuntimeException)failure;
-            }
-        }
-        return List.of(connections);
     }
 
-    /**
-     * Starts dialing the data channels now, on a thread of its own, while the conductor awaits SETUP-ACK: the
-     * destination's door holds an authenticated data channel until its session's SETUP is done, so the two round
-     * trips overlap. {@link #dataChannelsAfterSetUp} takes the result; {@link #abandon} closes it if the set-up fails.
-     */
-    CompletableFuture<List<Connection>> dataChannelsAhead(final byte[] sessionId) {
-        final CompletableFuture<List<Connection>> ahead = new CompletableFuture<>();
-        final Thread thread = config.threadFactory().newThread(() -> {
-            try {
-                ahead.complete(dataChannels(sessionId));
-            } catch (final IOException | RuntimeException | Error ex) {
-                ahead.completeExceptionally(ex);
-            }
-        });
-        thread.setName("ferry-dial-ahead");
-        thread.start();
-        return ahead;
-    }
-
-    /**
-     * The data channels dialed ahead, once SETUP-ACK is in; dialed again now if that failed (a destination whose
-     * SETUP took longer than its door holds a data channel, or one that refuses a data channel before SETUP-ACK).
-     * Any failure of the second dial is the one reported.
-     */
-    List<Connection> dataChannelsAfterSetUp(final CompletableFuture<List<Connection>> ahead, final byte[] sessionId)
-        throws IOException {
+    private void dialData(final byte[] sessionId, final int index, final Dial dial) {
+        Connection connection = null;
         try {
-            return ahead.get();
-        } catch (final ExecutionException ex) {
-            return dataChannels(sessionId);
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            abandon(ahead);
-            throw new InterruptedIOException("interrupted while the data channels were dialed");
-        }
-    }
-
-    /** The set-up failed: whatever the dial ahead connects is closed as soon as it has it. */
-    static void abandon(final CompletableFuture<List<Connection>> ahead) {
-        ahead.thenAccept(connections -> connections.forEach(Connection::close));
-    }
-
-    private void dialData(final byte[] sessionId, final int index, final Connection[] connections,
-        final Throwable[] failures) {
-        try {
-            connections[index] = connect("data channel " + index);
-            handshake(connections[index], sessionId, HandshakeFlyweight.KIND_DATA, index);
+            connection = connect("data channel " + index);
+            dialing.add(connection);
+            if (stopped) {
+                throw new FerryException(ErrorCode.CANCELLED, "the migration ended while data channel " + index +
+                    " was dialed");
+            }
+            handshake(connection, sessionId, HandshakeFlyweight.KIND_DATA, index);
+            dial.connected(index, connection);
         } catch (final IOException | RuntimeException | Error ex) {
-            failures[index] = ex;
+            if (null != connection) {
+                dialing.remove(connection);
+                connection.close();
+            }
+            dial.failed(index, ex);
+        }
+    }
+
+    /** One dial of the data channels: a connection or a failure per index, taken once all have connected. */
+    final class Dial {
+        private final Connection[] connections;
+        private final Throwable[] failures;
+
+        private Dial(final int count) {
+            this.connections = new Connection[count];
+            this.failures = new Throwable[count];
+        }
+
+        int[] indexes() {
+            return IntStream.range(0, connections.length).toArray();
+        }
+
+        private synchronized void connected(final int index, final Connection connection) {
+            connections[index] = connection;
+            failures[index] = null;
+        }
+
+        private synchronized void failed(final int index, final Throwable failure) {
+            failures[index] = failure;
+        }
+
+        /**
+         * The indexes the destination refused for want of a session ready for them (a SETUP slower than its door
+         * holds a data channel): those are worth dialing again once SETUP-ACK is in. Any other failure stands.
+         */
+        synchronized int[] refusedBeforeReady() {
+            return IntStream.range(0, failures.length).filter(i -> failures[i] instanceof Handshake.Refused refused &&
+                refused.status() == HandshakeFlyweight.ACCEPT_NO_SESSION).toArray();
+        }
+
+        /** Every connection in index order; if any failed, all are closed and the lowest index's failure thrown. */
+        synchronized List<Connection> take() throws IOException {
+            for (final Throwable failure : failures) {
+                if (null != failure) {
+                    for (final Connection connection : connections) {
+                        if (null != connection) {
+                            dialing.remove(connection);
+                            connection.close();
+                        }
+                    }
+                    if (failure instanceof IOException io) {
+                        throw io;
+                    }
+                    if (failure instanceof Error error) {
+                        throw error;
+                    }
+                    throw (RuntimeException)failure;
+                }
+            }
+            for (final Connection connection : connections) {
+                dialing.remove(connection); // the senders' from now on
+            }
+            return List.of(connections);
         }
     }
 

@@ -168,15 +168,12 @@ final class SourceConductor implements Runnable {
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
                 config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles(), config.name()));
         setUpMarks[3] = System.nanoTime();
-        final CompletableFuture<List<Connection>> ahead = dialer.dataChannelsAhead(sessionId);
-        try {
-            startSenders(); // their threads start while SETUP-ACK comes back and the channels are dialed
-            inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
-        } catch (final RuntimeException | Error ex) {
-            Dialer.abandon(ahead);
-            throw ex;
-        }
+        final CompletableFuture<Dialer.Dial> ahead = dialer.dataChannelsAhead(sessionId);
+        startSenders(); // their threads start while SETUP-ACK comes back and the channels are dialed
+        inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK"); // a failure: stopThreads ends the dial
         setUpMarks[4] = System.nanoTime();
+        // The dial ends by itself within its deadlines; waiting here through the inbox keeps a cancel prompt.
+        inbox.await(ahead::isDone, 2 * config.connectTimeoutMs() + 1_000, "answer to the data channels");
         final List<Connection> data = dialer.dataChannelsAfterSetUp(ahead, sessionId);
         setUpMarks[5] = System.nanoTime();
         for (int i = 0; i < data.size(); i++) {
@@ -350,6 +347,7 @@ final class SourceConductor implements Runnable {
     }
 
     private void stopThreads(final MainChannel channel) {
+        dialer.stop(CLOSE_GRACE_MS); // data channels still being dialed (a set-up that failed) are closed
         for (final ChannelSender sender : senders) {
             sender.stop();
             sender.closeConnection();

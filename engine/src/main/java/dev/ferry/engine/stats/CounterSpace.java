@@ -14,30 +14,41 @@ public final class CounterSpace {
     private final CountersFile file;
     private final RuntimeCounters shared;
     private final String role;
+    /** How many counters of the shared file are reserved for this side (0 for a file of its own). */
+    private final int reservation;
     private final List<AtomicCounter> counters = new ArrayList<>();
     private final List<String> labels = new ArrayList<>();
     private String guest;
     private boolean closed;
 
-    private CounterSpace(final CountersFile file, final RuntimeCounters shared, final String role, final String guest) {
+    private CounterSpace(final CountersFile file, final RuntimeCounters shared, final String role, final String guest,
+        final int reservation) {
         this.file = file;
         this.shared = shared;
         this.role = role;
         this.guest = guest;
+        this.reservation = reservation;
     }
 
     /** A space that owns {@code file}: its counters are the file's, and closing removes it. */
     public static CounterSpace own(final CountersFile file) {
-        return new CounterSpace(file, null, null, null);
+        return new CounterSpace(file, null, null, null, 0);
     }
 
-    /** A part of {@code shared}'s file for one side ({@code role}) of the migration of {@code guest} (or null). */
-    static CounterSpace within(final RuntimeCounters shared, final String role, final String guest) {
-        return new CounterSpace(shared.file(), shared, role, guest);
+    /**
+     * A part of {@code shared}'s file for one side ({@code role}) of the migration of {@code guest} (or null), with
+     * {@code reservation} counters reserved for it there.
+     */
+    static CounterSpace within(final RuntimeCounters shared, final String role, final String guest,
+        final int reservation) {
+        return new CounterSpace(shared.file(), shared, role, guest, reservation);
     }
 
     /** A new counter; thread-safe against the other migrations sharing the file. */
     synchronized AtomicCounter allocate(final String label, final int typeId) {
+        if (null != shared && counters.size() >= reservation) {
+            throw new IllegalStateException("a side allocating more counters than it reserved: " + reservation);
+        }
         if (null == shared) {
             return new AtomicCounter(file.manager().valuesBuffer(), file.manager().allocate(label, typeId),
                 file.manager());
@@ -72,7 +83,7 @@ public final class CounterSpace {
         if (null == shared) {
             file.close();
         } else {
-            shared.free(counters);
+            shared.free(counters, reservation);
             counters.clear();
         }
     }

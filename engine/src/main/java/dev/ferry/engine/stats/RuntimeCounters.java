@@ -33,6 +33,9 @@ public final class RuntimeCounters implements AutoCloseable {
     private long endedBytesOut;
     private long lastBytesIn;
     private long lastBytesOut;
+    /** Counters the file holds in all, and those reserved: the aggregates' and each live migration's most. */
+    private final int capacity;
+    private int reserved;
     /** Once set, nothing here touches the file again (it may be unmapped): a late close or end is a no-op. */
     private boolean closed;
 
@@ -41,6 +44,8 @@ public final class RuntimeCounters implements AutoCloseable {
         this.file = null == directory ? CountersFile.inMemory("runtime", counters) :
             CountersFile.create(directory, "runtime", counters);
         this.manager = file.manager();
+        this.capacity = counters;
+        this.reserved = aggregates();
         this.runningIn = runtimeCounter(CounterDescriptor.RUNTIME_RUNNING_IN);
         this.runningOut = runtimeCounter(CounterDescriptor.RUNTIME_RUNNING_OUT);
         this.refusedIn = runtimeCounter(CounterDescriptor.RUNTIME_REFUSED_IN);
@@ -65,10 +70,13 @@ public final class RuntimeCounters implements AutoCloseable {
     public Counters session(final String role, final String guest, final int maxChannels) {
         final int needed = Counters.capacity(maxChannels);
         synchronized (this) {
-            if (closed || manager.available() < needed) {
+            // Room is reserved for all a side may allocate, now or later (its channels at SETUP), so that a
+            // migration that got a place here never finds the file full.
+            if (closed || reserved + needed > capacity) {
                 return new Counters(CountersFile.inMemory(role, needed));
             }
-            final Counters counters = new Counters(CounterSpace.within(this, role, guest));
+            reserved += needed;
+            final Counters counters = new Counters(CounterSpace.within(this, role, guest, needed));
             live.put(counters, "destination".equals(role));
             return counters;
         }
@@ -143,7 +151,8 @@ public final class RuntimeCounters implements AutoCloseable {
         }
     }
 
-    synchronized void free(final List<AtomicCounter> counters) {
+    synchronized void free(final List<AtomicCounter> counters, final int reservation) {
+        reserved -= reservation;
         if (closed) {
             return; // the runtime closed first: the file is gone with every counter in it
         }
