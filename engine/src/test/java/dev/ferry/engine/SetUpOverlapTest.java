@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The set-up at its edges: a data channel that never gets an answer and a cancel meanwhile (the senders already
- * started), and many migrations of many channels into one runtime's counters file at once.
+ * The set-up's overlap (data channels dialed and senders started while SETUP-ACK comes back) at its edges: a SETUP
+ * slower than the door holds a data channel, a data channel that never gets an answer and a cancel meanwhile, and
+ * migrations of many channels into one runtime's counters file at once.
  */
 @Timeout(120)
 final class SetUpOverlapTest {
@@ -26,6 +27,22 @@ final class SetUpOverlapTest {
 
     @TempDir
     Path dir;
+
+    /** Refused while the door held them (SETUP took 2.5 s, longer than the 2 s hold): dialed again, and it runs. */
+    @Test
+    void dataChannelsRefusedForASlowSetUpAreDialedAgain() throws Exception {
+        try (GuestMemory guest = Guests.filled(Guests.anonymous(SMALL), 1);
+             MigrationDestination destination = MigrationDestination.start(new MigrationDestination.Context()
+                 .secret(Guests.SECRET).warnings(warning -> { }).memoryFactory(slowly(2_500)));
+             MigrationSource source = MigrationSource.start(new MigrationSource.Context()
+                 .destination(destination.localAddress()).memory(guest).secret(Guests.SECRET).channels(4))) {
+            final MigrationResult sent = source.result().get(60, TimeUnit.SECONDS);
+            assertEquals(MigrationStatus.COMPLETED, sent.status(), sent.error());
+            final MigrationResult received = destination.result().get(30, TimeUnit.SECONDS);
+            Guests.assertSameMemory(guest, received.memory());
+            received.memory().close();
+        }
+    }
 
     /**
      * A data channel whose HELLO never reaches the destination (a proxy stalls it) holds the set-up until its

@@ -51,6 +51,22 @@ public final class Handshake {
         static final SecureRandom SECURE = new SecureRandom();
     }
 
+    /** The destination answered the client's proof with a refusal: its ACCEPT status is {@link #status}. */
+    public static final class Refused extends FerryException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        Refused(final ErrorCode code, final int status, final String message) {
+            super(code, message);
+            this.status = status;
+        }
+
+        /** The ACCEPT status, one of {@code HandshakeFlyweight.ACCEPT_}. */
+        public int status() {
+            return status;
+        }
+    }
+
     /** What the server learnt from a client's HELLO. */
     public record Hello(int kind, int channelIndex, int channelCount, byte[] sessionId) {
     }
@@ -127,7 +143,7 @@ public final class Handshake {
         connection.readFully(bytes.clear().limit(HandshakeFlyweight.ACCEPT_LENGTH));
         final long accept = HandshakeFlyweight.decodeAccept(buffer);
         if (HandshakeFlyweight.answerStatus(accept) != HandshakeFlyweight.ACCEPT_OK) {
-            throw new FerryException(refusalCode(HandshakeFlyweight.answerStatus(accept)),
+            throw new Refused(refusalCode(HandshakeFlyweight.answerStatus(accept)), HandshakeFlyweight.answerStatus(accept),
                 connection + " refused by the destination: " + HandshakeFlyweight.acceptText(accept));
         }
     }

@@ -43,6 +43,8 @@ final class Admission implements SessionDoor {
     private static final int TLS_TURN_SHARE = 2;
     /** Connections parked for a slot, a descriptor each and no thread. */
     private static final int MAX_PARKED = 512;
+    /** An authenticated data channel whose session's SETUP is still being made waits this long for it. */
+    private static final long READY_WAIT_MS = 2_000;
     /** While any connection is parked, whether a protection has ended is checked this often. */
     private static final long PROMOTE_CHECK_MS = 10;
 
@@ -304,8 +306,9 @@ final class Admission implements SessionDoor {
                     promote();
                 }
             }
-            return Handshake.server(connection, config.secret(), hello -> authenticated(slot) ? rules.admit(hello) :
-                HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_BUSY), new Handshake.Turns() {
+            return Handshake.server(connection, config.secret(), hello -> authenticated(slot) ?
+                rules.admitWhenReady(hello, READY_WAIT_MS) : HandshakeFlyweight.answer(HandshakeFlyweight.ACCEPT_BUSY),
+                new Handshake.Turns() {
                     @Override
                     public void helloRead() {
                         firstBytes.cancel(false);

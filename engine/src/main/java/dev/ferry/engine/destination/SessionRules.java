@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Whom the {@link Admission} admits once a client has proved the secret: a main channel, whose HELLO names a new
@@ -68,6 +69,7 @@ final class SessionRules {
     synchronized void sessionReady() {
         if (null != first) {
             first.ready = true;
+            notifyAll(); // data channels waiting for it (admitWhenReady)
         }
     }
 
@@ -81,6 +83,7 @@ final class SessionRules {
         final Session session = sessions.get(key(sessionId));
         if (null != session) {
             session.ready = true;
+            notifyAll(); // data channels waiting for it (admitWhenReady)
         }
     }
 
@@ -124,6 +127,38 @@ final class SessionRules {
     /** Session {@code sessionId} has ended: its place is free, its data channels are refused from now on. */
     synchronized void end(final byte[] sessionId) {
         sessions.remove(key(sessionId));
+        notifyAll(); // data channels waiting for it are refused now
+    }
+
+    /**
+     * As {@link #admit}, but a data channel of a session whose SETUP is still being made waits for it, up to
+     * {@code waitMs}, instead of being refused at once: a source may dial its data channels while its SETUP is
+     * answered, and only a client that proved the secret gets here. A session that ends wakes it (refused then).
+     */
+    synchronized long admitWhenReady(final Handshake.Hello hello, final long waitMs) {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        long answer = admit(hello);
+        while (HandshakeFlyweight.answerStatus(answer) == HandshakeFlyweight.ACCEPT_NO_SESSION &&
+            hello.kind() == HandshakeFlyweight.KIND_DATA && pending(hello.sessionId())) {
+            final long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
+            if (leftMs <= 0) {
+                break;
+            }
+            try {
+                wait(leftMs);
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt(); // the door is closing: answer what stands now
+                break;
+            }
+            answer = admit(hello);
+        }
+        return answer;
+    }
+
+    /** Session {@code sessionId} is open and its SETUP not yet done. */
+    private boolean pending(final byte[] sessionId) {
+        final Session session = sessions.get(key(sessionId));
+        return null != session && !session.ready;
     }
 
     /** Admits a client that proved the secret: a main channel opens a session, then data channels of a session. */

@@ -11,12 +11,14 @@ import dev.ferry.engine.text.ErrorText;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import javax.net.ssl.SSLException;
@@ -95,27 +97,44 @@ final class Dialer {
     }
 
     /**
-     * Starts dialing the data channels (once SETUP-ACK is in) on a thread of its own, so that the conductor waits for
-     * them through its inbox and a cancel meanwhile is prompt; {@link #dataChannels(CompletableFuture)} takes them.
-     * (Dialing them before SETUP-ACK, with the door holding each until its session is ready, was tried and taken
-     * out: under the many-sessions ordering campaign one shape in about 400 hung until the APPLIED deadline.)
+     * Starts dialing the data channels now, on a thread of its own, while the conductor awaits SETUP-ACK: the
+     * destination's door holds an authenticated data channel until its session's SETUP is done, so the two round
+     * trips overlap. {@link #dataChannelsAfterSetUp} takes the result; {@link #stop} ends it if the set-up fails.
      */
-    CompletableFuture<Dial> dataChannelsInBackground(final byte[] sessionId) {
-        final CompletableFuture<Dial> done = new CompletableFuture<>();
+    CompletableFuture<Dial> dataChannelsAhead(final byte[] sessionId) {
+        final CompletableFuture<Dial> ahead = new CompletableFuture<>();
         final Dial dial = new Dial(config.channels());
         final Thread thread = config.threadFactory().newThread(() -> {
             dial(sessionId, dial, dial.indexes());
-            done.complete(dial);
+            ahead.complete(dial);
         });
-        thread.setName("ferry-dial");
+        thread.setName("ferry-dial-ahead");
         threads.add(thread);
         thread.start();
-        return done;
+        return ahead;
     }
 
-    /** The data channels of a finished background dial, in index order; throws the lowest index's failure. */
-    List<Connection> dataChannels(final CompletableFuture<Dial> done) throws IOException {
-        return done.getNow(null).take();
+    /**
+     * The data channels dialed ahead, once SETUP-ACK is in; those the destination refused (a SETUP that took longer
+     * than its door holds a data channel, or a destination that refuses one before SETUP-ACK) are dialed again now,
+     * the others kept (the destination holds their indexes). Any failure of the second dial is the one reported.
+     */
+    List<Connection> dataChannelsAfterSetUp(final CompletableFuture<Dial> ahead, final byte[] sessionId)
+        throws IOException {
+        final Dial dial;
+        try {
+            dial = ahead.get();
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the data channels were dialed");
+        } catch (final ExecutionException ex) {
+            throw new IllegalStateException("a dial records its failures, it does not throw", ex.getCause());
+        }
+        final int[] refused = dial.refusedBeforeReady();
+        if (refused.length > 0) {
+            dial(sessionId, dial, refused);
+        }
+        return dial.take();
     }
 
     /**
@@ -207,6 +226,15 @@ final class Dialer {
 
         private synchronized void failed(final int index, final Throwable failure) {
             failures[index] = failure;
+        }
+
+        /**
+         * The indexes the destination refused for want of a session ready for them (a SETUP slower than its door
+         * holds a data channel): those are worth dialing again once SETUP-ACK is in. Any other failure stands.
+         */
+        synchronized int[] refusedBeforeReady() {
+            return IntStream.range(0, failures.length).filter(i -> failures[i] instanceof Handshake.Refused refused &&
+                refused.status() == HandshakeFlyweight.ACCEPT_NO_SESSION).toArray();
         }
 
         /** Every connection in index order; if any failed, all are closed and the lowest index's failure thrown. */

@@ -168,14 +168,13 @@ final class SourceConductor implements Runnable {
             .encode(memory.pageSizeBytes(), config.channels(), config.verify().ordinal(),
                 config.compression().wireId(), memory.specs(), FileIdentity.hostId(), backingFiles(), config.name()));
         setUpMarks[3] = System.nanoTime();
-        startSenders(); // their threads start while SETUP-ACK comes back
-        inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK");
+        final CompletableFuture<Dialer.Dial> ahead = dialer.dataChannelsAhead(sessionId);
+        startSenders(); // their threads start while SETUP-ACK comes back and the channels are dialed
+        inbox.await(inbox::setupAcked, config.appliedTimeoutMs(), "SETUP-ACK"); // a failure: stopThreads ends the dial
         setUpMarks[4] = System.nanoTime();
-        // The dial runs on its own threads, each bounded by its deadlines; waiting for it through the inbox keeps a
-        // cancel prompt, and a failure or cancel meanwhile closes what it dialed (stopThreads).
-        final CompletableFuture<Dialer.Dial> dial = dialer.dataChannelsInBackground(sessionId);
-        inbox.await(dial::isDone, 2 * config.connectTimeoutMs() + 1_000, "answer to the data channels");
-        final List<Connection> data = dialer.dataChannels(dial);
+        // The dial ends by itself within its deadlines; waiting here through the inbox keeps a cancel prompt.
+        inbox.await(ahead::isDone, 2 * config.connectTimeoutMs() + 1_000, "answer to the data channels");
+        final List<Connection> data = dialer.dataChannelsAfterSetUp(ahead, sessionId);
         setUpMarks[5] = System.nanoTime();
         for (int i = 0; i < data.size(); i++) {
             senders.get(i).attach(data.get(i));

@@ -4,8 +4,12 @@ import dev.ferry.engine.channel.Handshake;
 import dev.ferry.engine.protocol.HandshakeFlyweight;
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The door's rules for several sessions: places taken and given back, data channels routed by session. */
 final class SessionRulesTest {
@@ -70,6 +74,34 @@ final class SessionRulesTest {
         assertEquals(HandshakeFlyweight.BUSY_CLOSING, HandshakeFlyweight.answerReason(rules.admit(main(A))));
         assertEquals(HandshakeFlyweight.ACCEPT_NO_SESSION, status(rules.admit(data(C, 0))),
             "a draining door still routes the data channels of a session that runs, once it is ready");
+    }
+
+    @Test
+    void aDataChannelHeldForItsSessionsSetUpIsAdmittedWhenReadyAndRefusedWhenItEnds() throws Exception {
+        final SessionRules rules = new SessionRules(2);
+        rules.admit(main(A));
+        rules.settle(true);
+        final CompletableFuture<Long> held = CompletableFuture.supplyAsync(() -> rules.admitWhenReady(data(A, 0),
+            10_000));
+        Thread.sleep(50);
+        assertFalse(held.isDone(), "held while the session's SETUP is made");
+        rules.sessionReady(A);
+        assertEquals(HandshakeFlyweight.ACCEPT_OK, status(held.get(5, TimeUnit.SECONDS)));
+        rules.admit(main(B));
+        rules.settle(true);
+        final long startNs = System.nanoTime();
+        final CompletableFuture<Long> ended = CompletableFuture.supplyAsync(() -> rules.admitWhenReady(data(B, 0),
+            10_000));
+        Thread.sleep(50);
+        rules.end(B);
+        assertEquals(HandshakeFlyweight.ACCEPT_NO_SESSION, status(ended.get(5, TimeUnit.SECONDS)));
+        assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(5), "woken by the end, not the wait");
+        assertEquals(HandshakeFlyweight.ACCEPT_NO_SESSION, status(rules.admitWhenReady(data(C, 0), 10_000)),
+            "a session no one opened is refused at once");
+        final SessionRules brief = new SessionRules(1);
+        brief.admit(main(C));
+        assertEquals(HandshakeFlyweight.ACCEPT_NO_SESSION, status(brief.admitWhenReady(data(C, 1), 50)),
+            "refused once the wait is over");
     }
 
     private static int status(final long answer) {
