@@ -11,14 +11,12 @@ import dev.ferry.engine.text.ErrorText;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import javax.net.ssl.SSLException;
@@ -85,18 +83,6 @@ final class Dialer {
     }
 
     /**
-     * Connects and authenticates every data channel at once: the first on this thread, each other on a thread of its
-     * own, each bounded as {@link #connect} and {@link #handshake} are (on cold JVMs one after the other cost a
-     * connect and two round trips per channel). Returns them in index order. When any fails, every one is closed
-     * and the failure of the lowest index is thrown.
-     */
-    List<Connection> dataChannels(final byte[] sessionId) throws IOException {
-        final Dial dial = new Dial(config.channels());
-        dial(sessionId, dial, dial.indexes());
-        return dial.take();
-    }
-
-    /**
      * Starts dialing the data channels now, on a thread of its own, while the conductor awaits SETUP-ACK: the
      * destination's door holds an authenticated data channel until its session's SETUP is done, so the two round
      * trips overlap. {@link #dataChannelsAfterSetUp} takes the result; {@link #stop} ends it if the set-up fails.
@@ -121,15 +107,7 @@ final class Dialer {
      */
     List<Connection> dataChannelsAfterSetUp(final CompletableFuture<Dial> ahead, final byte[] sessionId)
         throws IOException {
-        final Dial dial;
-        try {
-            dial = ahead.get();
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while the data channels were dialed");
-        } catch (final ExecutionException ex) {
-            throw new IllegalStateException("a dial records its failures, it does not throw", ex.getCause());
-        }
+        final Dial dial = ahead.join(); // done: the conductor awaited it; a dial records its failures, never throws
         final int[] refused = dial.refusedBeforeReady();
         if (refused.length > 0) {
             dial(sessionId, dial, refused);
@@ -158,7 +136,11 @@ final class Dialer {
         }
     }
 
-    /** Dials {@code indexes} of {@code dial} at once, the first on this thread; returns when each has ended. */
+    /**
+     * Connects and authenticates the data channels {@code indexes} of {@code dial} at once: the first on this thread,
+     * each other on a thread of its own, each bounded as {@link #open} and {@link #handshake} are (on cold JVMs one
+     * after the other cost a connect and two round trips per channel); returns when each has ended.
+     */
     private void dial(final byte[] sessionId, final Dial dial, final int[] indexes) {
         final Thread[] started = new Thread[indexes.length];
         for (int i = 1; i < indexes.length; i++) {
@@ -190,10 +172,7 @@ final class Dialer {
             checkStillWanted(HandshakeFlyweight.KIND_DATA);
             connection = open("data channel " + index);
             dialing.add(connection);
-            if (stopped) {
-                throw new FerryException(ErrorCode.CANCELLED, "the migration ended while data channel " + index +
-                    " was dialed");
-            }
+            checkStillWanted(HandshakeFlyweight.KIND_DATA); // stop() may have run while it connected
             handshake(connection, sessionId, HandshakeFlyweight.KIND_DATA, index);
             dial.connected(index, connection);
         } catch (final IOException | RuntimeException | Error ex) {
