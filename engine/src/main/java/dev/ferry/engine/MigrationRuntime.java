@@ -1,6 +1,7 @@
 package dev.ferry.engine;
 
 import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.conductor.Lifecycle;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
 import dev.ferry.engine.stats.RuntimeCounters;
@@ -36,8 +37,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * handle is closed (an incoming one's as soon as it ends).
  */
 public final class MigrationRuntime implements AutoCloseable {
-    /** How long close() waits for the migrations it cancelled to end, in all. */
-    private static final long CLOSE_WAIT_MS = 30_000;
     /**
      * The counters file is sized for this many channels a migration: one with more may still fit, else its counters
      * are kept in memory, unpublished.
@@ -98,27 +97,23 @@ public final class MigrationRuntime implements AutoCloseable {
      */
     public MigrationSource send(final MigrationSource.Context source) throws InterruptedException {
         if (closed) {
-            outgoingRefused.incrementAndGet();
-            throw new FerryException(ErrorCode.RUNTIME_BUSY, "the migration runtime is closed (or draining)");
+            throw refused("the migration runtime is closed (or draining)");
         }
         if (null == source.bandwidthBudget()) {
             source.bandwidthBudget(budget);
         }
         source.conclude();
         if (!takeOutgoingPlace()) {
-            outgoingRefused.incrementAndGet();
-            throw new FerryException(ErrorCode.RUNTIME_BUSY, closed ? "the migration runtime is closed (or draining)" :
-                "the migration runtime is running " + context.maxOutgoing + " outgoing migration" +
-                (1 == context.maxOutgoing ? "" : "s") + " at once, its limit (max outgoing), and none ended within " +
-                context.outgoingWaitMs + " ms");
+            throw refused(closed ? "the migration runtime is closed (or draining)" : "the migration runtime is " +
+                "running " + context.maxOutgoing + " outgoing migration" + (1 == context.maxOutgoing ? "" : "s") +
+                " at once, its limit (max outgoing), and none ended within " + context.outgoingWaitMs + " ms");
         }
         final MigrationSource started;
         // Started and registered under the lock drain() takes: close() either sees it or it sees close().
         synchronized (lifecycle) {
             if (closed) {
                 outgoingPlaces.release();
-                outgoingRefused.incrementAndGet();
-                throw new FerryException(ErrorCode.RUNTIME_BUSY, "the migration runtime is closed (or draining)");
+                throw refused("the migration runtime is closed (or draining)");
             }
             final Counters published = counters.session("source", source.name(), source.channels());
             try {
@@ -139,23 +134,26 @@ public final class MigrationRuntime implements AutoCloseable {
         return started;
     }
 
+    /** A place, waited for up to the Context's wait; false if none freed in time or the runtime closed meanwhile. */
     private boolean takeOutgoingPlace() throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(context.outgoingWaitMs);
         while (!closed) {
             final long leftNs = deadline - System.nanoTime();
             if (outgoingPlaces.tryAcquire(Math.max(0, Math.min(leftNs, TimeUnit.MILLISECONDS.toNanos(WAIT_SLICE_MS))),
                 TimeUnit.NANOSECONDS)) {
-                if (!closed) {
-                    return true;
-                }
-                outgoingPlaces.release();
-                return false;
+                return true; // send() looks at closed again under the lock, and gives the place back if so
             }
             if (leftNs <= 0) {
                 return false;
             }
         }
         return false;
+    }
+
+    /** Counts a refused send and says why. */
+    private FerryException refused(final String why) {
+        outgoingRefused.incrementAndGet();
+        return new FerryException(ErrorCode.RUNTIME_BUSY, why);
     }
 
     /** The next incoming migration whose source has connected, or null if none did within {@code timeout}. */
@@ -248,7 +246,7 @@ public final class MigrationRuntime implements AutoCloseable {
         if (null != incoming) {
             incoming.close();
         }
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Lifecycle.CLOSE_WAIT_MS);
         for (final MigrationSource source : outgoing) {
             try {
                 source.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -28,6 +28,8 @@ import java.util.function.LongSupplier;
 public final class Lifecycle<S extends Enum<S> & Lifecycle.State<S>> {
     /** How long telling the peer, and each release step, may take before it is given up. */
     public static final long CLOSE_GRACE_MS = 2_000;
+    /** How long closing a migration (or a runtime of them) waits for what it cancelled to end. */
+    public static final long CLOSE_WAIT_MS = 30_000;
 
     private static final System.Logger LOG = System.getLogger(Lifecycle.class.getName());
 

@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
  * result once there is one).
  */
 public final class DestinationEngine implements MigrationEngine {
-    private static final long CLOSE_WAIT_MS = 30_000;
 
     private final Counters counters;
     private final AtomicCounter rejected;
@@ -105,8 +104,8 @@ public final class DestinationEngine implements MigrationEngine {
      */
     @Override
     public void close() {
-        if (!Lifecycle.awaitEnd(conductor.result(), () -> conductor.cancel("closed by the embedder"), CLOSE_WAIT_MS) ||
-            !admission.awaitStopped(CLOSE_WAIT_MS)) {
+        if (!Lifecycle.awaitEnd(conductor.result(), () -> conductor.cancel("closed by the embedder"), Lifecycle.CLOSE_WAIT_MS) ||
+            !admission.awaitStopped(Lifecycle.CLOSE_WAIT_MS)) {
             return;
         }
         synchronized (this) {

@@ -5,6 +5,7 @@ import dev.ferry.engine.FerryException;
 import dev.ferry.engine.MemoryFactory;
 import dev.ferry.engine.channel.Connection;
 import dev.ferry.engine.channel.Watchdog;
+import dev.ferry.engine.conductor.Lifecycle;
 import dev.ferry.engine.conductor.MigrationEngine;
 import dev.ferry.engine.protocol.Protocol;
 import dev.ferry.engine.stats.CounterDescriptor;
@@ -34,7 +35,6 @@ import java.util.function.Function;
  * Sessions are independent: one that fails or is cancelled leaves the others running.
  */
 public final class IncomingEngine implements DoorHost, AutoCloseable {
-    private static final long CLOSE_WAIT_MS = 30_000;
 
     private final DestinationConfig config;
     private final DestinationHooks hooks;
@@ -206,7 +206,7 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         for (final IncomingSession session : sessions) {
             session.close(); // each source is told it was cancelled, before the door closes under it
         }
-        admission.close(CLOSE_WAIT_MS);
+        admission.close(Lifecycle.CLOSE_WAIT_MS);
         watchdog.close();
         doorCounters.close();
     }

@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
  * counters are released by {@link #close}, once the migration has ended (its threads are joined by then).
  */
 final class IncomingSession implements MigrationEngine {
-    private static final long CLOSE_WAIT_MS = 30_000;
 
     private final DestinationConductor conductor;
     private final Counters counters;
@@ -51,7 +50,7 @@ final class IncomingSession implements MigrationEngine {
     /** Cancels the migration if it runs, waits for its end, then releases its counters. */
     @Override
     public void close() {
-        if (!Lifecycle.awaitEnd(conductor.result(), () -> conductor.cancel("closed by the embedder"), CLOSE_WAIT_MS)) {
+        if (!Lifecycle.awaitEnd(conductor.result(), () -> conductor.cancel("closed by the embedder"), Lifecycle.CLOSE_WAIT_MS)) {
             return; // a thread may still use the counters: they stay mapped
         }
         synchronized (this) {

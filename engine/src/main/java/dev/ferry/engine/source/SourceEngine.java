@@ -2,6 +2,7 @@ package dev.ferry.engine.source;
 
 import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.MigrationStats;
+import dev.ferry.engine.conductor.Lifecycle;
 import dev.ferry.engine.conductor.MigrationEngine;
 import dev.ferry.engine.stats.Counters;
 import dev.ferry.engine.stats.CountersFile;
@@ -15,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
  * conductor leaves behind. The migration itself is the conductor's.
  */
 public final class SourceEngine implements MigrationEngine {
-    private static final long CLOSE_WAIT_MS = 30_000;
 
     private final Counters counters;
     private final SourceConductor conductor;
@@ -75,6 +75,6 @@ public final class SourceEngine implements MigrationEngine {
     /** Cancels a running migration, waits for its end and removes the counters file. */
     @Override
     public void close() {
-        counters.closeWhenEnded(conductor.result(), () -> conductor.cancel("closed by the embedder"), CLOSE_WAIT_MS);
+        counters.closeWhenEnded(conductor.result(), () -> conductor.cancel("closed by the embedder"), Lifecycle.CLOSE_WAIT_MS);
     }
 }
