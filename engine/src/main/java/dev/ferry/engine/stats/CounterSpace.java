@@ -75,7 +75,7 @@ public final class CounterSpace {
     }
 
     /** Removes an own file; frees a shared part's counters (their slots may be reused). Once. */
-    synchronized void close() {
+    synchronized void close(final Counters owner) {
         if (closed) {
             return;
         }
@@ -83,6 +83,7 @@ public final class CounterSpace {
         if (null == shared) {
             file.close();
         } else {
+            shared.ended(owner); // its bytes join the totals before its slots are freed, if its end was not told yet
             shared.free(counters, reservation);
             counters.clear();
         }

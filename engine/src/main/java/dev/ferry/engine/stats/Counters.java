@@ -349,7 +349,7 @@ public final class Counters implements AutoCloseable {
     /** Removes the counters file, or frees these counters' part of a runtime's (the migration is over). */
     @Override
     public void close() {
-        space.close();
+        space.close(this);
     }
 
     /**
