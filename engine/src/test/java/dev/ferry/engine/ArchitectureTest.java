@@ -66,6 +66,7 @@ final class ArchitectureTest {
         .layer("source").definedBy("dev.ferry.engine.source..")
         .layer("destination").definedBy("dev.ferry.engine.destination..")
         .layer("entry points").definedBy(ENTRY_POINT)
+        .layer("daemon").definedBy("dev.ferry.engine.daemon..")
         .layer("cli").definedBy("dev.ferry.engine.cli..")
         .whereLayer("memory").mayNotAccessAnyLayer()
         .whereLayer("api types").mayOnlyAccessLayers("memory")
@@ -81,6 +82,8 @@ final class ArchitectureTest {
         .mayOnlyAccessLayers("memory", "api types", "protocol", "channel", "stats", "codec", "verify", "conductor")
         .whereLayer("entry points").mayOnlyAccessLayers("memory", "api types", "protocol", "channel", "stats", "codec",
             "verify", "conductor", "source", "destination")
+        .whereLayer("daemon").mayOnlyAccessLayers("memory", "api types", "stats", "entry points")
+        .whereLayer("daemon").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer();
 
     /** Slices are packages, but memory is one slice and the API package two (its types with text, its entry points). */

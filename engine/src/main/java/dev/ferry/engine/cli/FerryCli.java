@@ -14,10 +14,11 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
-/** {@code java -jar ferry.jar send|receive|demo ...}. */
+/** {@code java -jar ferry.jar send|receive|demo|stat|daemon ...}. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = FerryCli.ManifestVersion.class,
     description = "Live-migrate off-heap guest memory over several TCP channels.",
-    subcommands = {SendCommand.class, ReceiveCommand.class, DemoCommand.class, StatCommand.class})
+    subcommands = {SendCommand.class, ReceiveCommand.class, DemoCommand.class, StatCommand.class,
+        DaemonCommand.class})
 public final class FerryCli implements Runnable {
     /** Exit code: completed (and verified, unless --verify none). */
     public static final int EXIT_COMPLETED = 0;
@@ -46,11 +47,12 @@ public final class FerryCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: send, receive or demo");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: send, receive, " +
+            "demo, stat or daemon");
     }
 
     /** The commands that migrate, and so profit from {@link ColdStart} as early as possible. */
-    private static final Set<String> MIGRATING_COMMANDS = Set.of("send", "receive", "demo");
+    private static final Set<String> MIGRATING_COMMANDS = Set.of("send", "receive", "demo", "daemon");
 
     public static void main(final String[] args) {
         if (args.length > 0 && MIGRATING_COMMANDS.contains(args[0])) {

@@ -12,6 +12,7 @@ import dev.ferry.engine.MigrationResult;
 import dev.ferry.engine.Secret;
 import dev.ferry.engine.stats.CountersDirectory;
 import dev.ferry.engine.stats.ProgressLine;
+import dev.ferry.engine.text.Units;
 import dev.ferry.memory.GuestMemory;
 import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
@@ -23,9 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -282,12 +281,6 @@ final class ReceiveCommand implements Callable<Integer> {
 
     /** {@code HOST:PORT} of a TCP address, {@code unix:PATH} of a Unix-domain socket. */
     static String describe(final SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
-        }
-        if (address instanceof UnixDomainSocketAddress unix) {
-            return Converters.HostPort.UNIX + unix.getPath();
-        }
-        return String.valueOf(address);
+        return Units.describe(address);
     }
 }

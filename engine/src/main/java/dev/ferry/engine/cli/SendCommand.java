@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -61,6 +62,11 @@ final class SendCommand implements Callable<Integer> {
             + "or '_', not starting with '.' (default: the memory file's name).")
     String name;
 
+    @Option(names = "--daemon", paramLabel = "unix:PATH", converter = Converters.HostPort.class,
+        description = "Have the 'ferry daemon' whose control socket is PATH run this send (POST /v1/migrations): the "
+            + "same options, report and exit code; the daemon reads --memory-file and uses its own secret and TLS.")
+    SocketAddress daemon;
+
     /** --name, or the memory file's name; either must be a valid guest name. */
     private String guestName() {
         final String given = null != name ? name : String.valueOf(memoryFile.getFileName());
@@ -72,10 +78,25 @@ final class SendCommand implements Callable<Integer> {
         return given;
     }
 
+    /** --daemon: the daemon runs this send; the same report and exit code. */
+    private int throughDaemon(final PrintWriter err) throws IOException {
+        if (!(daemon instanceof UnixDomainSocketAddress unix)) {
+            throw FerryCli.bad("--daemon", String.valueOf(daemon), "unix:PATH, the daemon's control socket");
+        }
+        guestName();
+        OutputFile.check(common.statsJson, "--stats-json");
+        final DaemonSubmit submit = new DaemonSubmit(unix.getPath(), err);
+        return submit.run(submit.body(spec.commandLine().getParseResult(), memoryFile), common.verifyMode(),
+            common.statsJson);
+    }
+
     @Override
-    public Integer call() {
-        ColdStart.prepareInBackground();
+    public Integer call() throws IOException {
         final PrintWriter err = spec.commandLine().getErr();
+        if (null != daemon) {
+            return throughDaemon(err);
+        }
+        ColdStart.prepareInBackground();
         final long size;
         try {
             MemoryFiles.requireRegularFile(memoryFile, "--memory-file");

@@ -1,0 +1,176 @@
+package dev.ferry.engine.daemon;
+
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The control API's HTTP face: Jetty 12 on a Unix-domain socket (mode 0600, in a private directory; see
+ * {@link ControlSocket}), and, only when asked, on TCP with mutual TLS (a client without a certificate the trust
+ * store accepts is refused in the handshake). A small pool: a handful of threads, request bodies of at most 64 KiB.
+ */
+public final class ControlServer implements AutoCloseable {
+    /** The largest request body taken; a bigger one is a 413. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final int MAX_THREADS = 8;
+
+    private final Server server;
+    private final Path socket;
+
+    private ControlServer(final Server server, final Path socket) {
+        this.server = server;
+        this.socket = socket;
+    }
+
+    /**
+     * Serves {@code daemon}'s API on {@code socket} and, if {@code tcp} is not null, on it with mutual TLS from
+     * {@code tls} (required then).
+     */
+    public static ControlServer start(final Daemon daemon, final Path socket, final InetSocketAddress tcp,
+        final SSLContext tls, final Consumer<String> log) {
+        if (null != tcp && null == tls) {
+            throw new FerryException(ErrorCode.CONFIGURATION, "--control-tcp needs mutual TLS: give --tls-keystore, " +
+                "--tls-truststore and --tls-password-file (clients then need a certificate the trust store accepts)");
+        }
+        ControlSocket.prepare(socket, log);
+        final QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
+        threads.setName("ferry-control");
+        threads.setDaemon(true);
+        final Server server = new Server(threads);
+        final HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        final UnixDomainServerConnector unix = new UnixDomainServerConnector(server, 1, 1,
+            new HttpConnectionFactory(http));
+        unix.setUnixDomainPath(socket.toAbsolutePath());
+        server.addConnector(unix);
+        if (null != tcp) {
+            final SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setSslContext(tls);
+            ssl.setNeedClientAuth(true);
+            final ServerConnector connector = new ServerConnector(server, 1, 1,
+                new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+            connector.setHost(tcp.getAddress().getHostAddress());
+            connector.setPort(tcp.getPort());
+            server.addConnector(connector);
+        }
+        final ControlApi api = new ControlApi(daemon, new DaemonMetrics(daemon));
+        server.setHandler(new Adapter(api));
+        try {
+            server.start();
+        } catch (final Exception ex) {
+            stopQuietly(server);
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot serve the control API on " + socket +
+                (null == tcp ? "" : " and " + tcp) + ": " + ex.getMessage());
+        }
+        ControlSocket.restrict(socket);
+        return new ControlServer(server, socket);
+    }
+
+    /** The default socket: {@code /run/ferry/control.sock} as root, else under {@code $XDG_RUNTIME_DIR/ferry/}. */
+    public static Path defaultSocket() {
+        return ControlSocket.defaultPath();
+    }
+
+    /** The TCP port the API listens on with TLS (useful with port 0), or -1 without. */
+    public int tcpPort() {
+        for (final org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
+            if (connector instanceof ServerConnector tcp) {
+                return tcp.getLocalPort();
+            }
+        }
+        return -1;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** Stops serving and removes the socket. */
+    @Override
+    public void close() {
+        stopQuietly(server);
+        try {
+            java.nio.file.Files.deleteIfExists(socket.toAbsolutePath());
+        } catch (final IOException ignore) {
+            // a stale socket is removed by the next daemon that starts on this path.
+        }
+    }
+
+    private static void stopQuietly(final Server server) {
+        try {
+            server.stop();
+        } catch (final Exception ignore) {
+            // stopping: nothing more to do.
+        }
+    }
+
+    /** Jetty's request in, {@link ControlApi}'s answer out. */
+    private static final class Adapter extends Handler.Abstract {
+        private final ControlApi api;
+
+        Adapter(final ControlApi api) {
+            this.api = api;
+        }
+
+        @Override
+        public boolean handle(final Request request, final Response response, final Callback callback) {
+            ControlApi.Answer answer;
+            try {
+                final String body = body(request);
+                answer = null == body ? api.error(413, ErrorCode.CONFIGURATION, "body", "body: larger than " +
+                    MAX_BODY_BYTES + " bytes") : api.answer(request.getMethod(), Request.getPathInContext(request),
+                    query(request), body);
+            } catch (final IOException | RuntimeException ex) {
+                answer = api.error(400, ErrorCode.CONFIGURATION, "body", "body: could not be read: " + ex.getMessage());
+            }
+            response.setStatus(answer.status());
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
+            if (null != answer.header()) {
+                response.getHeaders().put(answer.header(), answer.headerValue());
+            }
+            response.write(true, ByteBuffer.wrap(answer.body()), callback);
+            return true;
+        }
+
+        /** The body, or null when it is larger than {@link #MAX_BODY_BYTES}. */
+        private static String body(final Request request) throws IOException {
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                final byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+                return bytes.length > MAX_BODY_BYTES ? null : new String(bytes, StandardCharsets.UTF_8);
+            }
+        }
+
+        private static Map<String, String> query(final Request request) {
+            final Map<String, String> query = new HashMap<>();
+            final Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            for (final Fields.Field field : fields) {
+                query.put(field.getName(), field.getValue());
+            }
+            return query;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.ferry.engine.daemon;
+
+import dev.ferry.engine.GuestName;
+import dev.ferry.engine.MemoryFactory;
+import dev.ferry.memory.MemoryException;
+import dev.ferry.memory.internal.MemoryFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The daemon's data directory: each incoming guest lands in {@code DIR/NAME}, written first to
+ * {@code NAME.PID.partial} beside it and renamed onto {@code NAME} only once verified, so a failed, cancelled or
+ * killed migration never leaves a {@code NAME}. Only names that pass {@link GuestName} reach the file system (no
+ * separator, no leading dot, no {@code ..}), links are never followed, and an existing {@code NAME} is refused at
+ * SETUP unless the daemon was started with {@code --overwrite}. Partial files of a daemon that was killed are
+ * removed when the next one starts.
+ */
+final class GuestDirectory {
+    private static final String PARTIAL = ".partial";
+
+    private final Path directory;
+    private final boolean overwrite;
+    /** Guests received since the daemon started: name to whether verified, and when. */
+    private final Map<String, Received> received = new ConcurrentHashMap<>();
+    /** Names being received now: a DELETE of one of them is refused. */
+    private final Set<String> receiving = ConcurrentHashMap.newKeySet();
+
+    /** One guest this daemon received. */
+    record Received(boolean verified, Instant at) {
+    }
+
+    /** One guest file in the directory. */
+    record Guest(String name, long sizeBytes, Instant modified, Received received) {
+    }
+
+    GuestDirectory(final Path directory, final boolean overwrite) {
+        this.directory = directory;
+        this.overwrite = overwrite;
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    /** Removes every partial guest left by a process that is no longer running; their file names. */
+    List<String> removeStalePartials() {
+        final List<String> removed = new ArrayList<>();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (final Path file : (Iterable<Path>)files::iterator) {
+                final String name = file.getFileName().toString();
+                if (name.endsWith(PARTIAL)) {
+                    final String withPid = name.substring(0, name.length() - PARTIAL.length());
+                    final int dot = withPid.lastIndexOf('.');
+                    if (dot > 0) {
+                        for (final Path stale : MemoryFiles.removeStalePartials(directory.resolve(
+                            withPid.substring(0, dot)))) {
+                            removed.add(stale.toString());
+                        }
+                    }
+                }
+            }
+        } catch (final IOException ex) {
+            throw new MemoryException("cannot list the data directory " + directory + ": " + ex.getMessage());
+        }
+        return removed;
+    }
+
+    /** Where the guest {@code name} lands: refused (at SETUP) if the name is invalid or taken. */
+    MemoryFactory factoryFor(final String name) {
+        GuestName.require(name);
+        final MemoryFactory file = MemoryFactory.inDirectory(directory, overwrite).apply(name);
+        receiving.add(name);
+        return new MemoryFactory() {
+            @Override
+            public dev.ferry.memory.GuestMemory create(final List<dev.ferry.memory.BlockSpec> specs,
+                final int pageSizeBytes) {
+                return file.create(specs, pageSizeBytes);
+            }
+
+            @Override
+            public void discard(final dev.ferry.memory.GuestMemory memory) {
+                receiving.remove(name);
+                file.discard(memory);
+            }
+
+            @Override
+            public void commit(final dev.ferry.memory.GuestMemory memory) {
+                file.commit(memory);
+            }
+
+            @Override
+            public void discardUnused() {
+                receiving.remove(name);
+                file.discardUnused();
+            }
+
+            @Override
+            public Path target() {
+                return file.target();
+            }
+        };
+    }
+
+    /** A guest's migration ended with its memory in place. */
+    void received(final String name, final boolean verified) {
+        receiving.remove(name);
+        received.put(name, new Received(verified, Instant.now()));
+    }
+
+    /** The guest files in the directory (regular files with a guest's name; partial files are not guests), by name. */
+    List<Guest> list() {
+        final List<Guest> guests = new ArrayList<>();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (final Path file : (Iterable<Path>)files::iterator) {
+                final String name = file.getFileName().toString();
+                final BasicFileAttributes attributes = attributes(file);
+                if (null == GuestName.problem(name) && null != attributes && attributes.isRegularFile()) {
+                    guests.add(new Guest(name, attributes.size(), attributes.lastModifiedTime().toInstant(),
+                        received.get(name)));
+                }
+            }
+        } catch (final IOException ex) {
+            throw new MemoryException("cannot list the data directory " + directory + ": " + ex.getMessage());
+        }
+        guests.sort((a, b) -> a.name().compareTo(b.name()));
+        return guests;
+    }
+
+    /** Deletes the guest file {@code name}: a 400 for a bad name, 404 if none, 409 while it is being received. */
+    void delete(final String name) {
+        final String problem = GuestName.problem(name);
+        if (null != problem) {
+            throw ApiException.badField("name", problem);
+        }
+        if (receiving.contains(name)) {
+            throw ApiException.conflict("guest " + name + " is being received now: cancel its migration first");
+        }
+        final Path file = directory.resolve(name);
+        final BasicFileAttributes attributes = attributes(file);
+        if (null == attributes || !attributes.isRegularFile()) {
+            throw ApiException.notFound("no guest '" + name + "' in " + directory);
+        }
+        try {
+            Files.delete(file);
+            received.remove(name);
+        } catch (final IOException ex) {
+            throw new MemoryException("cannot delete " + file + ": " + ex.getMessage());
+        }
+    }
+
+    private static BasicFileAttributes attributes(final Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (final IOException ex) {
+            return null;
+        }
+    }
+}
