@@ -60,6 +60,11 @@ final class DaemonCommand implements Callable<Integer> {
             + "--tls-password-file; clients need a certificate the trust store accepts). Off by default.")
     SocketAddress controlTcp;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = Converters.HostPort.class,
+        description = "Also serve GET /metrics alone on TCP, plain HTTP, for a Prometheus server to scrape (read-only: "
+            + "every other path there is a 404). Off by default; /metrics is always on the control socket.")
+    SocketAddress metrics;
+
     @Option(names = "--verify", paramLabel = "full|none",
         description = "Digest incoming guests against their sources before putting them in place (default: "
             + "${DEFAULT-VALUE}).")
@@ -124,7 +129,8 @@ final class DaemonCommand implements Callable<Integer> {
             maxIncoming, maxOutgoing, hostBandwidth, drainTimeoutMs, idleTimeoutMs, counters, overwrite, log));
         final ControlServer server;
         try {
-            server = ControlServer.start(daemon, socket, (InetSocketAddress)controlTcp, tls, log);
+            server = ControlServer.start(daemon, socket, (InetSocketAddress)controlTcp, tls, (InetSocketAddress)metrics,
+                log);
         } catch (final RuntimeException ex) {
             daemon.shutdown("the control API could not start").join();
             throw ex;
@@ -138,6 +144,8 @@ final class DaemonCommand implements Callable<Integer> {
         log.accept("ferry: daemon running: control unix:" + socket.toAbsolutePath() +
             (null == controlTcp ? "" : " and https://" + Units.describe(controlTcp) + " (mutual TLS, port " +
                 server.tcpPort() + ")") +
+            (null == metrics ? "" : ", metrics on http://" + Units.describe(metrics).replaceAll(":[0-9]+$", "") + ":" +
+                server.metricsPort() + "/metrics") +
             (null == listen ? ", sends only (no --listen)" : ", listening on " + Units.describe(daemon.localAddress()) +
                 ", guests into " + dataDir) + ", up to " + maxIncoming + " in and " + maxOutgoing + " out at once");
         final int code = daemon.stopped().join();
@@ -172,6 +180,9 @@ final class DaemonCommand implements Callable<Integer> {
         }
         if (null != controlTcp && !(controlTcp instanceof InetSocketAddress)) {
             throw FerryCli.bad("--control-tcp", Units.describe(controlTcp), "HOST:PORT");
+        }
+        if (null != metrics && !(metrics instanceof InetSocketAddress)) {
+            throw FerryCli.bad("--metrics", Units.describe(metrics), "HOST:PORT");
         }
         new MigrationRuntime.Context().maxIncoming(maxIncoming).maxOutgoing(maxOutgoing)
             .hostBandwidthBytesPerSec(hostBandwidth);

@@ -37,6 +37,7 @@ public final class ControlServer implements AutoCloseable {
     /** The largest request body taken; a bigger one is a 413. */
     static final int MAX_BODY_BYTES = 64 * 1024;
     private static final int MAX_THREADS = 8;
+    private static final String METRICS_CONNECTOR = "metrics";
 
     private final Server server;
     private final Path socket;
@@ -52,6 +53,16 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(final Daemon daemon, final Path socket, final InetSocketAddress tcp,
         final SSLContext tls, final Consumer<String> log) {
+        return start(daemon, socket, tcp, tls, null, log);
+    }
+
+    /**
+     * As {@link #start(Daemon, Path, InetSocketAddress, SSLContext, Consumer)}, and if {@code metrics} is not null
+     * {@code GET /metrics} alone on it, plain HTTP (for a Prometheus server, which scrapes TCP): every other path
+     * there is a 404, so it reads nothing but the metrics and changes nothing.
+     */
+    public static ControlServer start(final Daemon daemon, final Path socket, final InetSocketAddress tcp,
+        final SSLContext tls, final InetSocketAddress metrics, final Consumer<String> log) {
         if (null != tcp && null == tls) {
             throw new FerryException(ErrorCode.CONFIGURATION, "--control-tcp needs mutual TLS: give --tls-keystore, " +
                 "--tls-truststore and --tls-password-file (clients then need a certificate the trust store accepts)");
@@ -77,6 +88,13 @@ public final class ControlServer implements AutoCloseable {
             connector.setPort(tcp.getPort());
             server.addConnector(connector);
         }
+        if (null != metrics) {
+            final ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+            connector.setName(METRICS_CONNECTOR);
+            connector.setHost(metrics.getAddress().getHostAddress());
+            connector.setPort(metrics.getPort());
+            server.addConnector(connector);
+        }
         final ControlApi api = new ControlApi(daemon, new DaemonMetrics(daemon));
         server.setHandler(new Adapter(api));
         try {
@@ -97,8 +115,17 @@ public final class ControlServer implements AutoCloseable {
 
     /** The TCP port the API listens on with TLS (useful with port 0), or -1 without. */
     public int tcpPort() {
+        return port(false);
+    }
+
+    /** The TCP port of {@code GET /metrics} alone (useful with port 0), or -1 without. */
+    public int metricsPort() {
+        return port(true);
+    }
+
+    private int port(final boolean metrics) {
         for (final org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
-            if (connector instanceof ServerConnector tcp) {
+            if (connector instanceof ServerConnector tcp && METRICS_CONNECTOR.equals(tcp.getName()) == metrics) {
                 return tcp.getLocalPort();
             }
         }
@@ -138,15 +165,7 @@ public final class ControlServer implements AutoCloseable {
 
         @Override
         public boolean handle(final Request request, final Response response, final Callback callback) {
-            ControlApi.Answer answer;
-            try {
-                final String body = body(request);
-                answer = null == body ? api.error(413, ErrorCode.CONFIGURATION, "body", "body: larger than " +
-                    MAX_BODY_BYTES + " bytes") : api.answer(request.getMethod(), Request.getPathInContext(request),
-                    query(request), body);
-            } catch (final IOException | RuntimeException ex) {
-                answer = api.error(400, ErrorCode.CONFIGURATION, "body", "body: could not be read: " + ex.getMessage());
-            }
+            final ControlApi.Answer answer = answer(request);
             response.setStatus(answer.status());
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
             if (null != answer.header()) {
@@ -154,6 +173,22 @@ public final class ControlServer implements AutoCloseable {
             }
             response.write(true, ByteBuffer.wrap(answer.body()), callback);
             return true;
+        }
+
+        private ControlApi.Answer answer(final Request request) {
+            final String path = Request.getPathInContext(request);
+            if (METRICS_CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName()) &&
+                !"/metrics".equals(path)) {
+                return api.error(404, ErrorCode.CONFIGURATION, null, "only GET /metrics is served here; the " +
+                    "control API is on the daemon's Unix socket");
+            }
+            try {
+                final String body = body(request);
+                return null == body ? api.error(413, ErrorCode.CONFIGURATION, "body", "body: larger than " +
+                    MAX_BODY_BYTES + " bytes") : api.answer(request.getMethod(), path, query(request), body);
+            } catch (final IOException | RuntimeException ex) {
+                return api.error(400, ErrorCode.CONFIGURATION, "body", "body: could not be read: " + ex.getMessage());
+            }
         }
 
         /** The body, or null when it is larger than {@link #MAX_BODY_BYTES}. */
