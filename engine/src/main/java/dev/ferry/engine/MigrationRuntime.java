@@ -8,7 +8,9 @@ import dev.ferry.engine.stats.RuntimeCounters;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +53,8 @@ public final class MigrationRuntime implements AutoCloseable {
     private final IncomingMigrations incoming;
     private final BandwidthBudget budget;
     private final Semaphore outgoingPlaces;
-    private final Set<MigrationSource> outgoing = ConcurrentHashMap.newKeySet();
+    /** Each running outgoing migration, and what completes once the runtime has accounted for its end. */
+    private final Map<MigrationSource, CompletableFuture<Void>> outgoing = new ConcurrentHashMap<>();
     private final AtomicLong outgoingRefused = new AtomicLong();
     private final AtomicLong outgoingStarted = new AtomicLong();
     /** Guards {@link #closed} against a send() registering its migration: one of the two sees the other. */
@@ -123,12 +126,14 @@ public final class MigrationRuntime implements AutoCloseable {
                 outgoingPlaces.release();
                 throw ex;
             }
-            outgoing.add(started);
+            final CompletableFuture<Void> accounted = new CompletableFuture<>();
+            outgoing.put(started, accounted);
             outgoingStarted.incrementAndGet();
             started.result().whenComplete((result, failure) -> {
                 counters.ended(published);
                 outgoing.remove(started);
                 outgoingPlaces.release();
+                accounted.complete(null);
             });
         }
         return started;
@@ -240,16 +245,18 @@ public final class MigrationRuntime implements AutoCloseable {
     @Override
     public void close() {
         drain();
-        for (final MigrationSource source : outgoing) {
+        for (final MigrationSource source : outgoing.keySet()) {
             source.cancel("the migration runtime is closing");
         }
         if (null != incoming) {
             incoming.close();
         }
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Lifecycle.CLOSE_WAIT_MS);
-        for (final MigrationSource source : outgoing) {
+        // Until each ended migration has been accounted for (its counters freed), not only until it ended: a result
+        // completes before the runtime's own reaction to it, and the file is removed only once no migration is in it.
+        for (final CompletableFuture<Void> accounted : List.copyOf(outgoing.values())) {
             try {
-                source.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                accounted.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (final InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 return;

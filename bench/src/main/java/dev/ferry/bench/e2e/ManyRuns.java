@@ -130,6 +130,11 @@ final class ManyRuns {
     }
 
     private Path guest(final String name, final long size, final long seed) {
+        return randomGuest(work, name, size, seed);
+    }
+
+    /** {@code work/NAME.ram}: {@code size} random bytes from {@code seed}. */
+    static Path randomGuest(final Path work, final String name, final long size, final long seed) {
         final Path file = work.resolve(name + ".ram");
         try (GuestMemory memory = GuestMemory.createFile(file, List.of(new BlockSpec(0, "ram", size)),
             RamBlock.DEFAULT_PAGE_SIZE)) {

@@ -51,6 +51,7 @@ public final class MigrationBenchmark {
         "       ... e2e --compression [--content compressible,random] [--codecs none,zstd,zstd-3,zlib]",
         "       ... e2e --tls",
         "       ... e2e --many [--runs 5]   8 x 256 MiB at once against 1 x 2 GiB between two warm runtimes",
+        "       ... e2e --daemon [--runs 5]   through two running daemons against the one-shot CLI; an evacuation",
         "Run from the repository after mvn -q -DskipTests package (or give --ferry-jar); see docs/benchmarks.md.");
 
     public static void main(final String[] args) throws Exception {
@@ -77,6 +78,8 @@ public final class MigrationBenchmark {
                 new TlsRuns(options, work).run();
             } else if (options.many) {
                 new ManyRuns(options, work).run();
+            } else if (options.daemon) {
+                new DaemonRuns(options, work).run();
             } else if (options.growth) {
                 new Growth(options, work).run();
             } else {
@@ -138,6 +141,7 @@ public final class MigrationBenchmark {
         Path ferryJar = Path.of("engine/target/ferry.jar");
         boolean growth;
         boolean many;
+        boolean daemon;
         boolean convergence;
         boolean compression;
         boolean tls;
@@ -183,7 +187,7 @@ public final class MigrationBenchmark {
                         options.ferryJar = Path.of(value(args, ++i));
                         break;
                     case "--growth", "--convergence", "--compression", "--tls", "--no-qemu", "--also-java-jar",
-                        "--also-verify-none", "--many":
+                        "--also-verify-none", "--many", "--daemon":
                         options.flag(args[i]);
                         break;
                     case "--scenarios":
@@ -203,6 +207,7 @@ public final class MigrationBenchmark {
             switch (name) {
                 case "--growth" -> growth = true;
                 case "--many" -> many = true;
+                case "--daemon" -> daemon = true;
                 case "--convergence" -> convergence = true;
                 case "--compression" -> compression = true;
                 case "--tls" -> tls = true;

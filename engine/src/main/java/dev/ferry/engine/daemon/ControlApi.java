@@ -92,8 +92,8 @@ final class ControlApi {
             return ok(202, describe());
         }
         if (GUESTS.equals(path)) {
-            allow(method, "GET");
-            return ok(200, guests());
+            allow(method, "GET", "POST");
+            return "POST".equals(method) ? ok(201, prepare(parse(body))) : ok(200, guests());
         }
         if (path.startsWith(GUESTS + "/")) {
             allow(method, "DELETE");
@@ -229,6 +229,43 @@ final class ControlApi {
             }
         }
         return array;
+    }
+
+    /** {@code POST /v1/guests}: {"name", "size", "prefault"}, a guest prepared ahead of its migration. */
+    private ObjectNode prepare(final JsonNode body) {
+        if (!body.isObject()) {
+            throw ApiException.badField("body", "expected a JSON object such as {\"name\": \"vm-7\", \"size\": " +
+                "\"2g\", \"prefault\": true}");
+        }
+        for (final Iterator<String> it = body.fieldNames(); it.hasNext();) {
+            final String field = it.next();
+            if (!Set.of("name", "size", "prefault").contains(field)) {
+                throw ApiException.badField(field, "unknown field; known: name, size, prefault");
+            }
+        }
+        if (!body.path("name").isTextual()) {
+            throw ApiException.badField("name", "missing: a guest name is required");
+        }
+        final JsonNode size = body.path("size");
+        final long bytes;
+        try {
+            bytes = size.isIntegralNumber() ? size.longValue() : Units.parseSize(size.isTextual() ? size.asText() :
+                "");
+        } catch (final IllegalArgumentException ex) {
+            throw ApiException.badField("size", "invalid value " + size + ": expected " + ex.getMessage());
+        }
+        final JsonNode prefault = body.path("prefault");
+        if (!prefault.isMissingNode() && !prefault.isBoolean()) {
+            throw ApiException.badField("prefault", "expected true or false, got " + prefault);
+        }
+        final GuestDirectory.Prepared prepared = directory().prepare(body.get("name").asText(), bytes,
+            prefault.asBoolean(false));
+        final ObjectNode node = json.createObjectNode();
+        node.put("name", prepared.name());
+        node.put("size-bytes", prepared.sizeBytes());
+        node.put("prefaulted", prepared.prefaulted());
+        node.put("prepare-ms", prepared.prepareMs());
+        return node;
     }
 
     private GuestDirectory directory() {

@@ -9,11 +9,9 @@ import dev.ferry.engine.MigrationRuntime;
 import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.Secret;
 import dev.ferry.engine.VerifyMode;
-import dev.ferry.memory.BlockSpec;
+import dev.ferry.engine.text.Units;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
-import dev.ferry.memory.internal.MemoryFiles;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
@@ -72,7 +70,8 @@ public final class Daemon implements AutoCloseable {
 
     private Daemon(final Settings settings) {
         this.settings = settings;
-        this.guests = null == settings.dataDir() ? null : new GuestDirectory(settings.dataDir(), settings.overwrite());
+        this.guests = null == settings.dataDir() ? null : new GuestDirectory(settings.dataDir(), settings.overwrite(),
+            name -> !list(tracked -> !tracked.isSource() && !tracked.isEnded() && name.equals(tracked.name())).isEmpty());
         if (null != guests) {
             for (final String removed : guests.removeStalePartials()) {
                 settings.log().accept("ferry: removed " + removed + ", the partial guest of a migration that was " +
@@ -158,7 +157,7 @@ public final class Daemon implements AutoCloseable {
         if (draining.get()) {
             throw new FerryException(ErrorCode.RUNTIME_BUSY, "the daemon is draining: it takes no new migration");
         }
-        final GuestMemory memory = map(request.memoryFile());
+        final GuestMemory memory = request.mapMemory();
         try {
             sourceContext(request, memory).conclude(); // the engine's own checks, on a copy: a 400 now, not a failure later
         } catch (final FerryException ex) {
@@ -174,23 +173,6 @@ public final class Daemon implements AutoCloseable {
 
     private MigrationSource.Context sourceContext(final SendRequest request, final GuestMemory memory) {
         return request.context().memory(memory).secret(settings.secret()).tls(settings.tls());
-    }
-
-    private static GuestMemory map(final Path file) {
-        try {
-            MemoryFiles.requireRegularFile(file, "memory-file");
-            final long size = java.nio.file.Files.readAttributes(file,
-                java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).size();
-            if (size == 0 || size % RamBlock.DEFAULT_PAGE_SIZE != 0) {
-                throw ApiException.badField("memory-file", file + " is " + size + " bytes: expected a positive " +
-                    "multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);
-            }
-            return GuestMemory.mapFile(file, List.of(new BlockSpec(0, "ram", size)), RamBlock.DEFAULT_PAGE_SIZE);
-        } catch (final MemoryException ex) {
-            throw ApiException.badField("memory-file", ex.getMessage());
-        } catch (final java.io.IOException ex) {
-            throw ApiException.badField("memory-file", "cannot read " + file + ": " + ex.getMessage());
-        }
     }
 
     /** On a worker: waits for a place, runs the migration, and ends its entry; the mapping is closed at the end. */
@@ -337,9 +319,12 @@ public final class Daemon implements AutoCloseable {
                     cancelled.add(tracked.id());
                 }
             }
-            final String bytes = "sent " + dev.ferry.engine.text.Units.bytes(runtime.bytesOut()) + ", received " +
-                dev.ferry.engine.text.Units.bytes(runtime.bytesIn()) + " since start";
+            final String bytes = "sent " + Units.bytes(runtime.bytesOut()) + ", received " +
+                Units.bytes(runtime.bytesIn()) + " since start";
             runtime.close();
+            if (null != guests) {
+                guests.discardPrepared();
+            }
             final long closeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             atDrain.forEach(tracked -> awaitEnd(tracked, closeDeadline - System.nanoTime()));
             stopped.complete(report(reason, atDrain, cancelled, bytes));

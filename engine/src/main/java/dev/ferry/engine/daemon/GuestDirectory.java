@@ -3,6 +3,7 @@ package dev.ferry.engine.daemon;
 import dev.ferry.engine.GuestName;
 import dev.ferry.engine.MemoryFactory;
 import dev.ferry.memory.MemoryException;
+import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.internal.MemoryFiles;
 
 import java.io.IOException;
@@ -14,8 +15,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -33,8 +34,14 @@ final class GuestDirectory {
     private final boolean overwrite;
     /** Guests received since the daemon started: name to whether verified, and when. */
     private final Map<String, Received> received = new ConcurrentHashMap<>();
-    /** Names being received now: a DELETE of one of them is refused. */
-    private final Set<String> receiving = ConcurrentHashMap.newKeySet();
+    /** Whether a guest of this name is being received now (the daemon's running incoming migrations say). */
+    private final Predicate<String> receiving;
+    /** Guests prepared ahead of their migration (a file made now, its space reserved, maybe prefaulted), by name. */
+    private final Map<String, MemoryFactory> prepared = new ConcurrentHashMap<>();
+
+    /** One guest prepared ahead: its size and how long making (and touching) its file took. */
+    record Prepared(String name, long sizeBytes, boolean prefaulted, long prepareMs) {
+    }
 
     /** One guest this daemon received. */
     record Received(boolean verified, Instant at) {
@@ -44,9 +51,10 @@ final class GuestDirectory {
     record Guest(String name, long sizeBytes, Instant modified, Received received) {
     }
 
-    GuestDirectory(final Path directory, final boolean overwrite) {
+    GuestDirectory(final Path directory, final boolean overwrite, final Predicate<String> receiving) {
         this.directory = directory;
         this.overwrite = overwrite;
+        this.receiving = receiving;
     }
 
     Path directory() {
@@ -76,45 +84,57 @@ final class GuestDirectory {
         return removed;
     }
 
-    /** Where the guest {@code name} lands: refused (at SETUP) if the name is invalid or taken. */
+    /**
+     * Prepares the guest {@code name} ahead of its migration, as a VMM with preallocated RAM does: its partial file
+     * made now at {@code sizeBytes} with its space reserved, and with {@code prefault} every page touched, so that
+     * the migration pays neither (as {@code receive --ram --prefault}). The SETUP of that name then takes it, and
+     * must be exactly that size. A 400 for a bad name or size, a 409 if the name is prepared, taken or coming in.
+     */
+    Prepared prepare(final String name, final long sizeBytes, final boolean prefault) {
+        final String problem = GuestName.problem(name);
+        if (null != problem) {
+            throw ApiException.badField("name", problem);
+        }
+        if (sizeBytes <= 0 || sizeBytes % RamBlock.DEFAULT_PAGE_SIZE != 0) {
+            throw ApiException.badField("size", sizeBytes + " bytes: expected a positive multiple of the page size " +
+                RamBlock.DEFAULT_PAGE_SIZE);
+        }
+        if (prepared.containsKey(name) || receiving.test(name)) {
+            throw ApiException.conflict("guest " + name + " is already prepared or being received");
+        }
+        final long startNs = System.nanoTime();
+        final MemoryFactory factory;
+        try {
+            factory = MemoryFactory.preallocatedFile(directory.resolve(name), sizeBytes, prefault, overwrite);
+        } catch (final MemoryException ex) {
+            throw ApiException.conflict(ex.getMessage());
+        }
+        if (null != prepared.putIfAbsent(name, factory)) {
+            factory.discardUnused();
+            throw ApiException.conflict("guest " + name + " is already prepared");
+        }
+        return new Prepared(name, sizeBytes, prefault, (System.nanoTime() - startNs) / 1_000_000);
+    }
+
+    /** Throws away every prepared guest no migration took (the daemon is stopping). */
+    void discardPrepared() {
+        for (final String name : List.copyOf(prepared.keySet())) {
+            final MemoryFactory unused = prepared.remove(name);
+            if (null != unused) {
+                unused.discardUnused();
+            }
+        }
+    }
+
+    /** Where the guest {@code name} lands (its prepared file, if any): refused at SETUP if invalid or taken. */
     MemoryFactory factoryFor(final String name) {
         GuestName.require(name);
-        final MemoryFactory file = MemoryFactory.inDirectory(directory, overwrite).apply(name);
-        receiving.add(name);
-        return new MemoryFactory() {
-            @Override
-            public dev.ferry.memory.GuestMemory create(final List<dev.ferry.memory.BlockSpec> specs,
-                final int pageSizeBytes) {
-                return file.create(specs, pageSizeBytes);
-            }
-
-            @Override
-            public void discard(final dev.ferry.memory.GuestMemory memory) {
-                receiving.remove(name);
-                file.discard(memory);
-            }
-
-            @Override
-            public void commit(final dev.ferry.memory.GuestMemory memory) {
-                file.commit(memory);
-            }
-
-            @Override
-            public void discardUnused() {
-                receiving.remove(name);
-                file.discardUnused();
-            }
-
-            @Override
-            public Path target() {
-                return file.target();
-            }
-        };
+        final MemoryFactory ready = prepared.remove(name);
+        return null != ready ? ready : MemoryFactory.inDirectory(directory, overwrite).apply(name);
     }
 
     /** A guest's migration ended with its memory in place. */
     void received(final String name, final boolean verified) {
-        receiving.remove(name);
         received.put(name, new Received(verified, Instant.now()));
     }
 
@@ -137,14 +157,22 @@ final class GuestDirectory {
         return guests;
     }
 
-    /** Deletes the guest file {@code name}: a 400 for a bad name, 404 if none, 409 while it is being received. */
+    /**
+     * Deletes the guest file {@code name} (or its preparation): a 400 for a bad name, 404 if none, 409 while it is
+     * being received.
+     */
     void delete(final String name) {
         final String problem = GuestName.problem(name);
         if (null != problem) {
             throw ApiException.badField("name", problem);
         }
-        if (receiving.contains(name)) {
+        if (receiving.test(name)) {
             throw ApiException.conflict("guest " + name + " is being received now: cancel its migration first");
+        }
+        final MemoryFactory unused = prepared.remove(name);
+        if (null != unused) {
+            unused.discardUnused();
+            return;
         }
         final Path file = directory.resolve(name);
         final BasicFileAttributes attributes = attributes(file);

@@ -7,9 +7,18 @@ import dev.ferry.engine.GuestName;
 import dev.ferry.engine.MigrationSource;
 import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.text.Units;
+import dev.ferry.memory.BlockSpec;
+import dev.ferry.memory.GuestMemory;
+import dev.ferry.memory.MemoryException;
+import dev.ferry.memory.RamBlock;
+import dev.ferry.memory.internal.MemoryFiles;
 
+import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -144,6 +153,25 @@ final class SendRequest {
 
     String name() {
         return name;
+    }
+
+    /** The memory file mapped, after the checks a local send makes: a regular file (no link), of whole pages. */
+    GuestMemory mapMemory() {
+        final Path file = memoryFile;
+        try {
+            MemoryFiles.requireRegularFile(file, "memory-file");
+            final long size = Files.readAttributes(file,
+                BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
+            if (size == 0 || size % RamBlock.DEFAULT_PAGE_SIZE != 0) {
+                throw ApiException.badField("memory-file", file + " is " + size + " bytes: expected a positive " +
+                    "multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);
+            }
+            return GuestMemory.mapFile(file, List.of(new BlockSpec(0, "ram", size)), RamBlock.DEFAULT_PAGE_SIZE);
+        } catch (final MemoryException ex) {
+            throw ApiException.badField("memory-file", ex.getMessage());
+        } catch (final IOException ex) {
+            throw ApiException.badField("memory-file", "cannot read " + file + ": " + ex.getMessage());
+        }
     }
 
     /** The options on a fresh Context for {@code name}, sending to {@code connect}; the rest is the daemon's. */

@@ -184,7 +184,7 @@ final class ControlApiTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void guestsAreDeletedByNameOnly() throws Exception {
         receiver.expect(204, "DELETE", "/v1/guests/busy", null);
         assertFalse(Files.exists(receiver.dataDir.resolve("busy")));
@@ -196,7 +196,38 @@ final class ControlApiTest {
     }
 
     @Test
-    @Order(6)
+    @Order(5)
+    void aPreparedGuestIsTakenByItsMigrationAndAnUnusedOneIsThrownAway() throws Exception {
+        final JsonNode prepared = receiver.expect(201, "POST", "/v1/guests", "{\"name\": \"warm\", \"size\": \"4m\", " +
+            "\"prefault\": true}");
+        assertTrue(prepared.get("prefaulted").asBoolean());
+        assertEquals(4 * MIB, prepared.get("size-bytes").asLong());
+        receiver.expect(409, "POST", "/v1/guests", "{\"name\": \"warm\", \"size\": \"4m\"}");
+        receiver.expect(409, "POST", "/v1/guests", "{\"name\": \"web-01\", \"size\": 4194304}"); // exists
+        assertEquals("size", receiver.expect(400, "POST", "/v1/guests", "{\"name\": \"x\", \"size\": \"5000\"}")
+            .get("field").asText());
+        assertEquals("name", receiver.expect(400, "POST", "/v1/guests", "{\"name\": \"../x\", \"size\": \"4m\"}")
+            .get("field").asText());
+        assertEquals("colour", receiver.expect(400, "POST", "/v1/guests", "{\"name\": \"x\", \"colour\": 1}")
+            .get("field").asText());
+        sender.expect(404, "POST", "/v1/guests", "{\"name\": \"x\", \"size\": \"4m\"}");
+        final JsonNode ended = sender.awaitEnded(sender.send(receiver, guest, "warm", ""));
+        assertEquals("completed", ended.get("state").asText(), ended.toString());
+        assertArrayEquals(Files.readAllBytes(guest), Files.readAllBytes(receiver.dataDir.resolve("warm")));
+
+        receiver.expect(201, "POST", "/v1/guests", "{\"name\": \"unused\", \"size\": \"8m\"}");
+        final JsonNode refused = sender.awaitEnded(sender.send(receiver, guest, "unused", ""));
+        assertEquals("SETUP_REFUSED", refused.get("error-code").asText(), "4 MiB into 8 MiB prepared: " + refused);
+        receiver.expect(201, "POST", "/v1/guests", "{\"name\": \"unused\", \"size\": \"8m\"}");
+        receiver.expect(204, "DELETE", "/v1/guests/unused", null);
+        receiver.expect(204, "DELETE", "/v1/guests/warm", null);
+        try (var files = Files.list(receiver.dataDir)) {
+            assertEquals(List.of("busy", "web-01"), files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
+    @Order(7)
     void beyondMaxOutgoingAMigrationWaitsQueuedAndCanBeCancelledThere(@TempDir final Path own) throws Exception {
         try (DaemonUnderTest one = DaemonUnderTest.start(own.resolve("one"), false, 1, 10_000, contract)) {
             final String first = one.send(receiver, slowGuest, "first", "\"max-bandwidth\": \"1m/s\"");
@@ -213,7 +244,7 @@ final class ControlApiTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void metricsAreServed() {
         final ControlClient.Answer metrics = sender.call("GET", "/metrics", null);
         assertEquals(200, metrics.status());
@@ -224,7 +255,7 @@ final class ControlApiTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aDrainingDaemonRefusesNewMigrationsWith503() throws Exception {
         final JsonNode draining = sender.expect(202, "POST", "/v1/shutdown", null);
         assertTrue(List.of("draining", "stopped").contains(draining.get("state").asText()), draining.toString());
@@ -236,7 +267,7 @@ final class ControlApiTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void everyAnswerTheContractDocumentsWasSeen() {
         assertEquals(List.of(), contract.unseen(), "answers docs/openapi.yaml documents that no test produced");
     }
