@@ -75,53 +75,67 @@ final class DaemonRuns {
             final String address = Files.readString(destinationLog).replaceAll("(?s).*listening on (\\S+?),.*", "$1");
             final Map<String, List<Double>> series = new LinkedHashMap<>();
             for (int run = 0; run <= options.runs; run++) {
-                final boolean counted = run > 0;
-                final JsonNode warm = migrate(from, to, address, random, size, true);
-                final JsonNode zero = migrate(from, to, address, zeros, size, false);
-                if (!counted) {
-                    record(series, "first (cold) daemon random prefaulted", warm);
-                    record(series, "first (cold) daemon zeros", zero);
-                    System.out.println("the daemons' first migrations (cold) done");
-                    continue;
-                }
-                record(series, "daemon random prefaulted", warm);
-                record(series, "daemon zeros", zero);
-                final Participants.FerryRun oneShot = participants.ferry(random, size, "prefault", CHANNELS, false);
-                final Participants.FerryRun oneShotZeros = participants.ferry(zeros, size, "fresh", CHANNELS, false);
-                record(series, "one-shot CLI random prefaulted", oneShot);
-                record(series, "one-shot CLI zeros", oneShotZeros);
-                final double raw = participants.raw(random, size, "prefault", CHANNELS, false);
-                add(series, "raw prefault transfer s", raw);
-                add(series, "daemon transfer vs raw (x raw speed)", raw / (ms(warm, "transfer-time-ms") / 1e3));
-                final double[] evacuation = evacuate(from, to, address, evacuated);
-                add(series, "evacuation 8 x 256 MiB at once, max-outgoing 4: total s", evacuation[0]);
-                add(series, "evacuation: most running at once", evacuation[1]);
-                add(series, "the same 8 one after another: total s", evacuation[2]);
-                add(series, "evacuation at once vs one after another (x faster)", evacuation[2] / evacuation[0]);
-                System.out.printf(Locale.ROOT, "run %d: daemon random setup %d ms transfer %d ms total %d ms; zeros " +
-                    "total %d ms; one-shot random total %.0f ms, zeros %.0f ms; raw %.2f s; evacuation %.2f s (at " +
-                    "most %.0f at once) vs %.2f s%n", run, (long)ms(warm, "setup-time-ms"),
-                    (long)ms(warm, "transfer-time-ms"), (long)ms(warm, "total-time-ms"),
-                    (long)ms(zero, "total-time-ms"), oneShot.total() * 1e3, oneShotZeros.total() * 1e3, raw,
-                    evacuation[0], evacuation[1], evacuation[2]);
+                oneRun(series, run, new Guests(from, to, address, random, zeros, evacuated));
             }
-            final Map<String, Double> medians = new LinkedHashMap<>();
-            series.forEach((name, values) -> medians.put(name, Runs.median(values.stream().mapToDouble(v -> v)
-                .toArray())));
-            System.out.println();
-            medians.forEach((name, value) -> System.out.printf(Locale.ROOT, "%-70s %10.3f%n", name, value));
-            final StringBuilder out = new StringBuilder("{\n");
-            Runs.jsonEntry(out, "daemon", medians);
-            out.setLength(out.length() - 2);
-            out.append("\n}\n");
-            Files.createDirectories(options.out);
-            Runs.writeJson(out, options.out.resolve("results.json"));
+            report(series);
         } finally {
             source.destroy();
             destination.destroy();
             source.waitFor();
             destination.waitFor();
         }
+    }
+
+    /** The two daemons' clients, the destination's address and the guests. */
+    private record Guests(ControlClient from, ControlClient to, String address, Path random, Path zeros,
+        List<Path> evacuated) {
+    }
+
+    /** Run {@code run} (0: the daemons' cold first migrations, reported apart) into {@code series}. */
+    private void oneRun(final Map<String, List<Double>> series, final int run, final Guests guests) throws Exception {
+        final long size = options.sizeBytes;
+        final JsonNode warm = migrate(guests.from(), guests.to(), guests.address(), guests.random(), size, true);
+        final JsonNode zero = migrate(guests.from(), guests.to(), guests.address(), guests.zeros(), size, false);
+        if (run == 0) {
+            record(series, "first (cold) daemon random prefaulted", warm);
+            record(series, "first (cold) daemon zeros", zero);
+            System.out.println("the daemons' first migrations (cold) done");
+            return;
+        }
+        record(series, "daemon random prefaulted", warm);
+        record(series, "daemon zeros", zero);
+        final Participants.FerryRun oneShot = participants.ferry(guests.random(), size, "prefault", CHANNELS, false);
+        final Participants.FerryRun oneShotZeros = participants.ferry(guests.zeros(), size, "fresh", CHANNELS, false);
+        record(series, "one-shot CLI random prefaulted", oneShot);
+        record(series, "one-shot CLI zeros", oneShotZeros);
+        final double raw = participants.raw(guests.random(), size, "prefault", CHANNELS, false);
+        add(series, "raw prefault transfer s", raw);
+        add(series, "daemon transfer vs raw (x raw speed)", raw / (ms(warm, "transfer-time-ms") / 1e3));
+        final double[] evacuation = evacuate(guests.from(), guests.to(), guests.address(), guests.evacuated());
+        add(series, "evacuation 8 x 256 MiB at once, max-outgoing 4: total s", evacuation[0]);
+        add(series, "evacuation: most running at once", evacuation[1]);
+        add(series, "the same 8 one after another: total s", evacuation[2]);
+        add(series, "evacuation at once vs one after another (x faster)", evacuation[2] / evacuation[0]);
+        System.out.printf(Locale.ROOT, "run %d: daemon random setup %d ms transfer %d ms total %d ms; zeros " +
+            "total %d ms; one-shot random total %.0f ms, zeros %.0f ms; raw %.2f s; evacuation %.2f s (at " +
+            "most %.0f at once) vs %.2f s%n", run, (long)ms(warm, "setup-time-ms"),
+            (long)ms(warm, "transfer-time-ms"), (long)ms(warm, "total-time-ms"),
+            (long)ms(zero, "total-time-ms"), oneShot.total() * 1e3, oneShotZeros.total() * 1e3, raw,
+            evacuation[0], evacuation[1], evacuation[2]);
+    }
+
+    private void report(final Map<String, List<Double>> series) throws Exception {
+        final Map<String, Double> medians = new LinkedHashMap<>();
+        series.forEach((name, values) -> medians.put(name, Runs.median(values.stream().mapToDouble(v -> v)
+            .toArray())));
+        System.out.println();
+        medians.forEach((name, value) -> System.out.printf(Locale.ROOT, "%-70s %10.3f%n", name, value));
+        final StringBuilder out = new StringBuilder("{\n");
+        Runs.jsonEntry(out, "daemon", medians);
+        out.setLength(out.length() - 2);
+        out.append("\n}\n");
+        Files.createDirectories(options.out);
+        Runs.writeJson(out, options.out.resolve("results.json"));
     }
 
     private Path privateDirectory(final String name) throws Exception {
@@ -148,7 +162,7 @@ final class DaemonRuns {
         if (!"completed".equals(ended.path("state").asText()) || !ended.path("verified").asBoolean()) {
             throw new IllegalStateException("not verified: " + ended);
         }
-        expect(204, to.request("DELETE", "/v1/guests/" + name, null));
+        deleteGuest(to, name);
         return ended;
     }
 
@@ -190,15 +204,28 @@ final class DaemonRuns {
             throw new IllegalStateException(most + " ran at once, past --max-outgoing " + MAX_OUTGOING);
         }
         for (final String name : names) {
-            expect(204, to.request("DELETE", "/v1/guests/" + name, null));
+            deleteGuest(to, name);
         }
         final long sequentialNs = System.nanoTime();
         for (final Path guest : guests) {
             final String name = "evacuated-" + ++serial;
             requireVerified(awaitEnded(from, post(from, address, guest, name)));
-            expect(204, to.request("DELETE", "/v1/guests/" + name, null));
+            deleteGuest(to, name);
         }
         return new double[] {atOnce, most, (System.nanoTime() - sequentialNs) / 1e9};
+    }
+
+    /** Deletes a received guest, once the destination has seen its migration end (a moment after the source). */
+    private void deleteGuest(final ControlClient to, final String name) throws Exception {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            final ControlClient.Answer answer = to.request("DELETE", "/v1/guests/" + name, null);
+            if (answer.status() != 409) {
+                expect(204, answer);
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("the destination still receives " + name);
     }
 
     private static void requireVerified(final JsonNode ended) {

@@ -71,7 +71,8 @@ public final class Daemon implements AutoCloseable {
     private Daemon(final Settings settings) {
         this.settings = settings;
         this.guests = null == settings.dataDir() ? null : new GuestDirectory(settings.dataDir(), settings.overwrite(),
-            name -> !list(tracked -> !tracked.isSource() && !tracked.isEnded() && name.equals(tracked.name())).isEmpty());
+            name -> !list(tracked -> !tracked.isSource() && tracked.isRunning() && name.equals(tracked.name()))
+                .isEmpty());
         if (null != guests) {
             for (final String removed : guests.removeStalePartials()) {
                 settings.log().accept("ferry: removed " + removed + ", the partial guest of a migration that was " +
