@@ -2,6 +2,7 @@ package dev.ferry.engine.daemon;
 
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -9,8 +10,10 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
@@ -82,8 +85,15 @@ public final class ControlServer implements AutoCloseable {
             final SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setSslContext(tls);
             ssl.setNeedClientAuth(true);
+            // Mutual TLS authenticates the client; whether the server's certificate names the host it was reached by
+            // is the client's to check, so the server's own SNI host check (a 400 for a client that dials by IP
+            // address) is off.
+            final HttpConfiguration https = new HttpConfiguration(http);
+            final SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            secure.setSniHostCheck(false);
+            https.addCustomizer(secure);
             final ServerConnector connector = new ServerConnector(server, 1, 1,
-                new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+                new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
             connector.setHost(tcp.getAddress().getHostAddress());
             connector.setPort(tcp.getPort());
             server.addConnector(connector);
@@ -97,6 +107,7 @@ public final class ControlServer implements AutoCloseable {
         }
         final ControlApi api = new ControlApi(daemon, new DaemonMetrics(daemon));
         server.setHandler(new Adapter(api));
+        server.setErrorHandler(new JsonErrors(api));
         try {
             server.start();
         } catch (final Exception ex) {
@@ -152,6 +163,35 @@ public final class ControlServer implements AutoCloseable {
             server.stop();
         } catch (final Exception ignore) {
             // stopping: nothing more to do.
+        }
+    }
+
+    /** What Jetty answers itself (a request it cannot parse, a bad URI) is the API's JSON error too, not HTML. */
+    private static final class JsonErrors extends ErrorHandler {
+        private final ControlApi api;
+
+        JsonErrors(final ControlApi api) {
+            this.api = api;
+        }
+
+        @Override
+        protected void generateResponse(final Request request, final Response response, final int code,
+            final String message, final Throwable cause, final Callback callback) {
+            final ControlApi.Answer answer = answer(code, message);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
+            response.write(true, ByteBuffer.wrap(answer.body()), callback);
+        }
+
+        @Override
+        public ByteBuffer badMessageError(final int status, final String reason, final HttpFields.Mutable fields) {
+            final ControlApi.Answer answer = answer(status, reason);
+            fields.put(HttpHeader.CONTENT_TYPE, answer.contentType());
+            return ByteBuffer.wrap(answer.body());
+        }
+
+        private ControlApi.Answer answer(final int code, final String message) {
+            return api.error(code, ErrorCode.CONFIGURATION, null, "HTTP " + code + ": " + (null == message ?
+                "the request was refused before it reached the API" : message));
         }
     }
 

@@ -129,6 +129,11 @@ final class TrackedMigration {
     /** {@code queued}, a {@link MigrationStatus} name, or {@code cancelled}/{@code failed} if it ended unstarted. */
     String state() {
         final MigrationResult ending = result;
+        return state(ending, null == ending ? stats() : ending.stats());
+    }
+
+    /** The state that goes with {@code stats} (read with {@code ending}), so that one answer never mixes two moments. */
+    private String state(final MigrationResult ending, final MigrationStats stats) {
         if (null != ending) {
             return ending.status().jsonName();
         }
@@ -136,8 +141,7 @@ final class TrackedMigration {
             return ErrorCode.CANCELLED == failedToStartCode ? MigrationStatus.CANCELLED.jsonName() :
                 MigrationStatus.FAILED.jsonName();
         }
-        final Migration running = migration;
-        return null == running ? QUEUED : running.stats().status();
+        return null == stats ? QUEUED : stats.status();
     }
 
     boolean isEnded() {
@@ -165,12 +169,17 @@ final class TrackedMigration {
         return null == running ? null : running.stats();
     }
 
-    /** Its JSON object: the statistics' keys, live, plus id, state, created (and report once ended). */
+    /**
+     * Its JSON object: the statistics' keys, live, plus id, state, created (and report once ended). The result, or
+     * else one live snapshot, is read once, and state and report are taken from it.
+     */
     ObjectNode toJson(final ObjectMapper json) {
-        final MigrationStats stats = stats();
+        final MigrationResult ending = result;
+        final Migration running = migration;
+        final MigrationStats stats = null != ending ? ending.stats() : null == running ? null : running.stats();
         final ObjectNode node = json.createObjectNode();
         node.put("id", id);
-        node.put("state", state());
+        node.put("state", state(ending, stats));
         node.put("created", created.toString());
         if (null != memoryFile) {
             node.put("memory-file", memoryFile.toString());
@@ -189,8 +198,7 @@ final class TrackedMigration {
         } catch (final com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalStateException("the statistics' JSON did not parse", ex);
         }
-        node.put("state", state());
-        if (null != result) {
+        if (null != ending) {
             node.put("report", stats.toReport());
         }
         return node;
