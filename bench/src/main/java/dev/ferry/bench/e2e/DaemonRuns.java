@@ -132,9 +132,6 @@ final class DaemonRuns {
         medians.forEach((name, value) -> System.out.printf(Locale.ROOT, "%-70s %10.3f%n", name, value));
         final StringBuilder out = new StringBuilder("{\n");
         Runs.jsonEntry(out, "daemon", medians);
-        out.setLength(out.length() - 2);
-        out.append("\n}\n");
-        Files.createDirectories(options.out);
         Runs.writeJson(out, options.out.resolve("results.json"));
     }
 

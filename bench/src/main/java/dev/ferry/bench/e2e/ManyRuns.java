@@ -99,9 +99,6 @@ final class ManyRuns {
             footprints(medians, sender, receiver, guests);
             final StringBuilder json = new StringBuilder("{\n");
             Runs.jsonEntry(json, "many", medians);
-            json.setLength(json.length() - 2);
-            json.append("\n}\n");
-            Files.createDirectories(options.out);
             Runs.writeJson(json, options.out.resolve("results.json"));
         }
     }

@@ -121,8 +121,19 @@ final class Runs {
 
     /** Appends {@code "label": {key: value, ...}} and a comma to a JSON object under construction. */
     static void jsonEntry(final StringBuilder json, final String label, final Map<String, ?> values) {
-        json.append("  \"").append(label).append("\": ").append(values.toString().replace("=", "\": ")
-            .replace("{", "{\"").replace(", ", ", \"")).append(",\n");
+        json.append("  ").append(quote(label)).append(": {");
+        String separator = "";
+        for (final Map.Entry<String, ?> entry : values.entrySet()) {
+            final Object value = entry.getValue();
+            json.append(separator).append(quote(entry.getKey())).append(": ")
+                .append(value instanceof Number ? value.toString() : quote(String.valueOf(value)));
+            separator = ", ";
+        }
+        json.append("},\n");
+    }
+
+    private static String quote(final String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** Closes a JSON object of {@link #jsonEntry} entries and writes it to {@code file}. */
