@@ -52,6 +52,14 @@ public final class IncomingMigrations implements AutoCloseable {
         return engine.running();
     }
 
+    /**
+     * Whether an incoming migration holds the guest name {@code name} now: from the moment its SETUP names it (before
+     * its memory is made) until it ends, whatever the outcome. No second guest of that name is taken meanwhile.
+     */
+    public boolean isReceiving(final String name) {
+        return engine.receiving(name);
+    }
+
     /** The address actually bound (useful with port 0). */
     public SocketAddress localAddress() {
         return engine.localAddress();

@@ -101,6 +101,7 @@ public interface MemoryFactory {
 
             @Override
             public void commit(final GuestMemory memory) {
+                memory.blocks().forEach(RamBlock::force); // durable before it is named: a crash never leaves half
                 MemoryFiles.commit(partial, path, overwrite);
             }
 
@@ -164,6 +165,7 @@ public interface MemoryFactory {
 
             @Override
             public void commit(final GuestMemory memory) {
+                memory.blocks().forEach(RamBlock::force); // durable before it is named: a crash never leaves half
                 MemoryFiles.commit(partial, path, overwrite);
             }
 

@@ -205,6 +205,14 @@ public final class MigrationRuntime implements AutoCloseable {
         return null == incoming ? 0 : incoming.running();
     }
 
+    /**
+     * Whether an incoming migration holds the guest name {@code name} now, from the moment its SETUP names it (before
+     * its memory is made) until it ends: what to ask before touching that guest's file.
+     */
+    public boolean isReceiving(final String name) {
+        return null != incoming && incoming.isReceiving(name);
+    }
+
     /** Outgoing migrations running now. */
     public int outgoingRunning() {
         return outgoing.size();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -26,6 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * that is not a multiple of {@link #MIN_VIEW_WINDOW_BYTES} is not cut but mapped afresh.
  */
 public final class MappedFile implements AutoCloseable {
+    /** Touchers look for a stop (an interrupt of the caller) once this many pages, less one. */
+    private static final long STOP_CHECK_MASK = 255;
+
     /** The smallest window a view is cut in; a block whose offset is aligned less is mapped on its own. */
     public static final int MIN_VIEW_WINDOW_BYTES = 1 << 20;
 
@@ -85,19 +89,24 @@ public final class MappedFile implements AutoCloseable {
      * and mapped here before a migration needs it.
      *
      * @throws MemoryException if the file system runs out of space while touching (the JVM reports a failed store
-     *                         through a mapping as an {@link InternalError}), or the caller is interrupted.
+     *                         through a mapping as an {@link InternalError}), or the caller is interrupted (it
+     *                         returns only once every toucher has stopped, so the file may be unmapped at once).
      */
     public void touchEveryPage(final int pageBytes, final int threads) {
         final long pages = lengthBytes / pageBytes;
         final int workers = (int)Math.max(1, Math.min(threads, pages));
         final List<Thread> touching = new ArrayList<>();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicBoolean stop = new AtomicBoolean();
         for (int t = 0; t < workers; t++) {
             final long first = pages * t / workers;
             final long end = pages * (t + 1) / workers;
             final Thread thread = new Thread(() -> {
                 try {
                     for (long page = first; page < end; page++) {
+                        if ((page & STOP_CHECK_MASK) == 0 && stop.get()) {
+                            return;
+                        }
                         final long at = page * pageBytes;
                         windows[(int)(at / RamBlock.MAX_WINDOW_BYTES)].put((int)(at % RamBlock.MAX_WINDOW_BYTES),
                             (byte)0);
@@ -109,13 +118,22 @@ public final class MappedFile implements AutoCloseable {
             touching.add(thread);
             thread.start();
         }
-        try {
-            for (final Thread thread : touching) {
-                thread.join();
+        boolean interrupted = false;
+        for (final Thread thread : touching) {
+            // Every toucher is joined, interrupted or not: the caller may unmap this file as soon as this returns,
+            // and a toucher still writing into an unmapped window would crash the JVM.
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (final InterruptedException ex) {
+                    interrupted = true;
+                    stop.set(true);
+                }
             }
-        } catch (final InterruptedException ex) {
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new MemoryException("interrupted while touching the pages of " + path, ex);
+            throw new MemoryException("interrupted while touching the pages of " + path);
         }
         if (null != failure.get()) {
             throw new MemoryException("touching every page of " + path + " failed (out of space?): " +

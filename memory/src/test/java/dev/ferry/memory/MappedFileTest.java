@@ -52,6 +52,39 @@ final class MappedFileTest {
         }
     }
 
+    /**
+     * An interrupt while touching (a daemon stopping during a prefault) returns only once every toucher has stopped,
+     * so the caller may unmap at once: before, the touchers kept writing into the unmapped file and the JVM crashed
+     * (SIGSEGV). Repeated, with the file doubled, until an interrupt lands while the touchers run.
+     */
+    @Test
+    void anInterruptedTouchReturnsOnlyOnceItsTouchersStoppedSoTheFileCanBeUnmapped() throws Exception {
+        boolean interruptedMidway = false;
+        for (long size = 64 * MIB; !interruptedMidway && size <= 1024 * MIB; size *= 2) {
+            final Path file = dir.resolve("interrupted-" + size + ".ram");
+            MemoryFiles.createSparse(file, size);
+            final MappedFile mapped = MappedFile.map(file, size);
+            final java.util.concurrent.atomic.AtomicReference<Throwable> thrown =
+                new java.util.concurrent.atomic.AtomicReference<>();
+            final Thread toucher = new Thread(() -> {
+                try {
+                    mapped.touchEveryPage(PAGE, 2);
+                } catch (final MemoryException ex) {
+                    thrown.set(ex);
+                } finally {
+                    mapped.close(); // at once, as MemoryFactory.touch does: every toucher must have stopped by now
+                }
+            });
+            toucher.start();
+            Thread.sleep(5);
+            toucher.interrupt();
+            toucher.join();
+            interruptedMidway = null != thrown.get();
+            Files.delete(file);
+        }
+        assertTrue(interruptedMidway, "no touch was ever interrupted midway, up to 1 GiB");
+    }
+
     @Test
     void viewsWriteThroughToTheFileAtTheirOffsets() throws IOException {
         final Path file = dir.resolve("guest.ram");

@@ -125,16 +125,21 @@ final class DaemonCommand implements Callable<Integer> {
             ((UnixDomainSocketAddress)control).getPath();
         final Path counters = CountersDirectory.prepare(null != countersDir ? countersDir :
             StatCommand.defaultDirectory(), "another with --counters-dir DIR or $" + StatCommand.COUNTERS_ENV);
-        final Daemon daemon = Daemon.start(new Daemon.Settings(listen, dataDir, key, tls, VerifyMode.parse(verify),
-            maxIncoming, maxOutgoing, hostBandwidth, drainTimeoutMs, idleTimeoutMs, counters, overwrite, log));
-        final ControlServer server;
+        // The control socket and ports first: a daemon that cannot have them stops before it takes any migration.
+        final ControlServer server = ControlServer.bind(socket, (InetSocketAddress)controlTcp, tls,
+            (InetSocketAddress)metrics, log);
+        final Daemon daemon;
         try {
-            server = ControlServer.start(daemon, socket, (InetSocketAddress)controlTcp, tls, (InetSocketAddress)metrics,
-                log);
+            if (listen instanceof UnixDomainSocketAddress unix) {
+                ControlServer.removeStaleSocket(unix.getPath(), "--listen", log); // left by a daemon killed outright
+            }
+            daemon = Daemon.start(new Daemon.Settings(listen, dataDir, key, tls, VerifyMode.parse(verify),
+                maxIncoming, maxOutgoing, hostBandwidth, drainTimeoutMs, idleTimeoutMs, counters, overwrite, log));
         } catch (final RuntimeException ex) {
-            daemon.shutdown("the control API could not start").join();
+            server.close();
             throw ex;
         }
+        server.attach(daemon);
         final Thread hook = new Thread(() -> {
             final int code = daemon.shutdown("SIGTERM").join();
             server.close();
@@ -146,8 +151,9 @@ final class DaemonCommand implements Callable<Integer> {
                 server.tcpPort() + ")") +
             (null == metrics ? "" : ", metrics on http://" + Units.describe(metrics).replaceAll(":[0-9]+$", "") + ":" +
                 server.metricsPort() + "/metrics") +
-            (null == listen ? ", sends only (no --listen)" : ", listening on " + Units.describe(daemon.localAddress()) +
-                ", guests into " + dataDir) + ", up to " + maxIncoming + " in and " + maxOutgoing + " out at once");
+            (null == listen ? ", sends only (no --listen), up to " + maxOutgoing + " out at once" : ", listening on " +
+                Units.describe(daemon.localAddress()) + ", guests into " + dataDir + ", up to " + maxIncoming +
+                " in and " + maxOutgoing + " out at once"));
         final int code = daemon.stopped().join();
         server.close();
         try {

@@ -41,6 +41,8 @@ final class DaemonSubmit {
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final Path socket;
     private final PrintWriter err;
+    /** The migration as the daemon last answered it. */
+    private volatile JsonNode lastSeen;
 
     DaemonSubmit(final Path socket, final PrintWriter err) {
         this.socket = socket;
@@ -88,7 +90,9 @@ final class DaemonSubmit {
             final Thread cancelOnInterrupt = new Thread(() -> cancel(client, id), "ferry-send-daemon-interrupt");
             Runtime.getRuntime().addShutdownHook(cancelOnInterrupt);
             final JsonNode ended;
-            try {
+            // SIGUSR1 forces the switchover, as with a local send; the request runs off the signal thread.
+            try (SwitchoverSignal forcing = SwitchoverSignal.install(() -> new Thread(() -> client.request("POST",
+                "/v1/migrations/" + id + "/switchover", null), "ferry-send-daemon-switchover").start(), err)) {
                 ended = awaitEnd(client, id, Long.MAX_VALUE);
             } finally {
                 try {
@@ -96,6 +100,13 @@ final class DaemonSubmit {
                 } catch (final IllegalStateException ignore) {
                     // going down: the hook cancels and reports.
                 }
+            }
+            if (null == ended) {
+                err.println("ferry: the daemon stopped answering before migration " + id + " ended (was it stopped? " +
+                    "its log has the migration's report); last seen: " + (null == lastSeen ? "nothing" :
+                    lastSeen.path("state").asText()));
+                err.flush();
+                return FerryCli.EXIT_FAILED;
             }
             return report(ended, verify, statsJson);
         }
@@ -121,13 +132,22 @@ final class DaemonSubmit {
         final long deadline = waitMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() +
             TimeUnit.MILLISECONDS.toNanos(waitMs);
         while (System.nanoTime() - deadline < 0 || deadline == Long.MAX_VALUE) {
-            final ControlClient.Answer answer = client.request("GET", "/v1/migrations/" + id, null);
+            final ControlClient.Answer answer;
+            try {
+                answer = client.request("GET", "/v1/migrations/" + id, null);
+            } catch (final FerryException gone) {
+                if (null == lastSeen) {
+                    throw gone;
+                }
+                return null; // it answered before: it went away (drained and stopped, or killed) meanwhile
+            }
             try {
                 final JsonNode node = json.readTree(answer.body());
                 if (answer.status() != 200) {
                     throw new FerryException(ErrorCode.INTERNAL, "the daemon lost migration " + id + ": " +
                         node.path("message").asText(answer.body()));
                 }
+                lastSeen = node;
                 if (ENDED.contains(node.path("state").asText())) {
                     return node;
                 }

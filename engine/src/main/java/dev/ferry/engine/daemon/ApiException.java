@@ -12,6 +12,7 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final ErrorCode code;
     private final String field;
+    private String allow;
 
     ApiException(final int status, final ErrorCode code, final String field, final String message) {
         super(message);
@@ -31,6 +32,16 @@ public final class ApiException extends RuntimeException {
 
     static ApiException conflict(final String message) {
         return new ApiException(409, ErrorCode.CONFIGURATION, null, message);
+    }
+
+    /** A 405's methods, for its Allow header. */
+    ApiException allow(final String methods) {
+        this.allow = methods;
+        return this;
+    }
+
+    String allow() {
+        return allow;
     }
 
     public int status() {

@@ -35,9 +35,10 @@ final class ControlApi {
 
     private final Daemon daemon;
     private final DaemonMetrics metrics;
-    private final ObjectMapper json = new ObjectMapper()
+    private static final ObjectMapper JSON_MAPPER = new ObjectMapper()
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
         .enable(SerializationFeature.INDENT_OUTPUT);
+    private final ObjectMapper json = JSON_MAPPER;
 
     /** What to send back: a status, a content type, the body and one optional header. */
     record Answer(int status, String contentType, byte[] body, String header, String headerValue) {
@@ -64,7 +65,8 @@ final class ControlApi {
         try {
             return route(method, path, query, body);
         } catch (final ApiException ex) {
-            return error(ex.status(), ex.code(), ex.field(), ex.getMessage());
+            final Answer answer = error(ex.status(), ex.code(), ex.field(), ex.getMessage());
+            return null == ex.allow() ? answer : answer.with("Allow", ex.allow());
         } catch (final FerryException ex) {
             final int status = ex.code() == ErrorCode.RUNTIME_BUSY ? 503 : ex.code() == ErrorCode.CONFIGURATION ? 400 :
                 500;
@@ -233,6 +235,9 @@ final class ControlApi {
 
     /** {@code POST /v1/guests}: {"name", "size", "prefault"}, a guest prepared ahead of its migration. */
     private ObjectNode prepare(final JsonNode body) {
+        if (daemon.isDraining()) {
+            throw new FerryException(ErrorCode.RUNTIME_BUSY, "the daemon is draining: it prepares no guest");
+        }
         if (!body.isObject()) {
             throw ApiException.badField("body", "expected a JSON object such as {\"name\": \"vm-7\", \"size\": " +
                 "\"2g\", \"prefault\": true}");
@@ -243,12 +248,19 @@ final class ControlApi {
                 throw ApiException.badField(field, "unknown field; known: name, size, prefault");
             }
         }
-        if (!body.path("name").isTextual()) {
-            throw ApiException.badField("name", "missing: a guest name is required");
+        if (!body.has("name") || !body.path("name").isTextual()) {
+            throw ApiException.badField("name", body.has("name") ? "expected a string, got " + body.get("name") :
+                "missing: a guest name is required");
         }
         final JsonNode size = body.path("size");
+        if (size.isMissingNode()) {
+            throw ApiException.badField("size", "missing: the guest's size is required, such as \"2g\"");
+        }
         final long bytes;
         try {
+            if (size.isIntegralNumber() && (!size.canConvertToLong() || size.longValue() < 0)) {
+                throw new IllegalArgumentException("a size that fits in 63 bits");
+            }
             bytes = size.isIntegralNumber() ? size.longValue() : Units.parseSize(size.isTextual() ? size.asText() :
                 "");
         } catch (final IllegalArgumentException ex) {
@@ -308,20 +320,20 @@ final class ControlApi {
             }
         }
         throw new ApiException(405, ErrorCode.CONFIGURATION, null, method + " is not allowed here; allowed: " +
-            String.join(", ", allowed));
+            String.join(", ", allowed)).allow(String.join(", ", allowed));
     }
 
-    private Answer ok(final int status, final JsonNode body) {
+    private static Answer ok(final int status, final JsonNode body) {
         try {
-            return Answer.of(status, JSON, json.writeValueAsString(body) + "\n");
+            return Answer.of(status, JSON, JSON_MAPPER.writeValueAsString(body) + "\n");
         } catch (final JsonProcessingException ex) {
             throw new IllegalStateException(ex);
         }
     }
 
     /** The error object: {@code {"status", "error-code", "error-id", "field", "message"}}. */
-    Answer error(final int status, final ErrorCode code, final String field, final String message) {
-        final ObjectNode node = json.createObjectNode();
+    static Answer error(final int status, final ErrorCode code, final String field, final String message) {
+        final ObjectNode node = JSON_MAPPER.createObjectNode();
         node.put("status", status);
         node.put("error-code", code.name());
         node.put("error-id", code.id());

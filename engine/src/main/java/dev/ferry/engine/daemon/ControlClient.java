@@ -24,8 +24,8 @@ public final class ControlClient implements AutoCloseable {
     private final HttpClient http = new HttpClient();
     private final Path socket;
 
-    /** One answer: its status and body. */
-    public record Answer(int status, String body) {
+    /** One answer: its status, body and Allow header (null without one). */
+    public record Answer(int status, String body, String allow) {
     }
 
     private ControlClient(final Path socket) {
@@ -53,7 +53,8 @@ public final class ControlClient implements AutoCloseable {
         }
         try {
             final ContentResponse response = request.send();
-            return new Answer(response.getStatus(), response.getContentAsString());
+            return new Answer(response.getStatus(), response.getContentAsString(),
+                response.getHeaders().get(org.eclipse.jetty.http.HttpHeader.ALLOW));
         } catch (final InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new FerryException(ErrorCode.CANCELLED, "interrupted while asking the daemon at unix:" + socket);

@@ -43,11 +43,13 @@ public final class ControlServer implements AutoCloseable {
     private static final String METRICS_CONNECTOR = "metrics";
 
     private final Server server;
-    private final Path socket;
+    private final ControlSocket.Claim claim;
+    private final Adapter adapter;
 
-    private ControlServer(final Server server, final Path socket) {
+    private ControlServer(final Server server, final ControlSocket.Claim claim, final Adapter adapter) {
         this.server = server;
-        this.socket = socket;
+        this.claim = claim;
+        this.adapter = adapter;
     }
 
     /**
@@ -59,18 +61,29 @@ public final class ControlServer implements AutoCloseable {
         return start(daemon, socket, tcp, tls, null, log);
     }
 
-    /**
-     * As {@link #start(Daemon, Path, InetSocketAddress, SSLContext, Consumer)}, and if {@code metrics} is not null
-     * {@code GET /metrics} alone on it, plain HTTP (for a Prometheus server, which scrapes TCP): every other path
-     * there is a 404, so it reads nothing but the metrics and changes nothing.
-     */
+    /** As {@link #bind} then {@link #attach}. */
     public static ControlServer start(final Daemon daemon, final Path socket, final InetSocketAddress tcp,
         final SSLContext tls, final InetSocketAddress metrics, final Consumer<String> log) {
+        final ControlServer server = bind(socket, tcp, tls, metrics, log);
+        server.attach(daemon);
+        return server;
+    }
+
+    /**
+     * Claims {@code socket} ({@link ControlSocket#claim}: its lock taken, a stale socket removed) and binds it, mode
+     * 0600; if {@code tcp} is not null, also that port with mutual TLS from {@code tls} (required then); if
+     * {@code metrics} is not null, {@code GET /metrics} alone on it, plain HTTP (for a Prometheus server, which
+     * scrapes TCP: every other path or method there is refused without reading a body). Every path answers 503
+     * until {@link #attach}: a daemon binds its control first, so that a path or port it cannot have stops it
+     * before it takes any migration.
+     */
+    public static ControlServer bind(final Path socket, final InetSocketAddress tcp, final SSLContext tls,
+        final InetSocketAddress metrics, final Consumer<String> log) {
         if (null != tcp && null == tls) {
             throw new FerryException(ErrorCode.CONFIGURATION, "--control-tcp needs mutual TLS: give --tls-keystore, " +
                 "--tls-truststore and --tls-password-file (clients then need a certificate the trust store accepts)");
         }
-        ControlSocket.prepare(socket, log);
+        final ControlSocket.Claim claim = ControlSocket.claim(socket, log);
         final QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("ferry-control");
         threads.setDaemon(true);
@@ -79,24 +92,10 @@ public final class ControlServer implements AutoCloseable {
         http.setSendServerVersion(false);
         final UnixDomainServerConnector unix = new UnixDomainServerConnector(server, 1, 1,
             new HttpConnectionFactory(http));
-        unix.setUnixDomainPath(socket.toAbsolutePath());
+        unix.setUnixDomainPath(claim.socket());
         server.addConnector(unix);
         if (null != tcp) {
-            final SslContextFactory.Server ssl = new SslContextFactory.Server();
-            ssl.setSslContext(tls);
-            ssl.setNeedClientAuth(true);
-            // Mutual TLS authenticates the client; whether the server's certificate names the host it was reached by
-            // is the client's to check, so the server's own SNI host check (a 400 for a client that dials by IP
-            // address) is off.
-            final HttpConfiguration https = new HttpConfiguration(http);
-            final SecureRequestCustomizer secure = new SecureRequestCustomizer();
-            secure.setSniHostCheck(false);
-            https.addCustomizer(secure);
-            final ServerConnector connector = new ServerConnector(server, 1, 1,
-                new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
-            connector.setHost(tcp.getAddress().getHostAddress());
-            connector.setPort(tcp.getPort());
-            server.addConnector(connector);
+            server.addConnector(tlsConnector(server, http, tcp, tls));
         }
         if (null != metrics) {
             final ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
@@ -105,18 +104,52 @@ public final class ControlServer implements AutoCloseable {
             connector.setPort(metrics.getPort());
             server.addConnector(connector);
         }
-        final ControlApi api = new ControlApi(daemon, new DaemonMetrics(daemon));
-        server.setHandler(new Adapter(api));
-        server.setErrorHandler(new JsonErrors(api));
+        final Adapter adapter = new Adapter();
+        server.setHandler(adapter);
+        server.setErrorHandler(new JsonErrors());
         try {
             server.start();
         } catch (final Exception ex) {
             stopQuietly(server);
-            throw new FerryException(ErrorCode.CONFIGURATION, "cannot serve the control API on " + socket +
-                (null == tcp ? "" : " and " + tcp) + ": " + ex.getMessage());
+            claim.close();
+            throw new FerryException(ErrorCode.CONFIGURATION, "cannot serve the control API on unix:" + socket +
+                (null == tcp ? "" : ", --control-tcp " + tcp) + (null == metrics ? "" : ", --metrics " + metrics) +
+                ": " + ex.getMessage());
         }
-        ControlSocket.restrict(socket);
-        return new ControlServer(server, socket);
+        ControlSocket.restrict(claim.socket());
+        return new ControlServer(server, claim, adapter);
+    }
+
+    /** From now on the API answers for {@code daemon}. */
+    public void attach(final Daemon daemon) {
+        adapter.api = new ControlApi(daemon, new DaemonMetrics(daemon));
+    }
+
+    /**
+     * Removes {@code path} before a daemon listens there ({@code --listen unix:PATH}) if it is the stale socket of a
+     * daemon that was killed; a live socket or anything else there is refused, naming {@code option}.
+     */
+    public static void removeStaleSocket(final Path path, final String option, final Consumer<String> log) {
+        ControlSocket.removeIfStale(path.toAbsolutePath(), option, log);
+    }
+
+    private static ServerConnector tlsConnector(final Server server, final HttpConfiguration http,
+        final InetSocketAddress tcp, final SSLContext tls) {
+        final SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(tls);
+        ssl.setNeedClientAuth(true);
+        // Mutual TLS authenticates the client; whether the server's certificate names the host it was reached by is
+        // the client's to check, so the server's own SNI host check (a 400 for a client that dials by IP address)
+        // is off.
+        final HttpConfiguration https = new HttpConfiguration(http);
+        final SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setSniHostCheck(false);
+        https.addCustomizer(secure);
+        final ServerConnector connector = new ServerConnector(server, 1, 1,
+            new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+        connector.setHost(tcp.getAddress().getHostAddress());
+        connector.setPort(tcp.getPort());
+        return connector;
     }
 
     /** The default socket: {@code /run/ferry/control.sock} as root, else under {@code $XDG_RUNTIME_DIR/ferry/}. */
@@ -144,18 +177,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     public Path socket() {
-        return socket;
+        return claim.socket();
     }
 
-    /** Stops serving and removes the socket. */
+    /** Stops serving, removes the socket and releases its lock. */
     @Override
     public void close() {
         stopQuietly(server);
-        try {
-            java.nio.file.Files.deleteIfExists(socket.toAbsolutePath());
-        } catch (final IOException ignore) {
-            // a stale socket is removed by the next daemon that starts on this path.
-        }
+        claim.close();
     }
 
     private static void stopQuietly(final Server server) {
@@ -168,10 +197,9 @@ public final class ControlServer implements AutoCloseable {
 
     /** What Jetty answers itself (a request it cannot parse, a bad URI) is the API's JSON error too, not HTML. */
     private static final class JsonErrors extends ErrorHandler {
-        private final ControlApi api;
-
-        JsonErrors(final ControlApi api) {
-            this.api = api;
+        @Override
+        public boolean errorPageForMethod(final String method) {
+            return true; // every method's error is the API's JSON, not only GET's and POST's
         }
 
         @Override
@@ -189,19 +217,16 @@ public final class ControlServer implements AutoCloseable {
             return ByteBuffer.wrap(answer.body());
         }
 
-        private ControlApi.Answer answer(final int code, final String message) {
-            return api.error(code, ErrorCode.CONFIGURATION, null, "HTTP " + code + ": " + (null == message ?
+        private static ControlApi.Answer answer(final int code, final String message) {
+            return ControlApi.error(code, ErrorCode.CONFIGURATION, null, "HTTP " + code + ": " + (null == message ?
                 "the request was refused before it reached the API" : message));
         }
     }
 
     /** Jetty's request in, {@link ControlApi}'s answer out. */
     private static final class Adapter extends Handler.Abstract {
-        private final ControlApi api;
-
-        Adapter(final ControlApi api) {
-            this.api = api;
-        }
+        /** Null until a daemon is attached: every request is a 503 until then. */
+        private volatile ControlApi api;
 
         @Override
         public boolean handle(final Request request, final Response response, final Callback callback) {
@@ -217,18 +242,43 @@ public final class ControlServer implements AutoCloseable {
 
         private ControlApi.Answer answer(final Request request) {
             final String path = Request.getPathInContext(request);
-            if (METRICS_CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName()) &&
-                !"/metrics".equals(path)) {
-                return api.error(404, ErrorCode.CONFIGURATION, null, "only GET /metrics is served here; the " +
-                    "control API is on the daemon's Unix socket");
+            final ControlApi attached = api;
+            if (METRICS_CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName())) {
+                // Anyone who reaches the metrics port: GET /metrics and nothing else, and no body is ever read (a
+                // slow body would hold one of the few threads the control API has).
+                if (!"/metrics".equals(path)) {
+                    return ControlApi.error(404, ErrorCode.CONFIGURATION, null, "only GET /metrics is served here; " +
+                        "the control API is on the daemon's Unix socket");
+                }
+                if (!"GET".equals(request.getMethod())) {
+                    return ControlApi.error(405, ErrorCode.CONFIGURATION, null, request.getMethod() + " is not " +
+                        "allowed here; allowed: GET").with("Allow", "GET");
+                }
+                return null == attached ? starting() : attached.answer("GET", path, Map.of(), "");
+            }
+            if (null == attached) {
+                return starting();
+            }
+            final Map<String, String> query;
+            try {
+                query = query(request);
+            } catch (final RuntimeException ex) {
+                return ControlApi.error(400, ErrorCode.CONFIGURATION, "query", "query: cannot be read: " +
+                    ex.getMessage());
             }
             try {
                 final String body = body(request);
-                return null == body ? api.error(413, ErrorCode.CONFIGURATION, "body", "body: larger than " +
-                    MAX_BODY_BYTES + " bytes") : api.answer(request.getMethod(), path, query(request), body);
+                return null == body ? ControlApi.error(413, ErrorCode.CONFIGURATION, "body", "body: larger than " +
+                    MAX_BODY_BYTES + " bytes") : attached.answer(request.getMethod(), path, query, body);
             } catch (final IOException | RuntimeException ex) {
-                return api.error(400, ErrorCode.CONFIGURATION, "body", "body: could not be read: " + ex.getMessage());
+                return ControlApi.error(400, ErrorCode.CONFIGURATION, "body", "body: could not be read: " +
+                    ex.getMessage());
             }
+        }
+
+        private static ControlApi.Answer starting() {
+            return ControlApi.error(503, ErrorCode.RUNTIME_BUSY, null, "the daemon is starting").with("Retry-After",
+                "1");
         }
 
         /** The body, or null when it is larger than {@link #MAX_BODY_BYTES}. */

@@ -71,8 +71,7 @@ public final class Daemon implements AutoCloseable {
     private Daemon(final Settings settings) {
         this.settings = settings;
         this.guests = null == settings.dataDir() ? null : new GuestDirectory(settings.dataDir(), settings.overwrite(),
-            name -> !list(tracked -> !tracked.isSource() && tracked.isRunning() && name.equals(tracked.name()))
-                .isEmpty());
+            this::receiving);
         if (null != guests) {
             for (final String removed : guests.removeStalePartials()) {
                 settings.log().accept("ferry: removed " + removed + ", the partial guest of a migration that was " +
@@ -103,6 +102,12 @@ public final class Daemon implements AutoCloseable {
         acceptor.setDaemon(true);
     }
 
+    /** Whether an incoming migration holds the guest name now (from its SETUP on); false before the runtime is. */
+    private boolean receiving(final String name) {
+        final MigrationRuntime started = runtime;
+        return null != started && started.isReceiving(name);
+    }
+
     /** Removes stale partial guests from the data directory (saying so), binds the endpoint and starts taking. */
     public static Daemon start(final Settings settings) {
         quietLibraries();
@@ -122,6 +127,7 @@ public final class Daemon implements AutoCloseable {
             System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         System.setProperty("org.slf4j.simpleLogger.logFile",
             System.getProperty("org.slf4j.simpleLogger.logFile", "System.err"));
+        System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "ERROR"));
     }
 
     public Settings settings() {
@@ -167,7 +173,13 @@ public final class Daemon implements AutoCloseable {
         }
         final TrackedMigration tracked = new TrackedMigration("out-" + nextOut.incrementAndGet(), "source",
             request.name(), request.memoryFile());
-        track(tracked);
+        synchronized (migrations) { // the drain's list of migrations either has this one or it was refused
+            if (draining.get()) {
+                memory.close();
+                throw new FerryException(ErrorCode.RUNTIME_BUSY, "the daemon is draining: it takes no new migration");
+            }
+            migrations.put(tracked.id(), tracked);
+        }
         workers.execute(() -> runOutgoing(tracked, request, memory));
         return tracked;
     }
@@ -203,6 +215,7 @@ public final class Daemon implements AutoCloseable {
         } catch (final RuntimeException ex) {
             tracked.endBeforeStart(ErrorCode.INTERNAL, "the daemon could not run it: " + ex);
         } finally {
+            tracked.starterDone(); // from now on a cancel does not interrupt this thread
             Thread.interrupted(); // a cancel that came late must not leak into the next task of this worker
             forgetOldEnded();
         }
@@ -293,7 +306,11 @@ public final class Daemon implements AutoCloseable {
      * at the drain ended completed or cancelled, else 1, after one report through the log.
      */
     public CompletableFuture<Integer> shutdown(final String reason) {
-        if (draining.compareAndSet(false, true)) {
+        final boolean first;
+        synchronized (migrations) {
+            first = draining.compareAndSet(false, true);
+        }
+        if (first) {
             final Thread drain = new Thread(() -> drainAndStop(reason), "ferry-daemon-drain");
             drain.start();
         }
@@ -302,11 +319,12 @@ public final class Daemon implements AutoCloseable {
 
     private void drainAndStop(final String reason) {
         try {
+            runtime.drain();
+            acceptor.interrupt();
+            acceptor.join(); // every incoming migration it took is listed
             final List<TrackedMigration> atDrain = list(tracked -> !tracked.isEnded());
             settings.log().accept("ferry: draining (" + reason + "): no new migration is taken; " + atDrain.size() +
                 " running or queued have up to " + settings.drainTimeoutMs() + " ms to finish");
-            runtime.drain();
-            acceptor.interrupt();
             for (final TrackedMigration tracked : atDrain) {
                 if (null == tracked.migration()) {
                     tracked.cancel("the daemon is draining");
@@ -329,7 +347,7 @@ public final class Daemon implements AutoCloseable {
             final long closeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             atDrain.forEach(tracked -> awaitEnd(tracked, closeDeadline - System.nanoTime()));
             stopped.complete(report(reason, atDrain, cancelled, bytes));
-        } catch (final RuntimeException ex) {
+        } catch (final RuntimeException | InterruptedException ex) {
             settings.log().accept("ferry: error: the drain failed: " + ex);
             stopped.complete(1);
         } finally {

@@ -85,9 +85,11 @@ final class DaemonMetrics {
             MigrationStats::transferredBytes);
         counter("ferry_migration_rounds", "Rounds so far (rounds)", MigrationStats::rounds);
         gauge("ferry_migration_guest_bytes", "The guest's memory size (total-bytes)", MigrationStats::totalBytes);
-        gauge("ferry_migration_remaining_bytes", "Dirty bytes still to send, on the source (remaining-bytes)",
+        gauge("ferry_migration_remaining_bytes", "Dirty bytes not yet handed to the channels, on the source " +
+            "(remaining-bytes)",
             stats -> stats.isSource() ? stats.remainingBytes() : Double.NaN);
-        gauge("ferry_migration_throughput_bytes_per_second", "Recent throughput (throughput-bytes-per-sec)",
+        gauge("ferry_migration_throughput_bytes_per_second", "Average throughput so far " +
+            "(throughput-bytes-per-sec)",
             MigrationStats::throughputBytesPerSec);
         gauge("ferry_migration_downtime_seconds", "The guest's downtime (downtime-ms), once switched over",
             stats -> stats.downtimeMs() < 0 ? Double.NaN : stats.downtimeMs() / 1000.0);

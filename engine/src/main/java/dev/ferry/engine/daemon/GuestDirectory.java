@@ -1,5 +1,7 @@
 package dev.ferry.engine.daemon;
 
+import dev.ferry.engine.ErrorCode;
+import dev.ferry.engine.FerryException;
 import dev.ferry.engine.GuestName;
 import dev.ferry.engine.MemoryFactory;
 import dev.ferry.memory.MemoryException;
@@ -13,8 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -36,8 +41,13 @@ final class GuestDirectory {
     private final Map<String, Received> received = new ConcurrentHashMap<>();
     /** Whether a guest of this name is being received now (the daemon's running incoming migrations say). */
     private final Predicate<String> receiving;
+    /** Guards the names' three states below: being prepared, prepared, and whether this directory takes more. */
+    private final Object names = new Object();
     /** Guests prepared ahead of their migration (a file made now, its space reserved, maybe prefaulted), by name. */
-    private final Map<String, MemoryFactory> prepared = new ConcurrentHashMap<>();
+    private final Map<String, MemoryFactory> prepared = new HashMap<>();
+    /** Names whose preparation (a file made, maybe every page touched: seconds) is under way. */
+    private final Set<String> preparing = new HashSet<>();
+    private boolean closed;
 
     /** One guest prepared ahead: its size and how long making (and touching) its file took. */
     record Prepared(String name, long sizeBytes, boolean prefaulted, long prepareMs) {
@@ -88,7 +98,9 @@ final class GuestDirectory {
      * Prepares the guest {@code name} ahead of its migration, as a VMM with preallocated RAM does: its partial file
      * made now at {@code sizeBytes} with its space reserved, and with {@code prefault} every page touched, so that
      * the migration pays neither (as {@code receive --ram --prefault}). The SETUP of that name then takes it, and
-     * must be exactly that size. A 400 for a bad name or size, a 409 if the name is prepared, taken or coming in.
+     * must be exactly that size. A 400 for a bad name or size; a 409 if the name is being prepared, prepared, taken
+     * or coming in. The name is held from the first check on (under {@link #names}), so a SETUP or a second
+     * preparation of it in the meantime is refused, never given the same partial file.
      */
     Prepared prepare(final String name, final long sizeBytes, final boolean prefault) {
         final String problem = GuestName.problem(name);
@@ -99,38 +111,61 @@ final class GuestDirectory {
             throw ApiException.badField("size", sizeBytes + " bytes: expected a positive multiple of the page size " +
                 RamBlock.DEFAULT_PAGE_SIZE);
         }
-        if (prepared.containsKey(name) || receiving.test(name)) {
-            throw ApiException.conflict("guest " + name + " is already prepared or being received");
+        synchronized (names) {
+            if (closed) {
+                throw new FerryException(ErrorCode.RUNTIME_BUSY, "the daemon is draining: it prepares no guest");
+            }
+            if (preparing.contains(name) || prepared.containsKey(name) || receiving.test(name)) {
+                throw ApiException.conflict("guest " + name + " is already being prepared, prepared or received");
+            }
+            preparing.add(name);
         }
         final long startNs = System.nanoTime();
-        final MemoryFactory factory;
+        MemoryFactory factory = null;
         try {
             factory = MemoryFactory.preallocatedFile(directory.resolve(name), sizeBytes, prefault, overwrite);
         } catch (final MemoryException ex) {
             throw ApiException.conflict(ex.getMessage());
+        } finally {
+            synchronized (names) {
+                preparing.remove(name);
+                if (null != factory && !closed) {
+                    prepared.put(name, factory);
+                }
+            }
         }
-        if (null != prepared.putIfAbsent(name, factory)) {
+        if (closed) {
             factory.discardUnused();
-            throw ApiException.conflict("guest " + name + " is already prepared");
+            throw new FerryException(ErrorCode.RUNTIME_BUSY, "the daemon began to drain while guest " + name +
+                " was being prepared: it was thrown away");
         }
         return new Prepared(name, sizeBytes, prefault, (System.nanoTime() - startNs) / 1_000_000);
     }
 
-    /** Throws away every prepared guest no migration took (the daemon is stopping). */
+    /** Throws away every prepared guest no migration took, and prepares no more (the daemon is stopping). */
     void discardPrepared() {
-        for (final String name : List.copyOf(prepared.keySet())) {
-            final MemoryFactory unused = prepared.remove(name);
-            if (null != unused) {
-                unused.discardUnused();
-            }
+        final List<MemoryFactory> unused;
+        synchronized (names) {
+            closed = true;
+            unused = List.copyOf(prepared.values());
+            prepared.clear();
         }
+        unused.forEach(MemoryFactory::discardUnused);
     }
 
-    /** Where the guest {@code name} lands (its prepared file, if any): refused at SETUP if invalid or taken. */
+    /**
+     * Where the guest {@code name} lands (its prepared file, if any): refused at SETUP if invalid, taken, or being
+     * prepared. Called by the engine once it holds the name for this migration.
+     */
     MemoryFactory factoryFor(final String name) {
         GuestName.require(name);
-        final MemoryFactory ready = prepared.remove(name);
-        return null != ready ? ready : MemoryFactory.inDirectory(directory, overwrite).apply(name);
+        synchronized (names) {
+            if (preparing.contains(name)) {
+                throw new MemoryException("guest " + name + " is being prepared (POST /v1/guests) right now");
+            }
+            final MemoryFactory ready = prepared.remove(name);
+            return null != ready ? ready : MemoryFactory.inDirectory(directory, overwrite).apply(name);
+        }
     }
 
     /** A guest's migration ended with its memory in place. */
@@ -166,10 +201,14 @@ final class GuestDirectory {
         if (null != problem) {
             throw ApiException.badField("name", problem);
         }
-        if (receiving.test(name)) {
-            throw ApiException.conflict("guest " + name + " is being received now: cancel its migration first");
+        final MemoryFactory unused;
+        synchronized (names) {
+            if (receiving.test(name) || preparing.contains(name)) {
+                throw ApiException.conflict("guest " + name + " is being received or prepared now: cancel its " +
+                    "migration first, or wait for its preparation");
+            }
+            unused = prepared.remove(name);
         }
-        final MemoryFactory unused = prepared.remove(name);
         if (null != unused) {
             unused.discardUnused();
             return;

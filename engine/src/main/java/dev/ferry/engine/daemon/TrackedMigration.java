@@ -32,7 +32,8 @@ final class TrackedMigration {
     private final CompletableFuture<MigrationResult> ended = new CompletableFuture<>();
     private volatile Migration migration;
     private volatile MigrationResult result;
-    private volatile Thread starter;
+    /** The worker thread waiting to start it, while it waits; guarded by this. */
+    private Thread starter;
     /** Why it ended before it ever started (refused, cancelled while queued), else null. */
     private volatile String failedToStart;
     private volatile ErrorCode failedToStartCode;
@@ -75,8 +76,13 @@ final class TrackedMigration {
         return ended;
     }
 
-    void starter(final Thread thread) {
+    synchronized void starter(final Thread thread) {
         this.starter = thread;
+    }
+
+    /** Its worker is done with it: a cancel no longer interrupts that thread, which may run another task. */
+    synchronized void starterDone() {
+        this.starter = null;
     }
 
     void running(final Migration started) {
@@ -108,7 +114,7 @@ final class TrackedMigration {
     }
 
     /** Cancels it: a queued one never starts, a running one is cancelled with {@code reason}; false if it ended. */
-    boolean cancel(final String reason) {
+    synchronized boolean cancel(final String reason) {
         if (ended.isDone()) {
             return false;
         }

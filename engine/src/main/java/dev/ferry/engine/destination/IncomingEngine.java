@@ -167,6 +167,11 @@ public final class IncomingEngine implements DoorHost, AutoCloseable {
         conductor.serveData(connection, sessionId, index);
     }
 
+    /** Whether an incoming migration holds the guest name {@code name} now: from its SETUP until it ends. */
+    public boolean receiving(final String name) {
+        return namesInUse.contains(name);
+    }
+
     /** A guest's name is taken by one session until it ends: a second source naming it is refused at its SETUP. */
     private Function<String, MemoryFactory> oneSessionPerName(final Function<String, MemoryFactory> memoryFor,
         final AtomicReference<String> claimed) {

@@ -49,13 +49,18 @@ public final class CountersDirectory {
      * @throws FerryException (CONFIGURATION) naming the path and why it is refused or cannot be made.
      */
     public static Path prepare(final Path directory, final String hint) {
+        return prepare(directory, "counters directory", hint);
+    }
+
+    /** As {@link #prepare(Path, String)}, for a private directory of another kind, {@code what} ("the ... one"). */
+    public static Path prepare(final Path directory, final String what, final String hint) {
         if (!directory.getFileSystem().supportedFileAttributeViews().contains(UNIX_VIEW)) {
             // No owners or modes to check (not a POSIX file system): nothing more can be done than to make it.
             try {
                 Files.createDirectories(directory);
                 return directory;
             } catch (final IOException ex) {
-                throw cannotMake(directory, ex, hint);
+                throw cannotMake(what, directory, ex, hint);
             }
         }
         final Path parent = directory.toAbsolutePath().getParent();
@@ -64,18 +69,18 @@ public final class CountersDirectory {
                 Files.createDirectories(parent);
             }
         } catch (final IOException ex) {
-            throw cannotMake(directory, ex, hint);
+            throw cannotMake(what, directory, ex, hint);
         }
         try {
             Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY));
         } catch (final FileAlreadyExistsException ex) {
             // made before, by Ferry or by someone else: the checks below say which.
         } catch (final IOException ex) {
-            throw cannotMake(directory, ex, hint);
+            throw cannotMake(what, directory, ex, hint);
         }
         final String refusal = refusal(directory);
         if (null != refusal) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "counters directory " + directory + " refused: " + refusal +
+            throw new FerryException(ErrorCode.CONFIGURATION, what + " " + directory + " refused: " + refusal +
                 ". Remove it (Ferry makes it afresh, mode 0700) or choose " + hint);
         }
         return directory;
@@ -120,8 +125,9 @@ public final class CountersDirectory {
             new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PRIVATE_FILE)} : new FileAttribute<?>[0];
     }
 
-    private static FerryException cannotMake(final Path directory, final IOException ex, final String hint) {
-        return new FerryException(ErrorCode.CONFIGURATION, "cannot make the counters directory " + directory + ": " +
+    private static FerryException cannotMake(final String what, final Path directory, final IOException ex,
+        final String hint) {
+        return new FerryException(ErrorCode.CONFIGURATION, "cannot make the " + what + " " + directory + ": " +
             reason(ex) + ". Choose " + hint, ex);
     }
 

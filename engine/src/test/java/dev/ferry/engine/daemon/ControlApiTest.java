@@ -132,6 +132,7 @@ final class ControlApiTest {
         assertEquals(405, put.status());
         assertEquals(405, DaemonUnderTest.JSON.readTree(put.body()).get("status").asInt(), put.body());
         assertTrue(put.body().contains("allowed: GET, POST"), put.body());
+        assertEquals("GET, POST", put.allow(), "a 405 says which methods the path takes");
     }
 
     @Test
@@ -142,6 +143,8 @@ final class ControlApiTest {
         final JsonNode incoming = receiver.expect(200, "GET", "/v1/migrations?state=running", null);
         final String in = incoming.get(0).get("id").asText();
         assertEquals(409, receiver.expect(409, "DELETE", "/v1/guests/busy", null).get("status").asInt());
+        // Its name is held from SETUP on: no preparation may take (and replace) the file it is written to.
+        receiver.expect(409, "POST", "/v1/guests", "{\"name\": \"busy\", \"size\": \"16m\"}");
         receiver.expect(409, "PATCH", "/v1/migrations/" + in, "{\"max-bandwidth\": \"1g/s\"}");
         receiver.expect(409, "POST", "/v1/migrations/" + in + "/switchover", null);
 
@@ -218,7 +221,16 @@ final class ControlApiTest {
         receiver.expect(201, "POST", "/v1/guests", "{\"name\": \"unused\", \"size\": \"8m\"}");
         final JsonNode refused = sender.awaitEnded(sender.send(receiver, guest, "unused", ""));
         assertEquals("SETUP_REFUSED", refused.get("error-code").asText(), "4 MiB into 8 MiB prepared: " + refused);
-        receiver.expect(201, "POST", "/v1/guests", "{\"name\": \"unused\", \"size\": \"8m\"}");
+        // Two preparations of one name at once: one is prepared, the other refused, and the file stays the first's.
+        final java.util.concurrent.CompletableFuture<Integer> first = java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> receiver.client.request("POST", "/v1/guests", "{\"name\": \"unused\", \"size\": \"256m\", " +
+                "\"prefault\": true}").status());
+        final int second = receiver.client.request("POST", "/v1/guests", "{\"name\": \"unused\", \"size\": " +
+            "\"256m\", \"prefault\": true}").status();
+        assertEquals(List.of(201, 409), java.util.stream.Stream.of(first.get(), second).sorted().toList());
+        try (var files = Files.list(receiver.dataDir)) {
+            assertEquals(1, files.filter(f -> f.getFileName().toString().startsWith("unused.")).count());
+        }
         receiver.expect(204, "DELETE", "/v1/guests/unused", null);
         receiver.expect(204, "DELETE", "/v1/guests/warm", null);
         try (var files = Files.list(receiver.dataDir)) {

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,12 +41,7 @@ final class DaemonProcessTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
 
-            final Path secondLog = dir.resolve("second.log");
-            final Process second = daemon(dir, secondLog, args);
-            assertTrue(second.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(FerryCli.EXIT_USAGE, second.exitValue(), Files.readString(secondLog));
-            assertTrue(Files.readString(secondLog).contains("is the socket of a running daemon"),
-                Files.readString(secondLog));
+            secondIsRefused(dir, args);
 
             final Path guest = DaemonUnderTest.guestFile(dir, "vm.img", 32 * MIB);
             final String body = "{\"connect\": \"127.0.0.1:" + port + "\", \"memory-file\": \"" + guest + "\", " +
@@ -66,7 +62,7 @@ final class DaemonProcessTest {
                 final String log = Files.readString(thirdLog);
                 assertTrue(log.contains("removed " + data.resolve("vm-1")) && log.contains(".partial, the partial " +
                     "guest of a migration that was running when its daemon or receiver stopped"), log);
-                assertTrue(log.contains("removed the stale control socket " + socket), log);
+                assertTrue(log.contains("removed the stale socket " + socket + " (--control)"), log);
                 assertEquals(List.of(), partials(data));
                 final String again = sender.expect(201, "POST", "/v1/migrations", body.replace(port, port3)
                     .replace("1m/s", "unlimited")).get("id").asText();
@@ -86,6 +82,19 @@ final class DaemonProcessTest {
         } finally {
             first.destroyForcibly();
         }
+    }
+
+    /** A second daemon on the same control socket exits 2 before it takes anything, with no drain to report. */
+    private static void secondIsRefused(final Path dir, final String[] args) throws Exception {
+        final Path secondLog = dir.resolve("second.log");
+        final Process second = daemon(dir, secondLog, args);
+        assertTrue(second.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(FerryCli.EXIT_USAGE, second.exitValue(), Files.readString(secondLog));
+        assertTrue(Files.readString(secondLog).contains("is held by another daemon"),
+            Files.readString(secondLog));
+        assertFalse(Files.readString(secondLog).contains("draining"), "a daemon that cannot have its control " +
+            "socket stops before it takes anything, with no drain to report: " + Files.readString(secondLog));
+
     }
 
     private static List<Path> partials(final Path data) throws IOException {

@@ -31,7 +31,12 @@ final class TcpControlTest {
             assertEquals(ErrorCode.CONFIGURATION, assertThrows(FerryException.class, () -> ControlServer.start(
                 daemon.daemon, dir.resolve("t").resolve("a.sock"), tcp, null, line -> { })).code());
             try (ControlServer server = ControlServer.start(daemon.daemon, dir.resolve("t").resolve("b.sock"), tcp,
-                certificates.context("destination", "ca"), line -> { })) {
+                certificates.context("destination", "ca"), new InetSocketAddress("127.0.0.1", 0), line -> { })) {
+                // The plain metrics port: GET /metrics alone; no other path, no other method, no body read.
+                final String metrics = "http://127.0.0.1:" + server.metricsPort();
+                assertEquals(200, plainGet(metrics + "/metrics").getStatus());
+                assertEquals(404, plainGet(metrics + "/v1/daemon").getStatus());
+                assertEquals(405, plainSend("POST", metrics + "/metrics").getStatus());
                 final String url = "https://127.0.0.1:" + server.tcpPort() + "/v1/daemon";
                 assertEquals(200, get(url, certificates.context("source", "ca")).getStatus());
                 // Refused in the TLS handshake (the request fails), not answered with an HTTP error.
@@ -79,10 +84,14 @@ final class TcpControlTest {
     }
 
     private static ContentResponse plainGet(final String url) throws Exception {
+        return plainSend("GET", url);
+    }
+
+    private static ContentResponse plainSend(final String method, final String url) throws Exception {
         final HttpClient http = new HttpClient();
         http.start();
         try {
-            return http.newRequest(url).timeout(20, TimeUnit.SECONDS).send();
+            return http.newRequest(url).method(method).timeout(20, TimeUnit.SECONDS).send();
         } finally {
             http.stop();
         }

@@ -308,29 +308,49 @@ public final class MemoryFiles {
      */
     public static void commit(final Path partial, final Path target, final boolean overwrite) {
         try {
-            if (overwrite) {
-                checkTarget(target, true);
-                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-                return;
-            }
-            try {
-                Files.createLink(target, partial);
-                Files.delete(partial);
-            } catch (final FileAlreadyExistsException ex) {
-                throw new MemoryException("memory file " + target + " appeared during the migration; it was left as " +
-                    "it is and the guest discarded (--overwrite replaces it)");
-            } catch (final UnsupportedOperationException | IOException ex) {
-                if (null != attributes(target)) { // a file system without hard links: check, then rename.
-                    throw new MemoryException("memory file " + target + " appeared during the migration; it was left " +
-                        "as it is and the guest discarded (--overwrite replaces it)");
-                }
-                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            }
+            place(partial, target, overwrite);
+            syncDirectory(target.toAbsolutePath().getParent());
         } catch (final AtomicMoveNotSupportedException ex) {
             throw new MemoryException("cannot put the guest at " + target + ": the file system cannot rename " +
                 partial + " onto it atomically");
         } catch (final IOException ex) {
             throw new MemoryException("cannot put the guest at " + target + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Makes the directory entries under {@code directory} durable (the rename of a guest into place), so that after
+     * a power loss the target names the complete file or nothing. Quietly nothing where a directory cannot be synced.
+     */
+    private static void syncDirectory(final Path directory) {
+        if (null == directory) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (final IOException ignore) {
+            // some file systems refuse to sync a directory; the rename is still atomic.
+        }
+    }
+
+    private static void place(final Path partial, final Path target, final boolean overwrite) throws IOException {
+        if (overwrite) {
+            checkTarget(target, true);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        try {
+            Files.createLink(target, partial);
+            Files.delete(partial);
+        } catch (final FileAlreadyExistsException ex) {
+            throw new MemoryException("memory file " + target + " appeared during the migration; it was left as " +
+                "it is and the guest discarded (--overwrite replaces it)");
+        } catch (final UnsupportedOperationException | IOException ex) {
+            if (null != attributes(target)) { // a file system without hard links: check, then rename.
+                throw new MemoryException("memory file " + target + " appeared during the migration; it was left " +
+                    "as it is and the guest discarded (--overwrite replaces it)");
+            }
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
