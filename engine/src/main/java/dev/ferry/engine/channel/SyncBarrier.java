@@ -6,6 +6,7 @@ import dev.ferry.engine.FerryException;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 /**
  * The SYNC/FLUSH barrier of one side: a {@link Phaser} whose parties are the data channels plus the main thread,
@@ -47,6 +48,15 @@ public final class SyncBarrier {
      *                        when {@code round} is not the phase being released (the peer skipped or repeated one).
      */
     public Outcome arriveAndAwait(final long round, final String who) {
+        return arriveAndAwait(round, who, () -> 0);
+    }
+
+    /**
+     * As {@link #arriveAndAwait(long, String)}, but the timeout is one without {@code progress}: while it keeps
+     * growing (the channels still write what was queued ahead of their SYNC, slowly under a low bandwidth cap), the
+     * wait goes on; it fails only after a whole timeout in which it did not move.
+     */
+    public Outcome arriveAndAwait(final long round, final String who, final LongSupplier progress) {
         final int phase = phaser.arrive();
         if (phase < 0) {
             return Outcome.TERMINATED;
@@ -55,16 +65,23 @@ public final class SyncBarrier {
             throw new FerryException(ErrorCode.PROTOCOL_VIOLATION, "invalid round at the barrier for " + who +
                 ", phase " + phase + ": expected " + round);
         }
-        try {
-            return phaser.awaitAdvanceInterruptibly(phase, timeoutMs, TimeUnit.MILLISECONDS) < 0 ?
-                Outcome.TERMINATED : Outcome.RELEASED;
-        } catch (final TimeoutException ex) {
-            throw new FerryException(ErrorCode.BARRIER_TIMEOUT, who + ": the SYNC/FLUSH barrier did not open within " +
-                timeoutMs + " ms (" + phaser.getArrivedParties() + " of " + phaser.getRegisteredParties() +
-                " arrived)");
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return Outcome.TERMINATED;
+        long seen = progress.getAsLong();
+        while (true) {
+            try {
+                return phaser.awaitAdvanceInterruptibly(phase, timeoutMs, TimeUnit.MILLISECONDS) < 0 ?
+                    Outcome.TERMINATED : Outcome.RELEASED;
+            } catch (final TimeoutException ex) {
+                final long now = progress.getAsLong();
+                if (now == seen) {
+                    throw new FerryException(ErrorCode.BARRIER_TIMEOUT, who + ": the SYNC/FLUSH barrier did not open " +
+                        "within " + timeoutMs + " ms (" + phaser.getArrivedParties() + " of " +
+                        phaser.getRegisteredParties() + " arrived)");
+                }
+                seen = now;
+            } catch (final InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return Outcome.TERMINATED;
+            }
         }
     }
 

@@ -76,8 +76,8 @@ final class MigrationOptions {
 
     @Option(names = "--barrier-timeout", paramLabel = "DURATION",
         converter = Converters.DurationMs.class,
-        description = "Longest wait for every channel to write its SYNC, or for a stalled channel (default: "
-            + "${DEFAULT-VALUE}).")
+        description = "Longest wait at the SYNC barrier without a byte written by any channel, or for a stalled "
+            + "channel (default: ${DEFAULT-VALUE}).")
     long barrierTimeoutMs;
 
     void apply(final MigrationSource.Context context) {

@@ -147,7 +147,9 @@ final class RoundScheduler {
 
     private void awaitSyncWritten(final int round) {
         try {
-            if (barrier.arriveAndAwait(round, "the source at the SYNC of round " + round) ==
+            // Timed against the channels' writing, not from the SYNC's queueing: under a low cap the packets queued
+            // ahead of it take longer than the timeout, and that is no stall.
+            if (barrier.arriveAndAwait(round, "the source at the SYNC of round " + round, counters::channelBytes) ==
                 SyncBarrier.Outcome.TERMINATED) {
                 throw failures.awaitCause();
             }
@@ -163,7 +165,7 @@ final class RoundScheduler {
                 }
             }
             throw new FerryException(ErrorCode.BARRIER_TIMEOUT, "channels [" + late + "] did not write the SYNC of" +
-                " round " + round + " within " + barrierTimeoutMs + " ms");
+                " round " + round + ", and wrote nothing for " + barrierTimeoutMs + " ms");
         }
         failures.check();
     }

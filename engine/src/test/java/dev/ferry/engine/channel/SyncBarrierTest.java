@@ -50,6 +50,35 @@ final class SyncBarrierTest {
         assertTrue(ex.getMessage().contains("1 of 2 arrived"), ex.getMessage());
     }
 
+    /**
+     * The timeout is one without progress: a wait whose channels keep writing (a low bandwidth cap draining what was
+     * queued ahead of the SYNC) outlasts several timeouts and is released; one whose progress stops fails a timeout
+     * after the last byte.
+     */
+    @Test
+    @Timeout(30)
+    void theTimeoutIsOneWithoutProgressSoSlowButMovingChannelsAreWaitedFor() throws Exception {
+        // Timeouts far above a loaded machine's scheduling stalls: a pause of the writer is not what is tested.
+        final SyncBarrier barrier = new SyncBarrier(1, 500);
+        final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        final long startNs = System.nanoTime();
+        final CompletableFuture<SyncBarrier.Outcome> waiting = CompletableFuture.supplyAsync(
+            () -> barrier.arriveAndAwait(0, "main", written::get));
+        while (System.nanoTime() - startNs < TimeUnit.MILLISECONDS.toNanos(1_600)) { // three timeouts of writing
+            written.incrementAndGet();
+            Thread.sleep(5);
+        }
+        assertFalse(waiting.isDone(), "still waited for, while its channels write");
+        barrier.arrive();
+        assertEquals(SyncBarrier.Outcome.RELEASED, waiting.get(10, TimeUnit.SECONDS));
+
+        final SyncBarrier stalled = new SyncBarrier(1, 50);
+        final java.util.concurrent.atomic.AtomicLong moved = new java.util.concurrent.atomic.AtomicLong();
+        final FerryException ex = assertThrows(FerryException.class, () -> stalled.arriveAndAwait(0, "main",
+            moved::get));
+        assertEquals(ErrorCode.BARRIER_TIMEOUT, ex.code());
+    }
+
     @Test
     @Timeout(30)
     void terminationReleasesWaitersNowAndLater() throws Exception {
