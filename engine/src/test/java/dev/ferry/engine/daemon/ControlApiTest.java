@@ -275,6 +275,7 @@ final class ControlApiTest {
             receiver.address() + "\", \"memory-file\": \"" + guest + "\"}");
         assertEquals("RUNTIME_BUSY", refused.get("error-code").asText());
         assertTrue(refused.get("message").asText().contains("draining"), refused.toString());
+        sender.expect(503, "POST", "/v1/guests", "{\"name\": \"late\", \"size\": \"4m\"}");
         assertEquals(0, (int)sender.daemon.stopped().get(30, java.util.concurrent.TimeUnit.SECONDS));
     }
 
