@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 final class TrackedMigration {
     /** The state of an outgoing migration still waiting for one of the daemon's --max-outgoing places. */
     static final String QUEUED = "queued";
-    private static final java.util.Set<String> ENDED = java.util.Set.of("completed", "failed", "cancelled", "unknown");
 
     private final String id;
     private final String role;
@@ -152,11 +151,6 @@ final class TrackedMigration {
 
     boolean isEnded() {
         return ended.isDone();
-    }
-
-    /** Queued or running: neither ended nor at its end state (which the engine reaches a moment before the entry). */
-    boolean isRunning() {
-        return !isEnded() && !ENDED.contains(state());
     }
 
     /** Whether it ended as the daemon's exit code wants: completed, or cancelled cleanly. */
