@@ -41,6 +41,7 @@ public final class ControlServer implements AutoCloseable {
     static final int MAX_BODY_BYTES = 64 * 1024;
     private static final int MAX_THREADS = 8;
     private static final String METRICS_CONNECTOR = "metrics";
+    private static final long STOP_TIMEOUT_MS = 5_000;
 
     private final Server server;
     private final ControlSocket.Claim claim;
@@ -105,7 +106,10 @@ public final class ControlServer implements AutoCloseable {
             server.addConnector(connector);
         }
         final Adapter adapter = new Adapter();
-        server.setHandler(adapter);
+        // Graceful: a request in flight when the daemon stops (POST /v1/shutdown itself, a preparation cut off by the
+        // drain) still gets its answer, within the stop timeout.
+        server.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler(adapter));
+        server.setStopTimeout(STOP_TIMEOUT_MS);
         server.setErrorHandler(new JsonErrors());
         try {
             server.start();

@@ -95,6 +95,7 @@ final class ControlSocket {
         try {
             removeIfStale(absolute, "--control", log);
         } catch (final RuntimeException ex) {
+            deleteQuietly(lockFile); // ours while we held it: nothing of this refused start is left behind
             closeQuietly(channel);
             throw ex;
         }
@@ -159,6 +160,14 @@ final class ControlSocket {
                 // what is left is stale, and removed by the next daemon on this path.
             }
             closeQuietly(lock);
+        }
+    }
+
+    private static void deleteQuietly(final Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (final IOException ignore) {
+            // a lock file left behind is harmless: the next daemon opens and locks it.
         }
     }
 

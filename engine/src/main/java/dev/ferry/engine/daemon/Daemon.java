@@ -122,7 +122,7 @@ public final class Daemon implements AutoCloseable {
      * Jetty logs through slf4j: only its warnings, to stderr. Set before any of its classes load (this class refers
      * to none), unless the operator set them.
      */
-    private static void quietLibraries() {
+    public static void quietLibraries() {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
             System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         System.setProperty("org.slf4j.simpleLogger.logFile",
@@ -378,7 +378,8 @@ public final class Daemon implements AutoCloseable {
             settings.log().accept("ferry:   " + tracked.id() + " " + tracked.role() + " " + tracked.name() + ": " +
                 tracked.state() + (cancelled.contains(tracked.id()) ? " (cancelled at the drain timeout)" : "") +
                 (null != result && result.verified() ? ", verified" : "") +
-                (null != result && null != result.stats().error() ? " (" + result.stats().error() + ")" : ""));
+                (null != result && null != result.stats().error() && !cancelled.contains(tracked.id()) ? " (" +
+                result.stats().error() + ")" : ""));
         }
         final List<TrackedMigration> all = list(tracked -> true);
         final long out = all.stream().filter(TrackedMigration::isSource).count();
