@@ -21,4 +21,25 @@ public enum MigrationStatus {
     public String jsonName() {
         return jsonName;
     }
+
+    /** Whether the migration has ended in this status: completed, failed, cancelled or unknown. */
+    public boolean isEnded() {
+        return ordinal() >= COMPLETED.ordinal();
+    }
+
+    /** The status whose {@link #jsonName()} is {@code name}, or null if none is. */
+    public static MigrationStatus ofJsonName(final String name) {
+        for (final MigrationStatus status : values()) {
+            if (status.jsonName.equals(name)) {
+                return status;
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code name} is the {@link #jsonName()} of a status in which a migration has ended. */
+    public static boolean isEndedJsonName(final String name) {
+        final MigrationStatus status = ofJsonName(name);
+        return null != status && status.isEnded();
+    }
 }

@@ -2,6 +2,7 @@ package dev.ferry.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.engine.MigrationStatus;
 import dev.ferry.engine.daemon.ControlClient;
 
 import java.nio.file.Files;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code e2e --daemon}: migrations through two running daemons ({@code ferry daemon} through the launcher, one per
@@ -34,7 +34,6 @@ final class DaemonRuns {
     private static final int MAX_OUTGOING = 4;
     private static final int EVACUATED = 8;
     private static final long EVACUATED_BYTES = 256L << 20;
-    private static final Set<String> ENDED = Set.of("completed", "failed", "cancelled", "unknown");
 
     private final MigrationBenchmark.Options options;
     private final Path work;
@@ -188,8 +187,8 @@ final class DaemonRuns {
                 .asInt());
             all = true;
             for (final String id : ids) {
-                all &= ENDED.contains(expect(200, from.request("GET", "/v1/migrations/" + id, null)).get("state")
-                    .asText());
+                all &= MigrationStatus.isEndedJsonName(expect(200, from.request("GET", "/v1/migrations/" + id,
+                    null)).get("state").asText());
             }
             Thread.sleep(all ? 0 : 10);
         }
@@ -234,7 +233,7 @@ final class DaemonRuns {
     private JsonNode awaitEnded(final ControlClient from, final String id) throws Exception {
         while (true) {
             final JsonNode now = expect(200, from.request("GET", "/v1/migrations/" + id, null));
-            if (ENDED.contains(now.path("state").asText())) {
+            if (MigrationStatus.isEndedJsonName(now.path("state").asText())) {
                 return now;
             }
             Thread.sleep(5);

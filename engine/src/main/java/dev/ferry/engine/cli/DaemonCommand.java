@@ -110,7 +110,6 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Daemon.quietLibraries(); // before any of Jetty's classes loads, and with them its logging
         ColdStart.prepareInBackground();
         final PrintWriter err = spec.commandLine().getErr();
         final Consumer<String> log = line -> {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
+import dev.ferry.engine.MigrationStatus;
 import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.daemon.ControlClient;
 import picocli.CommandLine.Model.OptionSpec;
@@ -32,7 +33,6 @@ final class DaemonSubmit {
     /** What a daemon does its own way: refused with --daemon, saying why. */
     private static final Set<String> REFUSED = Set.of("--dirty-rate", "--hot-set", "--writers", "--hlog",
         "--counters-dir", "--secret-file", "--insecure", "--tls-keystore", "--tls-truststore", "--tls-password-file");
-    private static final Set<String> ENDED = Set.of("completed", "failed", "cancelled", "unknown");
     /** Keys of the daemon's migration object that --stats-json does not have. */
     private static final List<String> DAEMON_KEYS = List.of("id", "state", "created", "memory-file", "report");
     private static final long POLL_MS = 200;
@@ -148,7 +148,7 @@ final class DaemonSubmit {
                         node.path("message").asText(answer.body()));
                 }
                 lastSeen = node;
-                if (ENDED.contains(node.path("state").asText())) {
+                if (MigrationStatus.isEndedJsonName(node.path("state").asText())) {
                     return node;
                 }
                 Thread.sleep(POLL_MS);

@@ -172,8 +172,7 @@ final class ReceiveCommand implements Callable<Integer> {
         }
         final GuestMemory memory = result.memory();
         if (null != memory) {
-            memory.blocks().forEach(RamBlock::force);
-            memory.close();
+            memory.close(); // on disk already: the file factory forced it before it named the guest
             if (null != dataDir) {
                 final String guest = result.stats().guest();
                 err.println("ferry: received guest " + guest + " into " + dataDir.resolve(guest));
@@ -224,8 +223,7 @@ final class ReceiveCommand implements Callable<Integer> {
                 final MigrationResult result = migration.result().join();
                 results.add(result);
                 if (null != result.memory()) {
-                    result.memory().blocks().forEach(RamBlock::force);
-                    result.memory().close();
+                    result.memory().close(); // forced by its file factory before it was named
                 }
                 err.print(result.stats().toReport());
                 err.println("ferry: guest " + (null == result.stats().guest() ? "(unnamed: it ended before SETUP)" :

@@ -25,10 +25,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
@@ -99,19 +96,11 @@ final class SendCommand implements Callable<Integer> {
         ColdStart.prepareInBackground();
         final long size;
         try {
-            MemoryFiles.requireRegularFile(memoryFile, "--memory-file");
-            size = Files.readAttributes(memoryFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
+            size = MemoryFiles.guestFileSize(memoryFile, "--memory-file", RamBlock.DEFAULT_PAGE_SIZE);
         } catch (final MemoryException ex) {
             throw new FerryException(ErrorCode.CONFIGURATION, ex.getMessage());
-        } catch (final IOException ex) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "cannot read --memory-file " + memoryFile + ": " +
-                ex.getMessage());
         }
         common.checkOutputs();
-        if (size == 0 || size % RamBlock.DEFAULT_PAGE_SIZE != 0) {
-            throw new FerryException(ErrorCode.CONFIGURATION, "--memory-file " + memoryFile + " is " + size +
-                " bytes: expected a positive multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);
-        }
         final SSLContext tls = secret.tls();
         final MigrationSource.Context context = new MigrationSource.Context()
             .destination(connect)

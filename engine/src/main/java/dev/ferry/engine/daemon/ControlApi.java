@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.engine.ErrorCode;
 import dev.ferry.engine.FerryException;
 import dev.ferry.engine.MigrationSource;
+import dev.ferry.engine.MigrationStatus;
 import dev.ferry.engine.text.Units;
 import dev.ferry.memory.MemoryException;
 
@@ -31,14 +32,13 @@ final class ControlApi {
     static final String JSON = "application/json";
     static final String MIGRATIONS = "/v1/migrations";
     private static final String GUESTS = "/v1/guests";
-    private static final Set<String> RUNNING = Set.of("setup", "active", "device", "verifying");
 
     private final Daemon daemon;
     private final DaemonMetrics metrics;
     private static final ObjectMapper JSON_MAPPER = new ObjectMapper()
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
         .enable(SerializationFeature.INDENT_OUTPUT);
-    private final ObjectMapper json = JSON_MAPPER;
+
 
     /** What to send back: a status, a content type, the body and one optional header. */
     record Answer(int status, String contentType, byte[] body, String header, String headerValue) {
@@ -54,10 +54,6 @@ final class ControlApi {
     ControlApi(final Daemon daemon, final DaemonMetrics metrics) {
         this.daemon = daemon;
         this.metrics = metrics;
-    }
-
-    ObjectMapper json() {
-        return json;
     }
 
     /** Answers one request; never throws. */
@@ -106,7 +102,7 @@ final class ControlApi {
             allow(method, "GET", "POST");
             if ("POST".equals(method)) {
                 final TrackedMigration started = daemon.submit(SendRequest.parse(parse(body)));
-                return ok(201, started.toJson(json)).with("Location", MIGRATIONS + "/" + started.id());
+                return ok(201, started.toJson(JSON_MAPPER)).with("Location", MIGRATIONS + "/" + started.id());
             }
             return ok(200, list(query));
         }
@@ -126,7 +122,7 @@ final class ControlApi {
             allow(method, "POST");
             final MigrationSource source = runningSource(daemon.get(id), "forced to switch over");
             source.forceSwitchover();
-            return ok(202, daemon.get(id).toJson(json));
+            return ok(202, daemon.get(id).toJson(JSON_MAPPER));
         }
         allow(method, "GET", "PATCH", "DELETE");
         final TrackedMigration tracked = daemon.get(id);
@@ -134,12 +130,12 @@ final class ControlApi {
             if (!tracked.cancel("cancelled through the control API")) {
                 throw ApiException.conflict("migration " + id + " has ended (" + tracked.state() + "): nothing to cancel");
             }
-            return ok(202, tracked.toJson(json));
+            return ok(202, tracked.toJson(JSON_MAPPER));
         }
         if ("PATCH".equals(method)) {
             patch(runningSource(tracked, "changed live"), parse(body));
         }
-        return ok(200, tracked.toJson(json));
+        return ok(200, tracked.toJson(JSON_MAPPER));
     }
 
     /** Applies a PATCH's fields (only {@link SendRequest#LIVE_FIELDS}), all checked before any is applied. */
@@ -190,9 +186,9 @@ final class ControlApi {
             throw ApiException.badField("role", "'" + role + "': expected source or destination");
         }
         final Predicate<TrackedMigration> byRole = tracked -> null == role || role.equals(tracked.role());
-        final ArrayNode array = json.createArrayNode();
+        final ArrayNode array = JSON_MAPPER.createArrayNode();
         for (final TrackedMigration tracked : daemon.list(byRole.and(state(state)))) {
-            array.add(tracked.toJson(json));
+            array.add(tracked.toJson(JSON_MAPPER));
         }
         return array;
     }
@@ -202,21 +198,25 @@ final class ControlApi {
         if (null == state) {
             return tracked -> true;
         }
-        final Set<String> known = Set.of("queued", "running", "ended", "setup", "active", "device", "verifying",
-            "completed", "failed", "cancelled", "unknown");
+        final Set<String> known = new java.util.TreeSet<>(Set.of(TrackedMigration.QUEUED, "running", "ended"));
+        for (final MigrationStatus status : MigrationStatus.values()) {
+            known.add(status.jsonName());
+        }
         if (!known.contains(state)) {
-            throw ApiException.badField("state", "'" + state + "': expected one of " +
-                String.join(", ", known.stream().sorted().toList()));
+            throw ApiException.badField("state", "'" + state + "': expected one of " + String.join(", ", known));
         }
         return switch (state) {
-            case "running" -> tracked -> RUNNING.contains(tracked.state());
+            case "running" -> tracked -> {
+                final MigrationStatus now = MigrationStatus.ofJsonName(tracked.state());
+                return null != now && !now.isEnded();
+            };
             case "ended" -> TrackedMigration::isEnded;
             default -> tracked -> state.equals(tracked.state());
         };
     }
 
     private ArrayNode guests() {
-        final ArrayNode array = json.createArrayNode();
+        final ArrayNode array = JSON_MAPPER.createArrayNode();
         for (final GuestDirectory.Guest guest : directory().list()) {
             final ObjectNode node = array.addObject();
             node.put("name", guest.name());
@@ -252,27 +252,17 @@ final class ControlApi {
             throw ApiException.badField("name", body.has("name") ? "expected a string, got " + body.get("name") :
                 "missing: a guest name is required");
         }
-        final JsonNode size = body.path("size");
-        if (size.isMissingNode()) {
+        if (!body.has("size")) {
             throw ApiException.badField("size", "missing: the guest's size is required, such as \"2g\"");
         }
-        final long bytes;
-        try {
-            if (size.isIntegralNumber() && (!size.canConvertToLong() || size.longValue() < 0)) {
-                throw new IllegalArgumentException("a size that fits in 63 bits");
-            }
-            bytes = size.isIntegralNumber() ? size.longValue() : Units.parseSize(size.isTextual() ? size.asText() :
-                "");
-        } catch (final IllegalArgumentException ex) {
-            throw ApiException.badField("size", "invalid value " + size + ": expected " + ex.getMessage());
-        }
+        final long bytes = SendRequest.size("size", body.get("size"));
         final JsonNode prefault = body.path("prefault");
         if (!prefault.isMissingNode() && !prefault.isBoolean()) {
             throw ApiException.badField("prefault", "expected true or false, got " + prefault);
         }
         final GuestDirectory.Prepared prepared = directory().prepare(body.get("name").asText(), bytes,
             prefault.asBoolean(false));
-        final ObjectNode node = json.createObjectNode();
+        final ObjectNode node = JSON_MAPPER.createObjectNode();
         node.put("name", prepared.name());
         node.put("size-bytes", prepared.sizeBytes());
         node.put("prefaulted", prepared.prefaulted());
@@ -289,7 +279,7 @@ final class ControlApi {
     }
 
     private ObjectNode describe() {
-        final ObjectNode node = json.createObjectNode();
+        final ObjectNode node = JSON_MAPPER.createObjectNode();
         node.put("state", daemon.isDraining() ? (daemon.stopped().isDone() ? "stopped" : "draining") : "running");
         node.put("listen", null == daemon.localAddress() ? null : Units.describe(daemon.localAddress()));
         node.put("data-dir", null == daemon.guests() ? null : daemon.guests().directory().toString());
@@ -307,7 +297,7 @@ final class ControlApi {
             throw ApiException.badField("body", "missing: expected a JSON object");
         }
         try {
-            return json.readTree(body);
+            return JSON_MAPPER.readTree(body);
         } catch (final JsonProcessingException ex) {
             throw ApiException.badField("body", "not valid JSON: " + ex.getOriginalMessage());
         }

@@ -34,6 +34,7 @@ public final class ControlClient implements AutoCloseable {
 
     /** A client of the daemon on {@code socket}; nothing is sent until the first request. */
     public static ControlClient of(final Path socket) {
+        ControlServer.quietJetty();
         final ControlClient client = new ControlClient(socket);
         try {
             client.http.setName("ferry-control-client");

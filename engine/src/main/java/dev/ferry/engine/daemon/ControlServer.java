@@ -80,6 +80,7 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer bind(final Path socket, final InetSocketAddress tcp, final SSLContext tls,
         final InetSocketAddress metrics, final Consumer<String> log) {
+        quietJetty();
         if (null != tcp && null == tls) {
             throw new FerryException(ErrorCode.CONFIGURATION, "--control-tcp needs mutual TLS: give --tls-keystore, " +
                 "--tls-truststore and --tls-password-file (clients then need a certificate the trust store accepts)");
@@ -122,6 +123,18 @@ public final class ControlServer implements AutoCloseable {
         }
         ControlSocket.restrict(claim.socket());
         return new ControlServer(server, claim, adapter);
+    }
+
+    /**
+     * Jetty logs through slf4j: only its warnings, to stderr, unless the operator set otherwise. Called before any of
+     * Jetty's classes is initialized (the first is in the caller's next line), which is when slf4j reads these.
+     */
+    static void quietJetty() {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+            System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        System.setProperty("org.slf4j.simpleLogger.logFile",
+            System.getProperty("org.slf4j.simpleLogger.logFile", "System.err"));
+        System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "ERROR"));
     }
 
     /** From now on the API answers for {@code daemon}. */

@@ -11,7 +11,6 @@ import dev.ferry.engine.Secret;
 import dev.ferry.engine.VerifyMode;
 import dev.ferry.engine.text.Units;
 import dev.ferry.memory.GuestMemory;
-import dev.ferry.memory.RamBlock;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
@@ -110,24 +109,11 @@ public final class Daemon implements AutoCloseable {
 
     /** Removes stale partial guests from the data directory (saying so), binds the endpoint and starts taking. */
     public static Daemon start(final Settings settings) {
-        quietLibraries();
         final Daemon daemon = new Daemon(settings);
         if (null != settings.listen()) {
             daemon.acceptor.start();
         }
         return daemon;
-    }
-
-    /**
-     * Jetty logs through slf4j: only its warnings, to stderr. Set before any of its classes load (this class refers
-     * to none), unless the operator set them.
-     */
-    public static void quietLibraries() {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-            System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
-        System.setProperty("org.slf4j.simpleLogger.logFile",
-            System.getProperty("org.slf4j.simpleLogger.logFile", "System.err"));
-        System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "ERROR"));
     }
 
     public Settings settings() {
@@ -161,9 +147,6 @@ public final class Daemon implements AutoCloseable {
      * then it waits for one of the --max-outgoing places and runs.
      */
     TrackedMigration submit(final SendRequest request) {
-        if (draining.get()) {
-            throw new FerryException(ErrorCode.RUNTIME_BUSY, "the daemon is draining: it takes no new migration");
-        }
         final GuestMemory memory = request.mapMemory();
         try {
             sourceContext(request, memory).conclude(); // the engine's own checks, on a copy: a 400 now, not a failure later
@@ -245,8 +228,7 @@ public final class Daemon implements AutoCloseable {
         try (migration) {
             final MigrationResult result = migration.result().join();
             final GuestMemory memory = result.memory();
-            if (null != memory) {
-                memory.blocks().forEach(RamBlock::force);
+            if (null != memory) { // on disk already: the file factory forced it before it named the guest
                 memory.close();
                 guests.received(result.stats().guest(), result.verified());
             }

@@ -33,8 +33,6 @@ import java.util.stream.Stream;
  * removed when the next one starts.
  */
 final class GuestDirectory {
-    private static final String PARTIAL = ".partial";
-
     private final Path directory;
     private final boolean overwrite;
     /** Guests received since the daemon started: name to whether verified, and when. */
@@ -73,25 +71,7 @@ final class GuestDirectory {
 
     /** Removes every partial guest left by a process that is no longer running; their file names. */
     List<String> removeStalePartials() {
-        final List<String> removed = new ArrayList<>();
-        try (Stream<Path> files = Files.list(directory)) {
-            for (final Path file : (Iterable<Path>)files::iterator) {
-                final String name = file.getFileName().toString();
-                if (name.endsWith(PARTIAL)) {
-                    final String withPid = name.substring(0, name.length() - PARTIAL.length());
-                    final int dot = withPid.lastIndexOf('.');
-                    if (dot > 0) {
-                        for (final Path stale : MemoryFiles.removeStalePartials(directory.resolve(
-                            withPid.substring(0, dot)))) {
-                            removed.add(stale.toString());
-                        }
-                    }
-                }
-            }
-        } catch (final IOException ex) {
-            throw new MemoryException("cannot list the data directory " + directory + ": " + ex.getMessage());
-        }
-        return removed;
+        return MemoryFiles.removeStalePartialsIn(directory).stream().map(Path::toString).toList();
     }
 
     /**

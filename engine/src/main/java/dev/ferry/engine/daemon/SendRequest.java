@@ -13,12 +13,8 @@ import dev.ferry.memory.MemoryException;
 import dev.ferry.memory.RamBlock;
 import dev.ferry.memory.internal.MemoryFiles;
 
-import java.io.IOException;
 import java.net.SocketAddress;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -157,20 +153,11 @@ final class SendRequest {
 
     /** The memory file mapped, after the checks a local send makes: a regular file (no link), of whole pages. */
     GuestMemory mapMemory() {
-        final Path file = memoryFile;
         try {
-            MemoryFiles.requireRegularFile(file, "memory-file");
-            final long size = Files.readAttributes(file,
-                BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
-            if (size == 0 || size % RamBlock.DEFAULT_PAGE_SIZE != 0) {
-                throw ApiException.badField("memory-file", file + " is " + size + " bytes: expected a positive " +
-                    "multiple of the page size " + RamBlock.DEFAULT_PAGE_SIZE);
-            }
-            return GuestMemory.mapFile(file, List.of(new BlockSpec(0, "ram", size)), RamBlock.DEFAULT_PAGE_SIZE);
+            final long size = MemoryFiles.guestFileSize(memoryFile, "memory-file", RamBlock.DEFAULT_PAGE_SIZE);
+            return GuestMemory.mapFile(memoryFile, List.of(new BlockSpec(0, "ram", size)), RamBlock.DEFAULT_PAGE_SIZE);
         } catch (final MemoryException ex) {
             throw ApiException.badField("memory-file", ex.getMessage());
-        } catch (final IOException ex) {
-            throw ApiException.badField("memory-file", "cannot read " + file + ": " + ex.getMessage());
         }
     }
 
@@ -196,6 +183,15 @@ final class SendRequest {
             return Integer.parseInt(text(value).trim());
         } catch (final NumberFormatException ex) {
             throw new IllegalArgumentException("a whole number");
+        }
+    }
+
+    /** A size field written as on the command line (or a number of bytes): a 400 naming {@code key} if it is not. */
+    static long size(final String key, final JsonNode value) {
+        try {
+            return size(value);
+        } catch (final IllegalArgumentException ex) {
+            throw ApiException.badField(key, "invalid value " + value + ": expected " + ex.getMessage());
         }
     }
 

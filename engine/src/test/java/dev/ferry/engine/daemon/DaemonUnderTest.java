@@ -109,8 +109,7 @@ final class DaemonUnderTest implements AutoCloseable {
     }
 
     JsonNode awaitEnded(final String id) throws InterruptedException {
-        return await(id, node -> List.of("completed", "failed", "cancelled", "unknown").contains(
-            node.get("state").asText()), 60_000);
+        return await(id, node -> dev.ferry.engine.MigrationStatus.isEndedJsonName(node.get("state").asText()), 60_000);
     }
 
     /** A memory file of {@code bytes} random bytes. */

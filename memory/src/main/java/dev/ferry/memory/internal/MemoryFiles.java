@@ -20,6 +20,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -265,16 +266,25 @@ public final class MemoryFiles {
      * {@code target} ({@code NAME.PID.partial} of a process that is gone; regular files only); returns them.
      */
     public static List<Path> removeStalePartials(final Path target) {
-        final List<Path> removed = new ArrayList<>();
         final Path directory = target.toAbsolutePath().getParent();
-        if (null == directory || !Files.isDirectory(directory)) {
+        return null == directory ? new ArrayList<>() : removeStalePartials(directory,
+            target.getFileName().toString()::equals);
+    }
+
+    /** As {@link #removeStalePartials(Path)}, for every target in {@code directory} (a daemon's data directory). */
+    public static List<Path> removeStalePartialsIn(final Path directory) {
+        return removeStalePartials(directory, name -> true);
+    }
+
+    private static List<Path> removeStalePartials(final Path directory, final Predicate<String> forTarget) {
+        final List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
             return removed;
         }
-        final String name = target.getFileName().toString();
         try (Stream<Path> files = Files.list(directory)) {
             for (final Path file : (Iterable<Path>)files::iterator) {
                 final Matcher matcher = PARTIAL.matcher(file.getFileName().toString());
-                if (!matcher.matches() || !matcher.group(1).equals(name)) {
+                if (!matcher.matches() || !forTarget.test(matcher.group(1))) {
                     continue;
                 }
                 final long pid = parsePid(matcher.group(2));
@@ -289,6 +299,21 @@ public final class MemoryFiles {
             // a leftover we could not remove costs space, not correctness: the next destination uses its own name.
         }
         return removed;
+    }
+
+    /**
+     * The size of {@code path} as a guest's memory file to send: a regular file (not a link) of whole pages, else a
+     * {@link MemoryException} naming {@code what} (the option or field that gave it), the path and what is wrong.
+     */
+    public static long guestFileSize(final Path path, final String what, final int pageBytes) {
+        requireRegularFile(path, what);
+        final BasicFileAttributes attributes = attributes(path);
+        final long size = null == attributes ? 0 : attributes.size();
+        if (size == 0 || size % pageBytes != 0) {
+            throw new MemoryException(what + " " + path + " is " + size + " bytes: expected a positive multiple of " +
+                "the page size " + pageBytes);
+        }
+        return size;
     }
 
     private static long parsePid(final String digits) {
@@ -309,7 +334,7 @@ public final class MemoryFiles {
     public static void commit(final Path partial, final Path target, final boolean overwrite) {
         try {
             place(partial, target, overwrite);
-            syncDirectory(target.toAbsolutePath().getParent());
+            syncDirectory(target.toAbsolutePath().getParent()); // a target has a directory: checkTarget required it
         } catch (final AtomicMoveNotSupportedException ex) {
             throw new MemoryException("cannot put the guest at " + target + ": the file system cannot rename " +
                 partial + " onto it atomically");
@@ -318,14 +343,8 @@ public final class MemoryFiles {
         }
     }
 
-    /**
-     * Makes the directory entries under {@code directory} durable (the rename of a guest into place), so that after
-     * a power loss the target names the complete file or nothing. Quietly nothing where a directory cannot be synced.
-     */
+    /** Makes the rename of a guest into {@code directory} durable: after a power loss, the whole file or nothing. */
     private static void syncDirectory(final Path directory) {
-        if (null == directory) {
-            return;
-        }
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (final IOException ignore) {
