@@ -31,6 +31,11 @@ import java.util.Map;
  */
 final class DaemonRuns {
     private static final int CHANNELS = 2;
+    /**
+     * JVM options for the two daemons alone (after the launcher's, so they win): FERRY_DAEMON_JAVA_OPTS, for example
+     * {@code -XX:TieredStopAtLevel=4} to run them with C2 against a one-shot CLI with the launcher's C1.
+     */
+    private static final String DAEMON_JAVA_OPTS = System.getenv().getOrDefault("FERRY_DAEMON_JAVA_OPTS", "");
     private static final int MAX_OUTGOING = 4;
     private static final int EVACUATED = 8;
     private static final long EVACUATED_BYTES = 256L << 20;
@@ -65,10 +70,11 @@ final class DaemonRuns {
         final Path sourceLog = work.resolve("daemon-source.log");
         final Process destination = Runs.ferry(options.ferryJar, destinationLog, List.of("daemon", "--listen",
             "127.0.0.1:" + Runs.freePort(), "--data-dir", data.toString(), "--secret-file", secret.toString(),
-            "--control", "unix:" + control.resolve("destination.sock"), "--counters-dir", counters.toString()), true);
+            "--control", "unix:" + control.resolve("destination.sock"), "--counters-dir", counters.toString()), true,
+            DAEMON_JAVA_OPTS);
         final Process source = Runs.ferry(options.ferryJar, sourceLog, List.of("daemon", "--secret-file",
             secret.toString(), "--control", "unix:" + control.resolve("source.sock"), "--counters-dir",
-            counters.toString(), "--max-outgoing", Integer.toString(MAX_OUTGOING)), true);
+            counters.toString(), "--max-outgoing", Integer.toString(MAX_OUTGOING)), true, DAEMON_JAVA_OPTS);
         try (ControlClient to = awaitDaemon(destinationLog, destination, control.resolve("destination.sock"));
              ControlClient from = awaitDaemon(sourceLog, source, control.resolve("source.sock"))) {
             final String address = Files.readString(destinationLog).replaceAll("(?s).*listening on (\\S+?),.*", "$1");

@@ -212,6 +212,15 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Writes {@code answer}'s content type, header and body (its status is the caller's to set, or Jetty's). */
+    private static void writeAnswer(final Response response, final ControlApi.Answer answer, final Callback callback) {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
+        if (null != answer.header()) {
+            response.getHeaders().put(answer.header(), answer.headerValue());
+        }
+        response.write(true, ByteBuffer.wrap(answer.body()), callback);
+    }
+
     /** What Jetty answers itself (a request it cannot parse, a bad URI) is the API's JSON error too, not HTML. */
     private static final class JsonErrors extends ErrorHandler {
         @Override
@@ -222,9 +231,7 @@ public final class ControlServer implements AutoCloseable {
         @Override
         protected void generateResponse(final Request request, final Response response, final int code,
             final String message, final Throwable cause, final Callback callback) {
-            final ControlApi.Answer answer = answer(code, message);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
-            response.write(true, ByteBuffer.wrap(answer.body()), callback);
+            writeAnswer(response, answer(code, message), callback);
         }
 
         @Override
@@ -249,11 +256,7 @@ public final class ControlServer implements AutoCloseable {
         public boolean handle(final Request request, final Response response, final Callback callback) {
             final ControlApi.Answer answer = answer(request);
             response.setStatus(answer.status());
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
-            if (null != answer.header()) {
-                response.getHeaders().put(answer.header(), answer.headerValue());
-            }
-            response.write(true, ByteBuffer.wrap(answer.body()), callback);
+            writeAnswer(response, answer, callback);
             return true;
         }
 
@@ -261,17 +264,13 @@ public final class ControlServer implements AutoCloseable {
             final String path = Request.getPathInContext(request);
             final ControlApi attached = api;
             if (METRICS_CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName())) {
-                // Anyone who reaches the metrics port: GET /metrics and nothing else, and no body is ever read (a
-                // slow body would hold one of the few threads the control API has).
+                // Anyone who reaches the metrics port: /metrics and nothing else (the API refuses its other methods),
+                // and no body is ever read (a slow body would hold one of the few threads the control API has).
                 if (!"/metrics".equals(path)) {
                     return ControlApi.error(404, ErrorCode.CONFIGURATION, null, "only GET /metrics is served here; " +
                         "the control API is on the daemon's Unix socket");
                 }
-                if (!"GET".equals(request.getMethod())) {
-                    return ControlApi.error(405, ErrorCode.CONFIGURATION, null, request.getMethod() + " is not " +
-                        "allowed here; allowed: GET").with("Allow", "GET");
-                }
-                return null == attached ? starting() : attached.answer("GET", path, Map.of(), "");
+                return null == attached ? starting() : attached.answer(request.getMethod(), path, Map.of(), "");
             }
             if (null == attached) {
                 return starting();
